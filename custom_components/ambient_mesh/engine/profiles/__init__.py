@@ -1,0 +1,59 @@
+"""Profiles: one module per source format, each a pure function from (topic, payload) to signals.
+
+A profile is handed the part of the topic below its configured base (``owntracks/alice/pixel`` with
+base ``owntracks`` arrives as ``alice/pixel``), the raw payload and the receive time. It returns a
+``Parsed`` (possibly with no signals, for valid messages we do not use) or raises ``ProfileError``
+with the reason the message is dropped. It never raises anything else: the ingestor treats any other
+exception as a profile bug, counts it as malformed and logs it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from ..signals import DropReason, ProfileError, Signal
+
+
+class SourceKind(StrEnum):
+    """What kind of device a source is; decides its Home Assistant device and entities."""
+
+    PHONE = "phone"
+    WEARABLE = "wearable"
+    CAR = "car"
+    ROOM = "room"
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What one message said: which device it came from and the facts in it."""
+
+    source: str  # the device's full base topic, e.g. "owntracks/alice/pixel"
+    source_kind: SourceKind
+    signals: tuple[Signal, ...]
+    format: str
+    name: str | None = None  # a display name the device offers (OwnTracks tid, Z2M friendly name)
+
+
+type ParseFn = Callable[[str, str, bytes, datetime], Parsed]
+"""(base topic, topic below the base, payload, receive time) -> Parsed; raises ProfileError."""
+
+
+def load_json(payload: bytes) -> Any:
+    """Decode a JSON payload or raise the counted reason."""
+    try:
+        return json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ProfileError(DropReason.NOT_JSON, str(err)[:80]) from err
+
+
+def load_text(payload: bytes) -> str:
+    """Decode a plain-text payload (TeslaMate, OVMS) or raise the counted reason."""
+    try:
+        return payload.decode("utf-8").strip()
+    except UnicodeDecodeError as err:
+        raise ProfileError(DropReason.MALFORMED, "payload is not UTF-8") from err

@@ -1,0 +1,148 @@
+"""The signal model: one normalized fact from one source, and the rules every fact must meet."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A position fix (WGS84 degrees, accuracy in metres)."""
+
+    lat: float
+    lon: float
+    accuracy_m: float | None = None
+
+
+type SignalValue = float | bool | str | datetime | Location
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One normalized fact.
+
+    ``source`` is the device's base topic (``owntracks/alice/pixel``, ``teslamate/cars/1``) or, for a
+    fact that reached Home Assistant only as an entity, its entity id (``sensor.pixel_next_alarm``).
+    The household maps sources to people, vehicles and zones; the signal itself does not know who it
+    belongs to, so a change of household mapping applies to facts already received.
+    """
+
+    source: str
+    kind: str
+    value: SignalValue
+    ts: datetime
+    unit: str | None = None
+
+
+class DropReason(StrEnum):
+    """Why an inbound message, or a fact in it, was not used."""
+
+    UNKNOWN_TOPIC = "unknown_topic"
+    TOO_LARGE = "too_large"
+    NOT_JSON = "not_json"
+    MALFORMED = "malformed"
+    WRONG_TYPE = "wrong_type"
+    NOT_FINITE = "not_finite"
+    OUT_OF_RANGE = "out_of_range"
+    WRONG_UNIT = "wrong_unit"
+    UNSUPPORTED = "unsupported"
+
+
+class ProfileError(Exception):
+    """Raised inside a profile when a message cannot be used; carries the counted reason."""
+
+    def __init__(self, reason: DropReason, detail: str) -> None:
+        """Keep the reason for counting and the detail for the log."""
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KindSpec:
+    """What a signal kind carries: value type, canonical unit, plausible range, when it goes stale."""
+
+    type: type
+    unit: str | None = None
+    low: float | None = None
+    high: float | None = None
+    stale_after: timedelta = timedelta(hours=1)
+
+
+_MIN = timedelta(minutes=1)
+_HOUR = timedelta(hours=1)
+
+# Canonical units: °C, %, bpm, km/h, min, lx, m. Profiles convert before emitting.
+KINDS: dict[str, KindSpec] = {
+    # people (phone, wearable, sleep app)
+    "location": KindSpec(type=Location, stale_after=30 * _MIN),
+    "place": KindSpec(type=str, stale_after=2 * _HOUR),  # region/geofence name ("home", "" = none)
+    "transition": KindSpec(type=str, stale_after=24 * _HOUR),  # "enter:home" / "leave:home"
+    "speed": KindSpec(type=float, unit="km/h", low=0, high=400, stale_after=10 * _MIN),
+    "device_battery": KindSpec(type=float, unit="%", low=0, high=100, stale_after=6 * _HOUR),
+    "online": KindSpec(type=bool, stale_after=24 * _HOUR),
+    "heart_rate": KindSpec(type=float, unit="bpm", low=25, high=230, stale_after=15 * _MIN),
+    "skin_temp": KindSpec(type=float, unit="°C", low=25, high=42, stale_after=15 * _MIN),
+    "sleep_state": KindSpec(type=str, stale_after=12 * _HOUR),  # awake/tracking/light/deep/rem
+    "next_alarm": KindSpec(type=datetime, stale_after=24 * _HOUR),
+    "departure": KindSpec(type=datetime, stale_after=24 * _HOUR),
+    # vehicles
+    "soc": KindSpec(type=float, unit="%", low=0, high=100, stale_after=12 * _HOUR),
+    "cabin_temp": KindSpec(type=float, unit="°C", low=-40, high=80, stale_after=2 * _HOUR),
+    "outside_temp": KindSpec(type=float, unit="°C", low=-50, high=60, stale_after=3 * _HOUR),
+    "climate_on": KindSpec(type=bool, stale_after=12 * _HOUR),
+    "plugged_in": KindSpec(type=bool, stale_after=24 * _HOUR),
+    "charging": KindSpec(type=bool, stale_after=12 * _HOUR),
+    "vehicle_state": KindSpec(type=str, stale_after=24 * _HOUR),  # asleep/online/driving/charging
+    "minutes_to_arrival": KindSpec(type=float, unit="min", low=0, high=24 * 60, stale_after=10 * _MIN),
+    "destination": KindSpec(type=str, stale_after=2 * _HOUR),
+    # rooms
+    "room_temp": KindSpec(type=float, unit="°C", low=-30, high=60, stale_after=2 * _HOUR),
+    "humidity": KindSpec(type=float, unit="%", low=0, high=100, stale_after=2 * _HOUR),
+    "occupancy": KindSpec(type=bool, stale_after=2 * _HOUR),
+    "illuminance": KindSpec(type=float, unit="lx", low=0, high=200_000, stale_after=2 * _HOUR),
+    "setpoint": KindSpec(type=float, unit="°C", low=4, high=35, stale_after=24 * _HOUR),
+    "hvac_mode": KindSpec(type=str, stale_after=24 * _HOUR),  # off/heat/cool/auto/eco
+}
+
+MAX_TEXT = 120
+"""Longest device-supplied string kept; longer text is cut (and quoted as data wherever it is shown)."""
+
+
+def check(signal: Signal) -> DropReason | None:
+    """Return why a signal breaks its kind's rules, or None when it may enter the context."""
+    spec = KINDS.get(signal.kind)
+    if spec is None:
+        return DropReason.UNSUPPORTED
+    value = signal.value
+    if spec.type is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return DropReason.WRONG_TYPE
+        if not math.isfinite(value):
+            return DropReason.NOT_FINITE
+        if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
+            return DropReason.OUT_OF_RANGE
+        if signal.unit != spec.unit:
+            return DropReason.WRONG_UNIT
+        return None
+    if not isinstance(value, spec.type):
+        return DropReason.WRONG_TYPE
+    if isinstance(value, Location):
+        if not (math.isfinite(value.lat) and math.isfinite(value.lon)):
+            return DropReason.NOT_FINITE
+        if not (-90 <= value.lat <= 90 and -180 <= value.lon <= 180):
+            return DropReason.OUT_OF_RANGE
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return DropReason.MALFORMED
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return DropReason.OUT_OF_RANGE
+    return None
+
+
+def is_stale(signal: Signal, now: datetime) -> bool:
+    """Tell whether a fact is too old to act on."""
+    spec = KINDS.get(signal.kind)
+    return spec is None or now - signal.ts > spec.stale_after
