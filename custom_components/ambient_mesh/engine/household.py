@@ -157,7 +157,9 @@ class Household:
                 }
                 for p in self.people.values()
             ],
-            "vehicles": [{"id": v.id, "name": v.name, "sources": dict(v.sources)} for v in self.vehicles.values()],
+            "vehicles": [
+                {"id": v.id, "name": v.name, "sources": dict(v.sources)} for v in self.vehicles.values()
+            ],
             "zones": [{"id": z.id, "name": z.name, "sources": dict(z.sources)} for z in self.zones.values()],
         }
         if self.home:

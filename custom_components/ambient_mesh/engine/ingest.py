@@ -7,11 +7,11 @@ never half-updated).
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+import logging
 
 from .clock import Clock
 from .context import ContextStore
@@ -78,22 +78,26 @@ class Ingestor:
         now = self.clock.now()
         raw = payload.encode() if isinstance(payload, str) else payload
         if len(raw) > MAX_PAYLOAD:
-            return self._drop(DropReason.TOO_LARGE, topic, f"{len(raw)} bytes", now)
-        for base, fmt, parse in self._routes:
-            if topic.startswith(base + "/"):
-                break
-        else:
-            return self._drop(DropReason.UNKNOWN_TOPIC, topic, "no format listens here", now)
+            self._drop(DropReason.TOO_LARGE, topic, f"{len(raw)} bytes", now)
+            return None
+        route = next((r for r in self._routes if topic.startswith(r[0] + "/")), None)
+        if route is None:
+            self._drop(DropReason.UNKNOWN_TOPIC, topic, "no format listens here", now)
+            return None
+        base, fmt, parse = route
         try:
             parsed = parse(base, topic[len(base) + 1 :], raw, now)
         except ProfileError as err:
-            return self._drop(err.reason, topic, err.detail, now)
-        except Exception as err:  # noqa: BLE001 - a profile bug must not break the MQTT callback
+            self._drop(err.reason, topic, err.detail, now)
+            return None
+        except Exception as err:  # a profile bug must not break the MQTT callback
             _LOGGER.exception("Profile %s failed on %s", fmt, topic)
-            return self._drop(DropReason.MALFORMED, topic, f"profile error: {type(err).__name__}", now)
+            self._drop(DropReason.MALFORMED, topic, f"profile error: {type(err).__name__}", now)
+            return None
         for signal in parsed.signals:
             if (reason := check(signal)) is not None:
-                return self._drop(reason, topic, f"{signal.kind}={signal.value!r:.40}", now)
+                self._drop(reason, topic, f"{signal.kind}={signal.value!r:.40}", now)
+            return None
         if not parsed.signals:
             self.stats.ignored += 1
             return None
@@ -110,5 +114,6 @@ class Ingestor:
         self.stats.dropped[reason] += 1
         self.stats.last_drop[reason] = Drop(reason, topic[:120], detail[:120], now)
         if first:
-            _LOGGER.debug("Dropped a message on %s (%s: %s); further drops are counted", topic, reason, detail)
-        return None
+            _LOGGER.debug(
+                "Dropped a message on %s (%s: %s); further drops are counted", topic, reason, detail
+            )

@@ -8,9 +8,9 @@ and the executor it was given.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+import logging
 from typing import Any, Protocol
 
 from .clock import Clock

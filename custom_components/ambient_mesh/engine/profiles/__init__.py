@@ -9,11 +9,11 @@ exception as a profile bug, counts it as malformed and logs it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+import json
 from typing import Any
 
 from ..signals import DropReason, ProfileError, Signal
