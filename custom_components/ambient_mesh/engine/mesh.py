@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 import logging
 from typing import Any, Protocol
 
@@ -85,6 +86,7 @@ class Mesh:
         self.detector = detector
         self.planner = planner
         self.guard = guard
+        self.snoozes: dict[tuple[str, str], datetime] = {}
         self.situation_listeners: list[Callable[[Situation], None]] = []
         self.source_listeners: list[Callable[[Parsed], None]] = []
         self.update_listeners: list[Callable[[Parsed], None]] = []
@@ -115,7 +117,12 @@ class Mesh:
     async def evaluate(self) -> list[Decision]:
         """Run the detectors now and decide on each new situation."""
         decisions: list[Decision] = []
+        now = self.world.clock.now()
         for situation in self.detector.detect(self.world):
+            until = self.snoozes.get((situation.subject, situation.kind))
+            if until is not None and now < until:
+                _LOGGER.debug("Situation %s is snoozed until %s", situation.key, until)
+                continue
             for listener in self.situation_listeners:
                 listener(situation)
             decisions.extend(await self.decide(situation))
@@ -125,6 +132,13 @@ class Mesh:
         """Plan for one situation and pass every call through the guard."""
         calls = await self.planner.plan(situation, self.world)
         return [await self.guard.submit(call) for call in calls]
+
+    def snooze(self, subject: str, kind: str, until: datetime) -> None:
+        """Suppress one situation kind for one subject until a time (a later call replaces it)."""
+        self.snoozes[(subject, kind)] = until
+        now = self.world.clock.now()
+        for key in [k for k, end in self.snoozes.items() if end <= now]:
+            del self.snoozes[key]
 
     async def submit(self, call: ToolCall) -> Decision:
         """A call from a service, a voice command or a chat: straight to the guard."""

@@ -1,0 +1,67 @@
+"""Shared fixtures: a real broker for the session, Home Assistant's real MQTT integration on it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from homeassistant.components import mqtt
+from homeassistant.core import HomeAssistant
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from .broker import Broker, run_broker
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Load custom_components/ in every Home Assistant test."""
+
+
+@pytest.fixture(scope="session")
+def mqtt_broker() -> Iterator[Broker]:
+    """One real broker for the whole test session."""
+    with run_broker() as broker:
+        yield broker
+
+
+@pytest.fixture
+async def mqtt_entry(
+    hass: HomeAssistant,
+    mqtt_broker: Broker,
+    socket_enabled: None,
+    mock_hass_config: None,
+) -> AsyncIterator[MockConfigEntry]:
+    """Home Assistant's MQTT integration, connected to the real test broker."""
+    entry = MockConfigEntry(
+        domain=mqtt.DOMAIN,
+        data={"broker": mqtt_broker.host, "port": mqtt_broker.port},
+        version=1,
+        minor_version=2,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    for _ in range(100):
+        if mqtt.is_connected(hass):
+            break
+        await _sleep(0.05)
+    assert mqtt.is_connected(hass)
+    yield entry
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def _sleep(seconds: float) -> None:
+    import asyncio  # noqa: PLC0415
+
+    await asyncio.sleep(seconds)
+
+
+def as_payload(payload: Any) -> str:
+    """A sample payload as it goes on the wire: plain strings as they are, objects as JSON."""
+    import json  # noqa: PLC0415
+
+    return payload if isinstance(payload, str) else json.dumps(payload)
