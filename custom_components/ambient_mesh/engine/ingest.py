@@ -97,7 +97,7 @@ class Ingestor:
         for signal in parsed.signals:
             if (reason := check(signal)) is not None:
                 self._drop(reason, topic, f"{signal.kind}={signal.value!r:.40}", now)
-            return None
+                return None
         if not parsed.signals:
             self.stats.ignored += 1
             return None
