@@ -1,0 +1,1 @@
+"""Planners: turn a situation into tool calls (rules, or a local LLM)."""

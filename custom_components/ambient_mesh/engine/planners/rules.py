@@ -1,0 +1,303 @@
+"""The rules planner: deterministic tool calls for each situation, using personal preferences.
+
+It is the planner when no model is configured or reachable, and the reference the LLM planner is
+measured against. Every call says why in words, with the facts it rests on.
+
+* ``departure_soon`` → ``precondition_cabin(vehicle, target_c, ready_by)``, the target from the
+  person's preference for the outside-temperature band.
+* ``departure_cancelled`` → ``stop_cabin_climate(vehicle)``.
+* ``arriving_home`` → ``set_room_climate`` to the comfort target in each of the person's rooms that
+  has a climate device; lights on where a room reports it is dark.
+* ``sleep_started`` → bedroom to the sleep target, bedroom lights off.
+* ``woke_up`` → bedroom to the wake target; lights on (soft, warm) unless someone else sleeps there.
+* ``night_overheating`` / ``feeling_cold`` → bedroom setpoint nudged by the detector's bounded step.
+* ``house_empty`` → every room with a climate device to ``eco``, every room's lights off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ..household import Subject
+from ..mesh import World
+from ..model import Caller, FactValue, Situation, ToolCall
+from ..preferences import ROOM_BOUNDS, Preferences, band, preferences_of
+from ..signals import Signal
+from ..situations import ASLEEP
+
+DARK_LUX = 30.0
+WAKE_LIGHT: dict[str, Any] = {"brightness": 40, "color_temp": 3000}
+
+
+def _temp(value: float) -> str:
+    # A real minus sign reads better in notifications and the audit log.
+    return f"{value:g}".replace("-", "\u2212") + " °C"
+
+
+def _half(value: float) -> float:
+    return round(value * 2) / 2
+
+
+class RulesPlanner:
+    """Deterministic planning from situations and preferences."""
+
+    name = "rules"
+
+    def __init__(self, preferences: Preferences | None = None) -> None:
+        """Use ``preferences`` (shared with the detector and learner), or read them from the world."""
+        self.preferences = preferences
+
+    async def plan(self, situation: Situation, world: World) -> list[ToolCall]:
+        """Return the calls a situation warrants (possibly none)."""
+        if self.preferences is None:
+            self.preferences = preferences_of(world)
+        handler = getattr(self, f"_{situation.kind}", None)
+        if handler is None:
+            return []
+        calls: list[tuple[str, dict[str, Any], str]] = handler(situation, world, self.preferences)
+        return [
+            ToolCall(
+                tool=tool,
+                args=args,
+                caller=Caller.RULES,
+                planner=self.name,
+                reason=reason,
+                situation=situation,
+            )
+            for tool, args, reason in calls
+        ]
+
+    # one method per situation kind; each returns (tool, args, reason) triples
+
+    def _departure_soon(
+        self, situation: Situation, world: World, prefs: Preferences
+    ) -> list[tuple[str, dict[str, Any], str]]:
+        facts = situation.facts
+        vehicle = facts.get("vehicle")
+        if not isinstance(vehicle, str):
+            return []
+        outside = _float(facts.get("outside_temp"))
+        band_name = str(facts.get("band") or band(outside))
+        target = prefs.cabin_target(situation.subject, band_name)
+        departure = str(facts.get("departure") or "")
+        args: dict[str, Any] = {"vehicle": vehicle, "target_c": target}
+        if isinstance(ready_by := facts.get("departure_at"), str):
+            args["ready_by"] = ready_by
+        weather = f", {_temp(outside)} outside" if outside is not None else ""
+        why = f" ({_source_words(facts)})" if facts.get("source") else ""
+        reason = f"{_name(world, situation.subject)} leaves at {departure}{weather}{why}: cabin to {_temp(target)} by {departure}"
+        return [("precondition_cabin", args, reason)]
+
+    def _departure_cancelled(
+        self, situation: Situation, world: World, prefs: Preferences
+    ) -> list[tuple[str, dict[str, Any], str]]:
+        vehicle = situation.facts.get("vehicle")
+        if not isinstance(vehicle, str):
+            return []
+        reason = (
+            f"{_name(world, situation.subject)}'s {situation.facts.get('departure')} departure "
+            f"({situation.facts.get('source')}) is off: stop the cabin climate"
+        )
+        return [("stop_cabin_climate", {"vehicle": vehicle}, reason)]
+
+    def _arriving_home(
+        self, situation: Situation, world: World, prefs: Preferences
+    ) -> list[tuple[str, dict[str, Any], str]]:
+        person = world.household.people.get(situation.subject)
+        if person is None:
+            return []
+        target = prefs.comfort_target(person.id)
+        eta = _float(situation.facts.get("eta_min"))
+        when = "now" if not eta else f"in about {eta:g} min"
+        head = f"{person.name} arrives home {when} ({_source_words(situation.facts)})"
+        now = world.clock.now()
+        calls: list[tuple[str, dict[str, Any], str]] = []
+        for zone in _zones(world, person.rooms):
+            if "climate" in zone.sources:
+                calls.append(
+                    (
+                        "set_room_climate",
+                        {"zone": zone.id, "target_c": target},
+                        f"{head}: {zone.name} to {_temp(target)}",
+                    )
+                )
+            lux = _value(world.context.fact(zone, "illuminance", now))
+            if "lights" in zone.sources and lux is not None and lux < DARK_LUX:
+                calls.append(
+                    (
+                        "set_lights",
+                        {"zone": zone.id, "on": True, "brightness": 70},
+                        f"{head}: {zone.name} is dark ({lux:g} lx), lights on",
+                    )
+                )
+        return calls
+
+    def _sleep_started(
+        self, situation: Situation, world: World, prefs: Preferences
+    ) -> list[tuple[str, dict[str, Any], str]]:
+        person = world.household.people.get(situation.subject)
+        bedroom = _bedroom(world, person)
+        if person is None or bedroom is None:
+            return []
+        target = prefs.bedroom_target(person.id, "sleep")
+        room = _float(situation.facts.get("room_temp"))
+        now_text = f" (now {_temp(room)})" if room is not None else ""
+        head = f"{person.name} fell asleep"
+        calls: list[tuple[str, dict[str, Any], str]] = []
+        if "climate" in bedroom.sources:
+            calls.append(
+                (
+                    "set_room_climate",
+                    {"zone": bedroom.id, "target_c": target},
+                    f"{head}: {bedroom.name} to {_temp(target)} for sleep{now_text}",
+                )
+            )
+        if "lights" in bedroom.sources:
+            calls.append(
+                ("set_lights", {"zone": bedroom.id, "on": False}, f"{head}: {bedroom.name} lights off")
+            )
+        return calls
+
+    def _woke_up(
+        self, situation: Situation, world: World, prefs: Preferences
+    ) -> list[tuple[str, dict[str, Any], str]]:
+        person = world.household.people.get(situation.subject)
+        bedroom = _bedroom(world, person)
+        if person is None or bedroom is None:
+            return []
+        target = prefs.bedroom_target(person.id, "wake")
+        head = f"{person.name} woke up"
+        calls: list[tuple[str, dict[str, Any], str]] = []
+        if "climate" in bedroom.sources:
+            calls.append(
+                (
+                    "set_room_climate",
+                    {"zone": bedroom.id, "target_c": target},
+                    f"{head}: {bedroom.name} to {_temp(target)}",
+                )
+            )
+        sleepers = _others_asleep(world, person, bedroom)
+        if "lights" in bedroom.sources and not sleepers:
+            calls.append(
+                (
+                    "set_lights",
+                    {"zone": bedroom.id, "on": True, **WAKE_LIGHT},
+                    f"{head}: soft light in {bedroom.name}",
+                )
+            )
+        return calls
+
+    def _night_overheating(
+        self, situation: Situation, world: World, prefs: Preferences
+    ) -> list[tuple[str, dict[str, Any], str]]:
+        return self._nudge(situation, world, prefs, "is too warm")
+
+    def _feeling_cold(
+        self, situation: Situation, world: World, prefs: Preferences
+    ) -> list[tuple[str, dict[str, Any], str]]:
+        return self._nudge(situation, world, prefs, "is getting cold")
+
+    def _nudge(
+        self, situation: Situation, world: World, prefs: Preferences, words: str
+    ) -> list[tuple[str, dict[str, Any], str]]:
+        person = world.household.people.get(situation.subject)
+        bedroom = _bedroom(world, person)
+        nudge = _float(situation.facts.get("nudge_c"))
+        if person is None or bedroom is None or nudge is None or "climate" not in bedroom.sources:
+            return []
+        base = _float(situation.facts.get("setpoint"))
+        if base is None:
+            base = prefs.bedroom_target(person.id, "sleep")
+        target = min(max(_half(base + nudge), ROOM_BOUNDS[0]), ROOM_BOUNDS[1])
+        if target == base:
+            return []  # already at the bound: nothing a nudge can do
+        facts = situation.facts
+        skin = f"skin {facts.get('skin_temp')} °C vs usual {facts.get('skin_baseline')} °C"
+        heart = (
+            f", heart {facts.get('heart_rate')} vs {facts.get('heart_baseline')} bpm"
+            if facts.get("heart_rate") is not None
+            else ""
+        )
+        room = _float(facts.get("room_temp"))
+        room_text = f", room {_temp(room)}" if room is not None else ""
+        reason = (
+            f"{person.name} {words} asleep ({skin}{heart}{room_text}): "
+            f"{bedroom.name} {_temp(base)} → {_temp(target)}"
+        )
+        return [("set_room_climate", {"zone": bedroom.id, "target_c": target}, reason)]
+
+    def _house_empty(
+        self, situation: Situation, world: World, prefs: Preferences
+    ) -> list[tuple[str, dict[str, Any], str]]:
+        head = f"Everyone is away since {situation.facts.get('since')}"
+        zones = list(world.household.zones.values())
+        return [
+            ("set_room_climate", {"zone": z.id, "mode": "eco"}, f"{head}: {z.name} to eco")
+            for z in zones
+            if "climate" in z.sources
+        ] + [
+            ("set_lights", {"zone": z.id, "on": False}, f"{head}: {z.name} lights off")
+            for z in zones
+            if "lights" in z.sources
+        ]
+
+
+def _float(value: FactValue | datetime) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _value(signal: Signal | None) -> float | None:
+    if signal is None or isinstance(signal.value, bool) or not isinstance(signal.value, int | float):
+        return None
+    return float(signal.value)
+
+
+def _name(world: World, subject: str) -> str:
+    found = world.household.subject(subject)
+    return found.name if found else subject
+
+
+def _zones(world: World, ids: tuple[str, ...]) -> list[Subject]:
+    return [z for z in (world.household.zones.get(i) for i in ids) if z is not None]
+
+
+def _bedroom(world: World, person: Subject | None) -> Subject | None:
+    if person is None or not person.bedroom:
+        return None
+    return world.household.zones.get(person.bedroom)
+
+
+def _others_asleep(world: World, person: Subject, bedroom: Subject) -> list[str]:
+    """Other people of the same bedroom whose latest sleep state says asleep."""
+    now = world.clock.now()
+    out = []
+    for other in world.household.people.values():
+        if other.id == person.id or other.bedroom != bedroom.id:
+            continue
+        state = world.context.value(other, "sleep_state", now)
+        if isinstance(state, str) and state.lower() in ASLEEP:
+            out.append(other.id)
+    return out
+
+
+_SOURCE_WORDS: Mapping[str, str] = {
+    "calendar": "calendar",
+    "departure": "planned departure",
+    "sleep_alarm": "Sleep as Android alarm",
+    "alarm": "phone alarm",
+    "habit": "weekday habit",
+    "region": "entered home region",
+    "phone": "phone approaching",
+    "car_navigation": "car navigating home",
+}
+
+
+def _source_words(facts: Mapping[str, FactValue]) -> str:
+    source = str(facts.get("source") or "")
+    words = _SOURCE_WORDS.get(source, source)
+    summary = facts.get("summary")
+    return f"{words}: {summary!s}" if summary else words
