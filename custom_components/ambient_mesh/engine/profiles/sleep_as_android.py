@@ -1,0 +1,89 @@
+"""Sleep as Android (phone app): ``sleep/<person>`` JSON ``{"event", "value1"?, "value2"?}``.
+
+The topic is whatever the user typed in the app; everything below the base is the person part.
+Events follow the app's automation documentation:
+
+* ``sleep_state``: sleep_tracking_started / _resumed and not_awake → "tracking" (in bed, stage not
+  known); light_sleep → "light"; deep_sleep → "deep"; rem → "rem"; awake, sleep_tracking_paused,
+  sleep_tracking_stopped and alarm_alert_dismiss → "awake".
+* ``next_alarm`` (aware, UTC) from ``value1`` — the alarm time in epoch milliseconds, as a string or
+  a number (a value below 10^11 is read as seconds) — for the events that announce an alarm still to
+  come or ringing now: alarm_alert_start, alarm_rescheduled, show_skip_next_alarm,
+  time_to_bed_alarm_alert, before_alarm. Snooze and skip events carry the time of the alarm that
+  was snoozed or skipped, not of the next one, so they say nothing about it.
+* Everything else (smart_period, before_smart_period, lullaby_*, apnea_alarm, antisnoring,
+  sound_event_*, rating, alarm_snooze_*, alarm_skip_next, jet_lag_*, and events added later) is a
+  valid message we do not use: ignored, not dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import voluptuous as vol
+
+from ..signals import DropReason, ProfileError, Signal
+from . import Parsed, SourceKind
+from .validators import load_json, number, text_number, validate, word
+
+FORMAT = "sleep_as_android"
+
+_SLEEP_STATE = {
+    "sleep_tracking_started": "tracking",
+    "sleep_tracking_resumed": "tracking",
+    "not_awake": "tracking",
+    "light_sleep": "light",
+    "deep_sleep": "deep",
+    "rem": "rem",
+    "awake": "awake",
+    "sleep_tracking_paused": "awake",
+    "sleep_tracking_stopped": "awake",
+    "alarm_alert_dismiss": "awake",
+}
+_NEXT_ALARM = frozenset(
+    {
+        "alarm_alert_start",
+        "alarm_rescheduled",
+        "show_skip_next_alarm",
+        "time_to_bed_alarm_alert",
+        "before_alarm",
+    }
+)
+_MS_FROM = 1e11  # epoch seconds reach 10^11 in the year 5138; epoch ms passed it in 1973
+
+
+def _number_or_text(value: Any) -> float:
+    return text_number(value) if isinstance(value, str) else number(value)
+
+
+_EVENT = vol.Schema({vol.Required("event"): word}, extra=vol.ALLOW_EXTRA)
+_ALARM = vol.Schema({vol.Optional("value1"): _number_or_text}, extra=vol.ALLOW_EXTRA)
+
+
+def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
+    """Parse one Sleep as Android message."""
+    if not rest or "" in rest.split("/"):
+        raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected sleep/<person>")
+    source = f"{base}/{rest}"
+    if not payload:  # a retained message being cleared
+        return Parsed(source, SourceKind.WEARABLE, (), FORMAT)
+    data = validate(_EVENT, load_json(payload))
+    event: str = data["event"]
+    signals: list[Signal] = []
+    if (state := _SLEEP_STATE.get(event)) is not None:
+        signals.append(Signal(source, "sleep_state", state, now))
+    if event in _NEXT_ALARM and "value1" in data:
+        alarm: float = validate(_ALARM, data)["value1"]
+        signals.append(Signal(source, "next_alarm", _alarm_time(alarm), now))
+    return Parsed(source, SourceKind.WEARABLE, tuple(signals), FORMAT)
+
+
+def _alarm_time(value: float) -> datetime:
+    seconds = value / 1000 if value >= _MS_FROM else value
+    if seconds <= 0:
+        raise ProfileError(DropReason.OUT_OF_RANGE, f"alarm time {value!r:.20} out of range")
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError) as err:
+        raise ProfileError(DropReason.OUT_OF_RANGE, f"alarm time {value!r:.20} out of range") from err

@@ -1,0 +1,127 @@
+"""TeslaMate (car logger): ``teslamate[/<namespace>]/cars/<id>/<key>``, one plain-text value per topic.
+
+The namespace is TeslaMate's ``MQTT_NAMESPACE`` option and becomes part of the source
+(``teslamate/<namespace>/cars/<id>``). Values are TeslaMate's own units (km/h, °C, %).
+
+Decisions:
+
+* ``battery_level`` is the state of charge; ``usable_battery_level`` (lower in the cold, and
+  always published next to it) is ignored so ``soc`` has one meaning.
+* ``is_preconditioning`` "true" is ``climate_on`` True; "false" says nothing (``is_climate_on`` does).
+* ``speed`` "" means not driving and becomes 0 km/h, so a stale driving speed does not linger.
+* ``charging_state`` Charging or Starting is ``charging`` True, any other state False.
+* ``location`` (JSON) is the position; the separate ``latitude`` / ``longitude`` topics are ignored.
+* ``active_route`` (JSON) gives ``destination`` and ``minutes_to_arrival``; with ``error`` set or
+  no route it is ignored.
+* An empty value of any other key means "not known" and is ignored, as are all other keys
+  (``since``, ``healthy``, ``display_name``, ranges, doors, TPMS, versions, …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import voluptuous as vol
+
+from ..signals import DropReason, Location, ProfileError, Signal, SignalValue
+from . import Parsed, SourceKind
+from .validators import (
+    load_json,
+    load_text,
+    nullable,
+    number,
+    text,
+    text_bool,
+    text_number,
+    validate,
+    word,
+)
+
+FORMAT = "teslamate"
+
+# key → (signal kind, value rule, unit)
+_PLAIN: dict[str, tuple[str, Callable[[str], SignalValue], str | None]] = {
+    "state": ("vehicle_state", word, None),
+    "battery_level": ("soc", text_number, "%"),
+    "inside_temp": ("cabin_temp", text_number, "°C"),
+    "outside_temp": ("outside_temp", text_number, "°C"),
+    "is_climate_on": ("climate_on", text_bool, None),
+    "plugged_in": ("plugged_in", text_bool, None),
+    "geofence": ("place", text, None),
+    "speed": ("speed", text_number, "km/h"),
+    "active_route_destination": ("destination", text, None),
+    "active_route_minutes_to_arrival": ("minutes_to_arrival", text_number, "min"),
+}
+_SCHEMAS = {key: vol.Schema(rule) for key, (_, rule, _) in _PLAIN.items()}
+_EMPTY_MEANS: dict[str, SignalValue] = {"geofence": "", "speed": 0.0}
+
+_CHARGING_STATE = vol.Schema(word)
+_CHARGING = frozenset({"charging", "starting"})
+_PRECONDITIONING = vol.Schema(text_bool)
+
+_LOCATION = vol.Schema(
+    {vol.Required("latitude"): number, vol.Required("longitude"): number}, extra=vol.ALLOW_EXTRA
+)
+_ROUTE = vol.Schema(
+    {
+        vol.Optional("error"): nullable(text),
+        vol.Optional("destination"): nullable(text),
+        vol.Optional("minutes_to_arrival"): nullable(number),
+    },
+    extra=vol.ALLOW_EXTRA,
+)
+
+
+def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
+    """Parse one TeslaMate message."""
+    parts = rest.split("/")
+    if len(parts) == 3 and parts[0] == "cars":
+        source = f"{base}/cars/{parts[1]}"
+    elif len(parts) == 4 and parts[1] == "cars" and parts[0]:
+        source = f"{base}/{parts[0]}/cars/{parts[2]}"
+    else:
+        raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected teslamate[/<namespace>]/cars/<id>/<key>")
+    car, key = parts[-2], parts[-1]
+    if not car or not key:
+        raise ProfileError(DropReason.UNKNOWN_TOPIC, "empty car id or key")
+    signals = _signals(source, key, payload, now)
+    return Parsed(source, SourceKind.CAR, signals, FORMAT)
+
+
+def _signals(source: str, key: str, payload: bytes, now: datetime) -> tuple[Signal, ...]:
+    if key == "location":
+        data = validate(_LOCATION, load_json(payload))
+        return (Signal(source, "location", Location(data["latitude"], data["longitude"]), now),)
+    if key == "active_route":
+        route = load_json(payload)
+        return () if route is None else _route(source, validate(_ROUTE, route), now)
+    if key not in _PLAIN and key not in ("charging_state", "is_preconditioning"):
+        return ()
+    value = load_text(payload)
+    if not value:
+        empty = _EMPTY_MEANS.get(key)
+        if empty is None:
+            return ()
+        kind, _, unit = _PLAIN[key]
+        return (Signal(source, kind, empty, now, unit),)
+    if key == "charging_state":
+        state = validate(_CHARGING_STATE, value)
+        return (Signal(source, "charging", state in _CHARGING, now),)
+    if key == "is_preconditioning":
+        on = validate(_PRECONDITIONING, value)
+        return (Signal(source, "climate_on", True, now),) if on else ()
+    kind, _, unit = _PLAIN[key]
+    return (Signal(source, kind, validate(_SCHEMAS[key], value), now, unit),)
+
+
+def _route(source: str, data: dict[str, Any], now: datetime) -> tuple[Signal, ...]:
+    if data.get("error") is not None:
+        return ()
+    signals = []
+    if (destination := data.get("destination")) is not None:
+        signals.append(Signal(source, "destination", destination, now))
+    if (minutes := data.get("minutes_to_arrival")) is not None:
+        signals.append(Signal(source, "minutes_to_arrival", minutes, now, "min"))
+    return tuple(signals)
