@@ -1,0 +1,388 @@
+"""The guard: the only door to the executor, for every caller (rules, LLM, voice, services, schedules).
+
+Checks run in a fixed order — known tool, never-class, allowlist and availability, the caller's
+permissions, argument schema, subjects, bounds, rate limit, confirmation, shadow mode — and every
+outcome, refusals included, becomes a ``Decision`` in the audit. Nothing here raises to the caller:
+an executor failure is a FAILED decision.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+import logging
+import secrets
+from types import MappingProxyType
+from typing import Any
+
+import voluptuous as vol
+
+from .clock import Clock
+from .household import Household
+from .model import Caller, Decision, ExecutionError, Executor, Risk, ToolCall, Verdict
+from .scheduler import ScheduledCall, Scheduler, SchedulerFullError
+from .tools import CATALOGUE, ToolSpec, check_subjects, is_available, show
+
+_LOGGER = logging.getLogger(__name__)
+
+_MINUTES_10 = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most ``count`` accepted calls per (tool, subject) within ``window``."""
+
+    count: int
+    window: timedelta
+
+
+@dataclass(kw_only=True)
+class Policy:
+    """What the guard allows; the Home Assistant options flow may replace it at run time."""
+
+    allowlist: frozenset[str] | None = None  # None: every available tool
+    shadow: bool = False  # decide and record, execute nothing
+    rate_limit: RateLimit = field(default_factory=lambda: RateLimit(4, _MINUTES_10))
+    rate_limits: Mapping[str, RateLimit] = field(
+        default_factory=lambda: {"notify": RateLimit(6, _MINUTES_10)}
+    )  # per-tool overrides of ``rate_limit``
+    confirm_ttl: timedelta = _MINUTES_10
+    permissions: Mapping[str, frozenset[str]] | None = None  # person → tools; None: everyone, everything
+    clamp: bool = True  # bring out-of-bound numbers into bounds (with a reason) instead of refusing
+    schedule_horizon: timedelta = timedelta(days=7)
+
+    def rate_for(self, tool: str) -> RateLimit:
+        """The rate limit that applies to a tool."""
+        return self.rate_limits.get(tool, self.rate_limit)
+
+
+class UnknownDecisionError(LookupError):
+    """``approve``/``deny`` named no pending decision."""
+
+
+class _RejectedError(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class _Checked:
+    spec: ToolSpec
+    args: dict[str, Any]
+    notes: list[str]
+    at: datetime | None = None  # schedule: when
+    inner: _Checked | None = None  # schedule: the call to run then
+
+
+@dataclass(slots=True)
+class _Pending:
+    decision: Decision
+    expires: datetime
+
+
+NESTED_FORBIDDEN = frozenset({"schedule", "cancel_scheduled"})
+
+
+class Guard:
+    """Judges tool calls and, when they pass, hands them to the executor."""
+
+    def __init__(
+        self,
+        *,
+        household: Household,
+        clock: Clock,
+        executor: Executor,
+        policy: Policy,
+        on_decision: Callable[[Decision], None] | None = None,
+        audit_size: int = 200,
+        catalogue: Mapping[str, ToolSpec] = CATALOGUE,
+        scheduler: Scheduler | None = None,
+    ) -> None:
+        """Wire the guard; ``scheduler`` restores saved schedules (``Scheduler.from_list``)."""
+        self.household = household
+        self.policy = policy
+        self.clock = clock
+        self.executor = executor
+        self.on_decision = on_decision
+        self.catalogue = catalogue
+        self.scheduler = scheduler if scheduler is not None else Scheduler()
+        self._audit: deque[Decision] = deque(maxlen=audit_size)
+        self._pending: dict[str, _Pending] = {}
+        self._rate: dict[tuple[str, str], deque[datetime]] = {}
+
+    @property
+    def pending(self) -> Mapping[str, Decision]:
+        """Confirm-class calls waiting for a person, by decision id."""
+        return MappingProxyType({k: p.decision for k, p in self._pending.items()})
+
+    @property
+    def audit(self) -> Sequence[Decision]:
+        """The most recent decisions, newest last."""
+        return tuple(self._audit)
+
+    async def submit(self, call: ToolCall) -> Decision:
+        """Judge a call and, when it passes every check, execute (or hold, or schedule) it."""
+        now = self.clock.now()
+        try:
+            checked = self._check(call.tool, call.args, call.person, now)
+        except _RejectedError as err:
+            return self._record(call, Verdict.REJECTED, err.reason, call.args)
+        spec, args, notes = checked.spec, checked.args, checked.notes
+
+        rate_key = (spec.name, self._rate_subject(checked))
+        limit = self.policy.rate_for(spec.name)
+        if not self._take_rate(rate_key, limit, now):
+            minutes = limit.window.total_seconds() / 60
+            reason = (
+                f"rate limit: at most {limit.count} {spec.name} per {minutes:g} min for {show(rate_key[1])}"
+            )
+            return self._record(call, Verdict.RATE_LIMITED, reason, args)
+
+        if spec.risk is Risk.CONFIRM:
+            expires = now + self.policy.confirm_ttl
+            decision = self._record(
+                call,
+                Verdict.PENDING,
+                _join(
+                    f"waiting for a person to confirm until {expires.isoformat(timespec='minutes')}", notes
+                ),
+                args,
+            )
+            self._pending[decision.id] = _Pending(decision, expires)
+            return decision
+
+        if self.policy.shadow:
+            return self._record(call, Verdict.SHADOW, _join("shadow mode: not executed", notes), args)
+
+        if spec.name == "schedule":
+            return self._schedule(call, checked)
+
+        if spec.name == "cancel_scheduled":
+            self.scheduler.cancel(args["id"])
+            return self._record(call, Verdict.EXECUTED, "allowed", args, outcome=f"cancelled {args['id']}")
+
+        verdict = Verdict.CLAMPED if notes else Verdict.EXECUTED
+        return await self._execute(call, args, verdict, _join("allowed", notes))
+
+    async def tick(self) -> list[Decision]:
+        """Expire unanswered confirmations, then run the scheduled calls that are due."""
+        now = self.clock.now()
+        decisions: list[Decision] = []
+        for decision_id, pending in list(self._pending.items()):
+            if now >= pending.expires:
+                del self._pending[decision_id]
+                decisions.append(self._resolve(pending.decision, Verdict.EXPIRED, "nobody confirmed in time"))
+        for entry in self.scheduler.due(now):
+            original = entry.call
+            call = ToolCall(
+                tool=original.tool,
+                args=original.args,
+                caller=Caller.SCHEDULE,
+                planner=original.planner,
+                reason=_join(f"scheduled {entry.id}", [original.reason] if original.reason else []),
+                person=original.person,
+            )
+            decisions.append(await self.submit(call))
+        return decisions
+
+    async def approve(self, decision_id: str, person: str | None = None) -> Decision:
+        """A person approves a pending call: it is checked again and executed now."""
+        pending = self._pending.get(decision_id)
+        if pending is None:
+            raise UnknownDecisionError(decision_id)
+        held = pending.decision
+        now = self.clock.now()
+        if now >= pending.expires:
+            del self._pending[decision_id]
+            return self._resolve(held, Verdict.EXPIRED, "nobody confirmed in time")
+        if person is not None and not self._permitted(person, held.call.tool):
+            return self._record(
+                held.call, Verdict.REJECTED, f"{show(person)} may not approve {held.call.tool}", held.args
+            )
+        del self._pending[decision_id]
+        try:
+            checked = self._check(held.call.tool, held.args, held.call.person, now)
+        except _RejectedError as err:
+            return self._resolve(held, Verdict.REJECTED, err.reason)
+        by = f"approved by {person}" if person else "approved"
+        if self.policy.shadow:
+            return self._resolve(held, Verdict.SHADOW, f"{by}; shadow mode: not executed")
+        return await self._execute(held.call, checked.args, Verdict.APPROVED, by, decision_id=decision_id)
+
+    async def deny(self, decision_id: str, person: str | None = None) -> Decision:
+        """A person denies a pending call: it is closed, nothing runs."""
+        pending = self._pending.pop(decision_id, None)
+        if pending is None:
+            raise UnknownDecisionError(decision_id)
+        return self._resolve(pending.decision, Verdict.DENIED, f"denied by {person}" if person else "denied")
+
+    # -- checks ------------------------------------------------------------------------------------
+
+    def _check(
+        self, tool: str, raw_args: Any, person: str | None, now: datetime, *, nested: bool = False
+    ) -> _Checked:
+        spec = self.catalogue.get(tool)
+        if spec is None:
+            raise _RejectedError(f"unknown tool {show(tool)}")
+        if spec.risk is Risk.NEVER:
+            raise _RejectedError(f"{tool} is never allowed")
+        if nested and tool in NESTED_FORBIDDEN:
+            raise _RejectedError(f"{tool} cannot be scheduled")
+        if self.policy.allowlist is not None and tool not in self.policy.allowlist:
+            raise _RejectedError(f"{tool} is not in the allowlist")
+        if not is_available(spec, self.household):
+            raise _RejectedError(f"{tool} is not available in this household")
+        if person is not None and not self._permitted(person, tool):
+            raise _RejectedError(f"{show(person)} may not use {tool}")
+        if not isinstance(raw_args, Mapping):
+            raise _RejectedError(f"arguments must be an object, got {show(raw_args)}")
+        try:
+            args: dict[str, Any] = spec.schema(dict(raw_args))
+        except vol.Invalid as err:
+            raise _RejectedError(f"bad arguments for {tool}: {err}") from None
+        if (problem := check_subjects(spec, args, self.household)) is not None:
+            raise _RejectedError(problem)
+        notes = self._bounds(spec, args)
+        checked = _Checked(spec, args, notes)
+        if tool == "schedule":
+            self._check_schedule(checked, person, now)
+        elif tool == "cancel_scheduled" and args["id"] not in self.scheduler:
+            raise _RejectedError(f"no scheduled call {show(args['id'])}")
+        return checked
+
+    def _bounds(self, spec: ToolSpec, args: dict[str, Any]) -> list[str]:
+        notes: list[str] = []
+        for name, bound in spec.bounds.items():
+            value = args.get(name)
+            if not isinstance(value, float) or bound.low <= value <= bound.high:
+                continue
+            span = f"{bound.low:g} to {bound.high:g}{bound.unit}"
+            if not self.policy.clamp:
+                raise _RejectedError(f"{name} {value:g} is out of bounds {span}")
+            clamped = min(max(value, bound.low), bound.high)
+            args[name] = clamped
+            notes.append(f"{name} {value:g} clamped to {clamped:g} (bounds {span})")
+        return notes
+
+    def _check_schedule(self, checked: _Checked, person: str | None, now: datetime) -> None:
+        args = checked.args
+        at = datetime.fromisoformat(args["at"])
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=now.tzinfo)
+        if at <= now:
+            raise _RejectedError(f"schedule time {show(args['at'])} is not in the future")
+        if at - now > self.policy.schedule_horizon:
+            raise _RejectedError(
+                f"schedule time {show(args['at'])} is more than {self.policy.schedule_horizon.days} days ahead"
+            )
+        inner_raw = args["call"]
+        inner = self._check(inner_raw["tool"], inner_raw["args"], person, now, nested=True)
+        checked.at = at
+        checked.inner = inner
+        checked.notes = [f"call.{note}" for note in inner.notes]
+        args["at"] = at.isoformat()
+        args["call"] = {"tool": inner.spec.name, "args": inner.args}
+
+    def _permitted(self, person: str, tool: str) -> bool:
+        permissions = self.policy.permissions
+        return permissions is None or tool in permissions.get(person, frozenset())
+
+    def _rate_subject(self, checked: _Checked) -> str:
+        if checked.inner is not None:
+            return checked.inner.spec.rate_subject(checked.inner.args)
+        return checked.spec.rate_subject(checked.args)
+
+    def _take_rate(self, key: tuple[str, str], limit: RateLimit, now: datetime) -> bool:
+        times = self._rate.setdefault(key, deque())
+        while times and now - times[0] >= limit.window:
+            times.popleft()
+        if len(times) >= limit.count:
+            return False
+        times.append(now)
+        return True
+
+    # -- effects -----------------------------------------------------------------------------------
+
+    def _schedule(self, call: ToolCall, checked: _Checked) -> Decision:
+        assert checked.inner is not None
+        assert checked.at is not None
+        schedule_id = self._new_id()
+        inner = ToolCall(
+            tool=checked.inner.spec.name,
+            args=checked.inner.args,
+            caller=Caller.SCHEDULE,
+            planner=call.planner,
+            reason=call.reason,
+            person=call.person,
+        )
+        try:
+            self.scheduler.add(ScheduledCall(schedule_id, checked.at, inner))
+        except SchedulerFullError as err:
+            return self._record(call, Verdict.REJECTED, str(err), checked.args)
+        reason = _join(f"{inner.tool} at {checked.at.isoformat(timespec='minutes')}", checked.notes)
+        return self._record(call, Verdict.SCHEDULED, reason, checked.args, decision_id=schedule_id)
+
+    async def _execute(
+        self,
+        call: ToolCall,
+        args: dict[str, Any],
+        verdict: Verdict,
+        reason: str,
+        *,
+        decision_id: str | None = None,
+    ) -> Decision:
+        try:
+            outcome = await self.executor.execute(call.tool, args)
+        except ExecutionError as err:
+            return self._record(call, Verdict.FAILED, reason, args, outcome=str(err), decision_id=decision_id)
+        except Exception as err:
+            _LOGGER.exception("Executor failed on %s", call.tool)
+            outcome = f"unexpected error: {type(err).__name__}: {err}"
+            return self._record(call, Verdict.FAILED, reason, args, outcome=outcome, decision_id=decision_id)
+        return self._record(call, verdict, reason, args, outcome=outcome, decision_id=decision_id)
+
+    def _resolve(self, held: Decision, verdict: Verdict, reason: str) -> Decision:
+        """Close a pending decision; the closing record keeps the pending id."""
+        return self._record(held.call, verdict, reason, held.args, decision_id=held.id)
+
+    def _record(
+        self,
+        call: ToolCall,
+        verdict: Verdict,
+        reason: str,
+        args: Mapping[str, Any],
+        *,
+        outcome: str = "",
+        decision_id: str | None = None,
+    ) -> Decision:
+        decision = Decision(
+            id=decision_id or self._new_id(),
+            at=self.clock.now(),
+            call=call,
+            verdict=verdict,
+            reason=reason,
+            args=dict(args),
+            outcome=outcome,
+        )
+        self._audit.append(decision)
+        if verdict in (Verdict.REJECTED, Verdict.RATE_LIMITED, Verdict.FAILED):
+            _LOGGER.info("%s %s: %s %s", verdict.value, call.tool, reason, outcome)
+        if self.on_decision is not None:
+            try:
+                self.on_decision(decision)
+            except Exception:
+                _LOGGER.exception("A decision listener failed")
+        return decision
+
+    def _new_id(self) -> str:
+        while True:
+            candidate = secrets.token_hex(4)
+            if candidate not in self._pending and candidate not in self.scheduler:
+                return candidate
+
+
+def _join(head: str, notes: Sequence[str]) -> str:
+    return "; ".join([head, *notes]) if notes else head

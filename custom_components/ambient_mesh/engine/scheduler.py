@@ -1,0 +1,168 @@
+"""Calls accepted by ``schedule`` and waiting for their time.
+
+The guard owns one scheduler. Its content is JSON-ready (``as_list``/``from_list``) so the Home
+Assistant shell can save it in a Store and restore it at start: a schedule survives a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+import logging
+from typing import Any
+
+import voluptuous as vol
+
+from .model import Caller, ToolCall
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_SCHEDULED = 100
+"""Upper bound on waiting calls; a planner cannot fill memory with schedules."""
+
+
+def _aware_datetime(value: Any) -> datetime:
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise vol.Invalid("expected an aware ISO datetime")
+    return when
+
+
+ENTRY_SCHEMA = vol.Schema(
+    {
+        vol.Required("id"): vol.All(str, vol.Length(min=1, max=40)),
+        vol.Required("at"): _aware_datetime,
+        vol.Required("tool"): vol.All(str, vol.Length(min=1, max=64)),
+        vol.Required("args"): dict,
+        vol.Optional("caller", default=Caller.SCHEDULE.value): vol.In([c.value for c in Caller]),
+        vol.Optional("planner", default=""): str,
+        vol.Optional("reason", default=""): str,
+        vol.Optional("person"): vol.Any(None, str),
+    },
+    extra=vol.REMOVE_EXTRA,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledCall:
+    """One call waiting for its time."""
+
+    id: str
+    at: datetime
+    call: ToolCall
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the situation that led to it is not kept)."""
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "tool": self.call.tool,
+            "args": dict(self.call.args),
+            "caller": self.call.caller.value,
+            "planner": self.call.planner,
+            "reason": self.call.reason,
+            "person": self.call.person,
+        }
+
+
+class SchedulerFullError(Exception):
+    """More than MAX_SCHEDULED calls would be waiting."""
+
+
+class Scheduler:
+    """Waiting calls by id, earliest first."""
+
+    def __init__(self, entries: Iterable[ScheduledCall] = (), *, limit: int = MAX_SCHEDULED) -> None:
+        """Start with the given entries; ``listeners`` hear about every change (to persist it)."""
+        self._entries: dict[str, ScheduledCall] = {e.id: e for e in entries}
+        self._limit = limit
+        self.listeners: list[Callable[[], None]] = []
+
+    def __len__(self) -> int:
+        """Number of waiting calls."""
+        return len(self._entries)
+
+    def __contains__(self, schedule_id: object) -> bool:
+        """Whether a call with this id is waiting."""
+        return schedule_id in self._entries
+
+    def get(self, schedule_id: str) -> ScheduledCall | None:
+        """One waiting call."""
+        return self._entries.get(schedule_id)
+
+    def add(self, entry: ScheduledCall) -> None:
+        """Store a call; raises SchedulerFullError at the limit."""
+        if entry.id not in self._entries and len(self._entries) >= self._limit:
+            raise SchedulerFullError(f"at most {self._limit} scheduled calls")
+        self._entries[entry.id] = entry
+        self._changed()
+
+    def cancel(self, schedule_id: str) -> ScheduledCall | None:
+        """Remove a waiting call; return it, or None when there was none."""
+        entry = self._entries.pop(schedule_id, None)
+        if entry is not None:
+            self._changed()
+        return entry
+
+    def due(self, now: datetime) -> list[ScheduledCall]:
+        """Take out and return every call whose time has come, earliest first."""
+        ready = sorted((e for e in self._entries.values() if e.at <= now), key=lambda e: e.at)
+        for entry in ready:
+            del self._entries[entry.id]
+        if ready:
+            self._changed()
+        return ready
+
+    @property
+    def next_due(self) -> datetime | None:
+        """When the next call is due (for the shell's timer)."""
+        return min((e.at for e in self._entries.values()), default=None)
+
+    def entries(self) -> list[ScheduledCall]:
+        """Every waiting call, earliest first."""
+        return sorted(self._entries.values(), key=lambda e: e.at)
+
+    def as_list(self) -> list[dict[str, Any]]:
+        """JSON-ready list of every waiting call."""
+        return [e.as_dict() for e in self.entries()]
+
+    def dump(self) -> list[dict[str, Any]]:
+        """Same as ``as_list`` (the name the shell's Store code reads best with)."""
+        return self.as_list()
+
+    def load(self, data: Iterable[Mapping[str, Any]]) -> None:
+        """Replace the waiting calls with restored ones (``from_list`` rules apply)."""
+        self._entries = {e.id: e for e in Scheduler.from_list(data, limit=self._limit).entries()}
+        self._changed()
+
+    @classmethod
+    def from_list(cls, data: Iterable[Mapping[str, Any]], *, limit: int = MAX_SCHEDULED) -> Scheduler:
+        """Restore from ``as_list`` output; malformed entries are logged and skipped."""
+        entries: list[ScheduledCall] = []
+        for raw in data:
+            try:
+                item = ENTRY_SCHEMA(dict(raw))
+            except (vol.Invalid, TypeError, ValueError) as err:
+                _LOGGER.warning("Skipping a stored scheduled call that does not read: %s", err)
+                continue
+            call = ToolCall(
+                tool=item["tool"],
+                args=item["args"],
+                caller=Caller(item["caller"]),
+                planner=item["planner"],
+                reason=item["reason"],
+                person=item.get("person"),
+            )
+            entries.append(ScheduledCall(item["id"], item["at"], call))
+        return cls(entries[:limit], limit=limit)
+
+    def _changed(self) -> None:
+        for listener in self.listeners:
+            try:
+                listener()
+            except Exception:
+                _LOGGER.exception("A scheduler listener failed")

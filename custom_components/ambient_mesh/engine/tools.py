@@ -1,0 +1,387 @@
+"""The tool catalogue: every action a planner may request, with its schema, bounds and risk class.
+
+A tool is offered only when the household has what it acts on (``set_lights`` needs a zone with a
+``lights`` source, ``unlock_vehicle`` a vehicle with a ``lock`` source, …). Argument schemas check
+shape and type; numeric bounds are kept apart from the schema so the guard can clamp a value with a
+recorded reason instead of refusing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time
+import json
+import math
+import re
+from types import MappingProxyType
+from typing import Any
+
+import voluptuous as vol
+
+from .household import Household, Subject, SubjectType
+from .model import Risk
+
+_NUMERIC = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$")
+
+
+def number(value: Any) -> float:
+    """Accept a finite int/float or a plain numeric string ("21" → 21.0); refuse anything else."""
+    if isinstance(value, bool):
+        raise vol.Invalid("expected a number, got a boolean")
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMERIC.match(value)):
+        result = float(value)
+    else:
+        raise vol.Invalid(f"expected a number, got {_show(value)}")
+    if not math.isfinite(result):
+        raise vol.Invalid("expected a finite number")
+    return result
+
+
+def iso_time(value: Any) -> str:
+    """A time of day (``07:30``) or an ISO datetime, kept as given once it parses."""
+    if isinstance(value, str) and len(value) <= 40:
+        for parse in (time.fromisoformat, datetime.fromisoformat):
+            try:
+                parse(value)
+            except ValueError:
+                continue
+            return value
+    raise vol.Invalid(f"expected an ISO time or datetime, got {_show(value)}")
+
+
+def iso_datetime(value: Any) -> str:
+    """An ISO datetime text (its range is checked by the guard, which knows the time)."""
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise vol.Invalid(f"expected an ISO datetime, got {_show(value)}")
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """A value as it may appear in a reason: repr'd and cut, never interpreted."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def show(value: Any) -> str:
+    """Render an argument value for audit reasons and tool results (quoted, length-capped)."""
+    return _show(value)
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise vol.Invalid(f"expected true or false, got {_show(value)}")
+
+
+ID = vol.All(str, vol.Match(r"^[a-z0-9_]{1,32}$"))
+HVAC_MODES = ("heat", "cool", "auto", "off", "eco")
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """The allowed range of one numeric argument."""
+
+    low: float
+    high: float
+    unit: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectArg:
+    """An argument that names a household subject, and what that subject must have."""
+
+    type: SubjectType
+    role: str | None = None  # a source role the subject needs (``lights``, ``lock``, …)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolSpec:
+    """One tool: what it does, how risky it is, what it takes and the bounds of its numbers."""
+
+    name: str
+    description: str  # one short line: it goes into every prompt
+    risk: Risk
+    schema: vol.Schema
+    parameters: Mapping[str, Any]  # JSON schema of the arguments, for the LLM
+    bounds: Mapping[str, Bound] = field(default_factory=dict)
+    subjects: Mapping[str, SubjectArg] = field(default_factory=dict)
+
+    @property
+    def llm_tool(self) -> dict[str, Any]:
+        """The tool in Ollama's ``tools`` format."""
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+        }
+
+    def rate_subject(self, args: Mapping[str, Any]) -> str:
+        """The subject a call acts on (rate limits count per tool and subject)."""
+        for name in self.subjects:
+            value = args.get(name)
+            if isinstance(value, str):
+                return value
+        return ""
+
+
+def _params(required: list[str], **props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": props}
+
+
+def _str(description: str) -> dict[str, Any]:
+    return {"type": "string", "description": description}
+
+
+def _num(description: str) -> dict[str, Any]:
+    return {"type": "number", "description": description}
+
+
+def _at_least_one(*keys: str) -> Any:
+    def check(value: dict[str, Any]) -> dict[str, Any]:
+        if not any(key in value for key in keys):
+            raise vol.Invalid(f"needs at least one of {', '.join(keys)}")
+        return value
+
+    return check
+
+
+def _specs() -> dict[str, ToolSpec]:
+    # The LLM client (ollama 0.4.7) passes on only type and description of each property, so the
+    # ranges and choices are spelled out in the descriptions too.
+    cabin = Bound(15, 28, "°C")
+    room = Bound(16, 26, "°C")
+    specs = [
+        ToolSpec(
+            name="precondition_cabin",
+            description="Heat or cool a car cabin, optionally ready by a time.",
+            risk=Risk.AUTO,
+            schema=vol.Schema(
+                {
+                    vol.Required("vehicle"): ID,
+                    vol.Required("target_c"): number,
+                    vol.Optional("ready_by"): iso_time,
+                }
+            ),
+            parameters=_params(
+                ["vehicle", "target_c"],
+                vehicle=_str("vehicle id"),
+                target_c=_num("cabin °C, 15-28"),
+                ready_by=_str("ISO time, optional"),
+            ),
+            bounds={"target_c": cabin},
+            subjects={"vehicle": SubjectArg(SubjectType.VEHICLE)},
+        ),
+        ToolSpec(
+            name="stop_cabin_climate",
+            description="Stop a car's cabin climate.",
+            risk=Risk.AUTO,
+            schema=vol.Schema({vol.Required("vehicle"): ID}),
+            parameters=_params(["vehicle"], vehicle=_str("vehicle id")),
+            subjects={"vehicle": SubjectArg(SubjectType.VEHICLE)},
+        ),
+        ToolSpec(
+            name="set_room_climate",
+            description="Set a room's target temperature and/or mode.",
+            risk=Risk.AUTO,
+            schema=vol.Schema(
+                vol.All(
+                    {
+                        vol.Required("zone"): ID,
+                        vol.Optional("target_c"): number,
+                        vol.Optional("mode"): vol.In(HVAC_MODES),
+                    },
+                    _at_least_one("target_c", "mode"),
+                )
+            ),
+            parameters=_params(
+                ["zone"],
+                zone=_str("zone id"),
+                target_c=_num("°C, 16-26"),
+                mode=_str("heat|cool|auto|off|eco"),
+            ),
+            bounds={"target_c": room},
+            subjects={"zone": SubjectArg(SubjectType.ZONE, "climate")},
+        ),
+        ToolSpec(
+            name="set_lights",
+            description="Switch a room's lights.",
+            risk=Risk.AUTO,
+            schema=vol.Schema(
+                {
+                    vol.Required("zone"): ID,
+                    vol.Required("on"): _boolean,
+                    vol.Optional("brightness"): number,
+                    vol.Optional("color_temp"): number,
+                }
+            ),
+            parameters=_params(
+                ["zone", "on"],
+                zone=_str("zone id"),
+                on={"type": "boolean", "description": "on or off"},
+                brightness=_num("%, 0-100"),
+                color_temp=_num("K, 2000-6500"),
+            ),
+            bounds={"brightness": Bound(0, 100, "%"), "color_temp": Bound(2000, 6500, "K")},
+            subjects={"zone": SubjectArg(SubjectType.ZONE, "lights")},
+        ),
+        ToolSpec(
+            name="notify",
+            description="Send a person a short message.",
+            risk=Risk.AUTO,
+            schema=vol.Schema(
+                {
+                    vol.Required("person"): ID,
+                    vol.Required("message"): vol.All(str, vol.Length(min=1, max=200)),
+                }
+            ),
+            parameters=_params(["person", "message"], person=_str("person id"), message=_str("≤200 chars")),
+            subjects={"person": SubjectArg(SubjectType.PERSON)},
+        ),
+        ToolSpec(
+            name="schedule",
+            description="Run a tool call later (within 7 days).",
+            risk=Risk.AUTO,
+            schema=vol.Schema(
+                {
+                    vol.Required("call"): vol.Schema(
+                        {vol.Required("tool"): ID, vol.Optional("args", default=dict): dict}
+                    ),
+                    vol.Required("at"): iso_datetime,
+                }
+            ),
+            parameters=_params(
+                ["call", "at"],
+                call={"type": "object", "description": "{tool, args}"},
+                at=_str("ISO datetime"),
+            ),
+        ),
+        ToolSpec(
+            name="cancel_scheduled",
+            description="Cancel a scheduled call by id.",
+            risk=Risk.AUTO,
+            schema=vol.Schema({vol.Required("id"): vol.All(str, vol.Length(min=1, max=40))}),
+            parameters=_params(["id"], id=_str("schedule id")),
+        ),
+        ToolSpec(
+            name="unlock_vehicle",
+            description="Unlock a car (a person must confirm).",
+            risk=Risk.CONFIRM,
+            schema=vol.Schema({vol.Required("vehicle"): ID}),
+            parameters=_params(["vehicle"], vehicle=_str("vehicle id")),
+            subjects={"vehicle": SubjectArg(SubjectType.VEHICLE, "lock")},
+        ),
+        ToolSpec(
+            name="open_cover",
+            description="Open a room's blinds or garage (a person must confirm).",
+            risk=Risk.CONFIRM,
+            schema=vol.Schema({vol.Required("zone"): ID}),
+            parameters=_params(["zone"], zone=_str("zone id")),
+            subjects={"zone": SubjectArg(SubjectType.ZONE, "cover")},
+        ),
+        ToolSpec(
+            name="close_cover",
+            description="Close a room's blinds or garage.",
+            risk=Risk.AUTO,
+            schema=vol.Schema({vol.Required("zone"): ID}),
+            parameters=_params(["zone"], zone=_str("zone id")),
+            subjects={"zone": SubjectArg(SubjectType.ZONE, "cover")},
+        ),
+        ToolSpec(
+            name="disarm_alarm",
+            description="Disarm the alarm (never allowed).",
+            risk=Risk.NEVER,
+            schema=vol.Schema({}),
+            parameters=_params([]),
+        ),
+    ]
+    return {spec.name: spec for spec in specs}
+
+
+CATALOGUE: Mapping[str, ToolSpec] = MappingProxyType(_specs())
+"""Every tool the engine knows, by name."""
+
+
+def _candidates(household: Household, kind: SubjectType) -> Mapping[str, Subject]:
+    if kind is SubjectType.PERSON:
+        return household.people
+    if kind is SubjectType.VEHICLE:
+        return household.vehicles
+    return household.zones
+
+
+def is_available(spec: ToolSpec, household: Household) -> bool:
+    """Tell whether the household has something this tool can act on."""
+    for arg in spec.subjects.values():
+        subjects = _candidates(household, arg.type).values()
+        if not any(arg.role is None or arg.role in s.sources for s in subjects):
+            return False
+    return True
+
+
+def available_tools(
+    household: Household, catalogue: Mapping[str, ToolSpec] = CATALOGUE, *, include_never: bool = False
+) -> list[ToolSpec]:
+    """The tools this household can use, in catalogue order.
+
+    Never-class tools stay in the catalogue (so the guard refuses them by name) but are not offered
+    to planners unless ``include_never`` is set.
+    """
+    return [
+        spec
+        for spec in catalogue.values()
+        if (include_never or spec.risk is not Risk.NEVER) and is_available(spec, household)
+    ]
+
+
+def check_subjects(spec: ToolSpec, args: Mapping[str, Any], household: Household) -> str | None:
+    """Return why the subjects a call names do not fit the household, or None when they do."""
+    for name, arg in spec.subjects.items():
+        value = args.get(name)
+        if value is None:
+            continue
+        subject = _candidates(household, arg.type).get(str(value))
+        if subject is None:
+            return f"unknown {arg.type.value} {_show(value)}"
+        if arg.role is not None and arg.role not in subject.sources:
+            return f"{arg.type.value} {_show(value)} has no {arg.role}"
+    return None
+
+
+def repair_arguments(spec: ToolSpec | None, raw: Any) -> dict[str, Any] | None:
+    """Bring LLM-produced arguments into a mapping: parse a JSON text, and JSON texts of object args.
+
+    Returns None when the arguments cannot be read as an object (the call is then refused).
+    """
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return None
+    if not isinstance(raw, Mapping):
+        return None
+    args = dict(raw)
+    if spec is not None:
+        props = spec.parameters.get("properties", {})
+        for key, value in args.items():
+            if (
+                props.get(key, {}).get("type") == "object"
+                and isinstance(value, str)
+                and value.strip().startswith("{")
+            ):
+                try:
+                    args[key] = json.loads(value)
+                except ValueError:
+                    return None
+    # schedule's inner call may itself carry its args as a JSON text
+    call = args.get("call")
+    if isinstance(call, Mapping) and isinstance(call.get("args"), str):
+        inner = repair_arguments(None, call["args"])
+        if inner is None:
+            return None
+        args["call"] = {**call, "args": inner}
+    return args
