@@ -14,8 +14,8 @@ Situations and what they rest on:
   the weekday habit (left home at about that time on ≥ 3 of the last 4 same weekdays, ±20 min).
   Estimates within 45 minutes of each other are one departure; the more trusted one sets the time.
   It is raised at departure - lead, where the lead grows with cold and heat (``lead_minutes``), and
-  only when the person's car is at home, its climate is off, and its charge is above the floor or it
-  is plugged in. A car shared by two people is readied once for departures within 45 minutes.
+  only when the person's car is at home, its climate is off, and it is plugged in or not known to be
+  at or below the charge floor (20 %). A car shared by two people is readied once for departures within 45 minutes.
 * ``departure_cancelled`` (subject: person) — an announced departure whose estimate went away before
   it came (the calendar event was removed, the alarm was switched off): the planner stops the cabin
   climate it started. A departure that simply passes raises nothing.
@@ -297,7 +297,8 @@ class SituationDetector:
             return None
         soc = _number(context.fact(vehicle, "soc", now))
         plugged = context.value(vehicle, "plugged_in", now) is True
-        if not plugged and (soc is None or soc <= self.config.soc_floor):
+        # An unknown (or stale) charge does not block: only a known low battery off the plug does.
+        if not plugged and soc is not None and soc <= self.config.soc_floor:
             return None
         return {
             "soc": soc,
