@@ -122,8 +122,16 @@ def test_other_types_and_subtopics_are_ignored(rest: str, payload: bytes) -> Non
         ("alice/pixel", b'{"_type": "location", "lat": 1, "lon": 2, "acc": Infinity}', DropReason.NOT_FINITE),
         ("alice/pixel", b'{"_type": "location", "lat": 1e999, "lon": 2}', DropReason.NOT_FINITE),
         ("alice/pixel", b'{"_type": "location", "lat": 1, "lon": 2, "tst": 1e300}', DropReason.OUT_OF_RANGE),
-        ("alice/pixel", b'{"_type": "location", "lat": 1, "lon": 2, "inregions": "home"}', DropReason.MALFORMED),
-        ("alice/pixel/event", b'{"_type": "transition", "event": "wander", "desc": "x"}', DropReason.OUT_OF_RANGE),
+        (
+            "alice/pixel",
+            b'{"_type": "location", "lat": 1, "lon": 2, "inregions": "home"}',
+            DropReason.MALFORMED,
+        ),
+        (
+            "alice/pixel/event",
+            b'{"_type": "transition", "event": "wander", "desc": "x"}',
+            DropReason.OUT_OF_RANGE,
+        ),
         ("alice/pixel/event", b'{"_type": "transition", "event": "enter"}', DropReason.MALFORMED),
         ("alice/pixel", b'{"_type": "encrypted", "data": "abc"}', DropReason.UNSUPPORTED),
     ],

@@ -68,7 +68,13 @@ def test_namespaced_topics_keep_the_namespace_in_the_source() -> None:
 
 @pytest.mark.parametrize(
     ("state", "charging"),
-    [("Charging", True), ("Starting", True), ("Complete", False), ("Disconnected", False), ("Stopped", False)],
+    [
+        ("Charging", True),
+        ("Starting", True),
+        ("Complete", False),
+        ("Disconnected", False),
+        ("Stopped", False),
+    ],
 )
 def test_charging_state_maps_to_charging(state: str, charging: bool) -> None:
     assert _parse("teslamate/cars/1/charging_state", state) == {"charging": charging}
@@ -101,7 +107,15 @@ def test_no_active_route_is_ignored(payload: str) -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["display_name", "latitude", "longitude", "est_battery_range_km", "odometer", "shift_state", "brand_new_key"],
+    [
+        "display_name",
+        "latitude",
+        "longitude",
+        "est_battery_range_km",
+        "odometer",
+        "shift_state",
+        "brand_new_key",
+    ],
 )
 def test_other_keys_are_ignored(key: str) -> None:
     assert _parse(f"teslamate/cars/1/{key}", "12") == {}

@@ -3,7 +3,7 @@
 ``ambient_mesh/<device_id>/state`` carries one JSON object: ``kind`` (wearable/phone/car/room),
 optional ``name``, ``ts`` (epoch seconds) and ``units``, and any signal kinds as fields named like the
 kinds, in canonical units unless ``units`` says otherwise. The full contract, with types and ranges,
-is docs/native_schema.md; it is generated from ``signals.KINDS``, so a new kind is a new field.
+is docs/native_schema.md; the fields follow ``signals.KINDS``, so a new kind is a new field.
 
 Decisions: a declared unit we can convert (°F, K, m/s, mph, s, h) is converted; any other declared
 unit is a WRONG_UNIT drop of the whole message. Unknown fields are ignored, so a device newer than
