@@ -11,7 +11,7 @@ import pytest
 from custom_components.ambient_mesh.engine.profiles import SourceKind
 from custom_components.ambient_mesh.engine.profiles.native import parse
 from custom_components.ambient_mesh.engine.signals import KINDS, DropReason, Location, ProfileError
-from tests.fixtures import NOW, engine, facts
+from tests.fixtures import NOW, engine, facts, samples
 
 DOC = Path(__file__).parents[2] / "docs" / "native_schema.md"
 
@@ -185,3 +185,35 @@ def test_schema_document_names_every_kind() -> None:
     text = DOC.read_text(encoding="utf-8")
     missing = [kind for kind in KINDS if f"`{kind}`" not in text]
     assert missing == []
+
+
+def test_every_native_sample_parses_to_its_signals() -> None:
+    expected: list[tuple[str, SourceKind, dict[str, object]]] = [
+        (
+            "ambient_mesh/alice_watch",
+            SourceKind.WEARABLE,
+            {"heart_rate": 54.0, "skin_temp": 34.6, "sleep_state": "light", "device_battery": 71.0},
+        ),
+        ("ambient_mesh/alice_watch", SourceKind.WEARABLE, {"skin_temp": 34.0}),
+        ("ambient_mesh/alice_watch", SourceKind.WEARABLE, {"online": False}),
+        (
+            "ambient_mesh/esp32-bedroom",
+            SourceKind.ROOM,
+            {"room_temp": 22.4, "humidity": 51.0, "occupancy": True},
+        ),
+        (
+            "ambient_mesh/alice_phone",
+            SourceKind.PHONE,
+            {
+                "next_alarm": datetime(2026, 1, 12, 5, 30, tzinfo=UTC),
+                "departure": datetime(2026, 1, 12, 6, 15, tzinfo=UTC),
+                "location": Location(52.52, 13.4, 12.0),
+            },
+        ),
+    ]
+    messages = samples("native")
+    assert len(messages) == len(expected)
+    for (topic, payload), (source, kind, signals) in zip(messages, expected, strict=True):
+        parsed = parse("ambient_mesh", topic.removeprefix("ambient_mesh/"), payload, NOW)
+        assert (parsed.source, parsed.source_kind) == (source, kind)
+        assert facts(parsed) == signals
