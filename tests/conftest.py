@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+import contextlib
 from typing import Any
-
-import pytest
 
 from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
-
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import pytest_socket
 
 from .broker import Broker, run_broker
 
@@ -23,7 +23,16 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 @pytest.fixture(scope="session")
 def mqtt_broker() -> Iterator[Broker]:
     """One real broker for the whole test session."""
-    with run_broker() as broker:
+    # Session fixtures are set up before the per-test ``socket_enabled``, while pytest-socket
+    # still blocks sockets: allow them just while the broker starts, then restore the guard.
+    pytest_socket.enable_socket()
+    try:
+        stack = contextlib.ExitStack()
+        broker = stack.enter_context(run_broker())
+    finally:
+        pytest_socket.socket_allow_hosts(["127.0.0.1"])
+        pytest_socket.disable_socket(allow_unix_socket=True)
+    with stack:
         yield broker
 
 
@@ -55,13 +64,13 @@ async def mqtt_entry(
 
 
 async def _sleep(seconds: float) -> None:
-    import asyncio  # noqa: PLC0415
+    import asyncio
 
     await asyncio.sleep(seconds)
 
 
 def as_payload(payload: Any) -> str:
     """A sample payload as it goes on the wire: plain strings as they are, objects as JSON."""
-    import json  # noqa: PLC0415
+    import json
 
     return payload if isinstance(payload, str) else json.dumps(payload)
