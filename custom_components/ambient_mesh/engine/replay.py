@@ -36,7 +36,7 @@ value is read for the kind (ISO datetime, number, boolean, text, ``{lat, lon, ac
 
 Expectations (``expect:``):
 
-* ``actions: [{tool, args?, between?, verdict?, situation?}]`` — each must occur. ``args`` values
+* ``actions: [{tool, args?, between?, verdict?, situation?, subject?}]`` — each must occur. ``args`` values
   match exactly (numbers numerically) or with ``{between: [lo, hi]}`` or ``{in: [a, b]}``; ``verdict``
   (one or a list) defaults to any of executed, clamped, approved, shadow.
 * ``forbidden: [{tool | situation, args?, between?, verdict?, subject?}]`` — must never occur; a tool
@@ -197,6 +197,7 @@ ACTION = vol.Schema(
         vol.Optional("between"): WINDOW,
         vol.Optional("verdict"): VERDICTS,
         vol.Optional("situation"): str,
+        vol.Optional("subject"): str,
     }
 )
 

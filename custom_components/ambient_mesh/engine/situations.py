@@ -230,7 +230,10 @@ class SituationDetector:
         still: list[_Announced] = []
         for announced in self._announced:
             if announced.at <= now:
-                continue  # it came: nothing to undo
+                # It came: nothing to undo, but it still covers a shared car's nearby departures.
+                if now - announced.at <= cfg.same_departure:
+                    still.append(announced)
+                continue
             person = world.household.people.get(announced.person)
             estimates = self.estimates(world, person, now, tz) if person else []
             if any(abs(e.at - announced.at) <= cfg.same_departure for e in estimates):
