@@ -73,9 +73,12 @@ def _when(value: Any) -> datetime:
         raise OutOfRange(f"time {seconds!r:.20} out of range") from err
 
 
-_LOCATION = vol.All(
-    vol.Schema({vol.Required("lat"): number, vol.Required("lon"): number, vol.Optional("acc"): number}),
-    lambda fix: Location(fix["lat"], fix["lon"], fix.get("acc")),
+# Wrapped in a Schema so it is compiled once; a bare vol.All recompiles its parts on every call.
+_LOCATION = vol.Schema(
+    vol.All(
+        {vol.Required("lat"): number, vol.Required("lon"): number, vol.Optional("acc"): number},
+        lambda fix: Location(fix["lat"], fix["lon"], fix.get("acc")),
+    )
 )
 
 

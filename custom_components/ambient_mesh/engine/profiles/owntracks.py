@@ -25,17 +25,14 @@ FORMAT = "owntracks"
 
 _TYPE = vol.Schema({vol.Required("_type"): text}, extra=vol.ALLOW_EXTRA)
 
-_FIX = {
-    vol.Required("lat"): number,
-    vol.Required("lon"): number,
-    vol.Optional("acc"): number,
-    vol.Optional("tst"): number,
-    vol.Optional("tid"): text,
-}
-
 _LOCATION = vol.Schema(
     {
-        **_FIX,
+        vol.Required("_type"): text,
+        vol.Required("lat"): number,
+        vol.Required("lon"): number,
+        vol.Optional("acc"): number,
+        vol.Optional("tst"): number,
+        vol.Optional("tid"): text,
         vol.Optional("vel"): number,
         vol.Optional("batt"): number,
         vol.Optional("inregions"): [text],
@@ -45,6 +42,7 @@ _LOCATION = vol.Schema(
 
 _TRANSITION = vol.Schema(
     {
+        vol.Required("_type"): text,
         vol.Required("event"): vol.In(("enter", "leave")),
         vol.Required("desc"): text,
         vol.Optional("lat"): number,
@@ -56,7 +54,7 @@ _TRANSITION = vol.Schema(
     extra=vol.ALLOW_EXTRA,
 )
 
-_LWT = vol.Schema({vol.Optional("tst"): number}, extra=vol.ALLOW_EXTRA)
+_LWT = vol.Schema({vol.Required("_type"): text, vol.Optional("tst"): number}, extra=vol.ALLOW_EXTRA)
 
 
 def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
@@ -69,8 +67,9 @@ def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
     if subtopic not in ("", "event") or not payload:
         # cmd, waypoints, info, step, dump…, and empty payloads (a retained message being cleared).
         return Parsed(source, SourceKind.PHONE, (), FORMAT)
-    data = validate(_TYPE, load_json(payload))
-    kind = data["_type"]
+    data = load_json(payload)
+    # Peek at _type to pick the one schema to run (each schema requires _type itself).
+    kind = data.get("_type") if isinstance(data, dict) else None
     if kind == "location":
         return _location(source, validate(_LOCATION, data), now)
     if kind == "transition":
@@ -78,6 +77,7 @@ def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
     if kind == "lwt":
         validate(_LWT, data)
         return Parsed(source, SourceKind.PHONE, (Signal(source, "online", False, now),), FORMAT)
+    validate(_TYPE, data)
     if kind == "encrypted":
         raise ProfileError(DropReason.UNSUPPORTED, "encrypted payload; clear the secret key in OwnTracks")
     return Parsed(source, SourceKind.PHONE, (), FORMAT)

@@ -63,6 +63,9 @@ def _no_constant(name: str) -> Any:
     raise ProfileError(DropReason.NOT_FINITE, f"{name} is not a number")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
+
+
 def load_json(payload: bytes) -> Any:
     """Decode JSON strictly: NaN, Infinity and overflowing numbers are NOT_FINITE drops.
 
@@ -70,7 +73,7 @@ def load_json(payload: bytes) -> Any:
     reach the context as a float that compares false with everything.
     """
     try:
-        return json.loads(payload, parse_constant=_no_constant, parse_float=_finite_float)
+        return _DECODER.decode(payload.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as err:
         raise ProfileError(DropReason.NOT_JSON, str(err)[:80]) from err
     except RecursionError as err:  # junk like "[[[[…" nests deeper than the parser goes

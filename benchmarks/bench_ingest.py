@@ -1,0 +1,185 @@
+"""Engine-only ingestion throughput: a mixed stream of every source format through one Ingestor.
+
+Builds ~100k messages from the real payload samples (tests/fixtures/payloads) with varied devices
+and values, plus a small share of bad input of every kind (so the drop path is measured too), then
+feeds them to a fresh Ingestor + ContextStore in this one process. Python runs this on one core, so
+the figure is messages per second per core. Not a test: nothing is asserted.
+
+    scripts/bench ingest                      # or: .venv/bin/python benchmarks/bench_ingest.py
+    scripts/bench ingest -- --messages 20000 --repeat 1
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+import json
+from pathlib import Path
+import platform
+import random
+import sys
+import time
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from custom_components.ambient_mesh.engine.clock import VirtualClock
+from custom_components.ambient_mesh.engine.context import ContextStore
+from custom_components.ambient_mesh.engine.ingest import Ingestor
+from custom_components.ambient_mesh.engine.profiles.registry import DEFAULT_BASES, make_profiles
+
+PAYLOADS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "payloads"
+NOW = datetime(2026, 1, 12, 5, 0, tzinfo=UTC)
+FORMAT_OF_FILE = {
+    "owntracks": "owntracks",
+    "teslamate": "teslamate",
+    "zigbee2mqtt": "zigbee2mqtt",
+    "sleep_as_android": "sleep_as_android",
+    "ovms": "ovms",
+    "native": "native",
+}
+BAD_SHARE = 0.02
+
+type Message = tuple[str, bytes, str]  # topic, payload, format
+
+
+def _vary_number(rng: random.Random, value: float) -> float:
+    """A nearby plausible value of the same sign and scale."""
+    return round(value + rng.uniform(-0.1, 0.1) * (abs(value) + 1), 2)
+
+
+def _vary_payload(rng: random.Random, payload: Any, now: int) -> Any:
+    if isinstance(payload, dict):
+        varied: dict[str, Any] = {}
+        for key, value in payload.items():
+            if key in ("tst", "ts"):
+                varied[key] = now - rng.randrange(600)
+            elif key in ("lat", "latitude") or key in ("lon", "longitude"):
+                varied[key] = round(value + rng.uniform(-0.01, 0.01), 6)
+            elif key in ("batt", "battery", "humidity", "device_battery"):
+                varied[key] = rng.randrange(5, 100)
+            elif isinstance(value, float | int) and not isinstance(value, bool) and key != "value1":
+                varied[key] = max(0, _vary_number(rng, value)) if value >= 0 else _vary_number(rng, value)
+            else:
+                varied[key] = _vary_payload(rng, value, now)
+        return varied
+    if isinstance(payload, str):
+        try:
+            number = float(payload)
+        except ValueError:
+            return payload
+        if payload.lstrip("-").isdigit():
+            return str(round(_vary_number(rng, number)))
+        return f"{_vary_number(rng, number):.2f}"
+    return payload
+
+
+def _device_topic(topic: str, index: int) -> str:
+    """The same message from the index-th device of its kind."""
+    parts = topic.split("/")
+    if parts[0] == "owntracks":
+        parts[1] = f"user{index}"
+    elif parts[0] == "teslamate":
+        parts[2] = str(index + 1)
+    elif parts[0] == "zigbee2mqtt" and parts[1] != "bridge":
+        parts[1] = f"{parts[1]}_{index}"
+    elif parts[0] == "sleep":
+        parts[1] = f"person{index}"
+    elif parts[0] == "ovms":
+        parts[2] = f"car{index}"
+    elif parts[0] == "ambient_mesh":
+        parts[1] = f"dev{index}"
+    return "/".join(parts)
+
+
+BAD: list[tuple[str, bytes]] = [
+    ("owntracks/alice/pixel", b"{truncated"),
+    ("owntracks/alice/pixel", b'{"_type": "location", "lat": "52.5", "lon": 13.4}'),
+    ("zigbee2mqtt/bedroom_sensor", b'{"temperature": NaN}'),
+    ("teslamate/cars/1/battery_level", b"140"),
+    ("ambient_mesh/w/state", b'{"kind": "wearable", "heart_rate": 900}'),
+    ("ambient_mesh/w/state", b'{"kind": "wearable", "units": {"skin_temp": "furlongs"}, "skin_temp": 1}'),
+    ("homeassistant/status", b"online"),
+    ("sleep/alice", b"\x00\xff\xfe"),
+    ("ovms/bob/leaf/metric/v/e/temp", b"nan"),
+    ("owntracks/alice/pixel", b"x" * 20_000),
+]
+
+
+def build_stream(count: int, devices: int, seed: int = 1) -> list[Message]:
+    """About ``count`` messages: every sample, from ``devices`` devices per format, with varied values."""
+    rng = random.Random(seed)
+    templates: list[tuple[str, Any, str]] = []
+    for file, fmt in FORMAT_OF_FILE.items():
+        templates.extend(
+            (m["topic"], m["payload"], fmt) for m in json.loads((PAYLOADS / f"{file}.json").read_text())
+        )
+    now = int(NOW.timestamp())
+    stream: list[Message] = []
+    while len(stream) < count:
+        if rng.random() < BAD_SHARE:
+            topic, raw = rng.choice(BAD)
+            stream.append((topic, raw, "bad"))
+            continue
+        topic, payload, fmt = rng.choice(templates)
+        varied = _vary_payload(rng, payload, now)
+        raw = (varied if isinstance(varied, str) else json.dumps(varied)).encode()
+        stream.append((_device_topic(topic, rng.randrange(devices)), raw, fmt))
+    return stream
+
+
+def run(stream: list[Message]) -> tuple[float, float, Ingestor]:
+    """Ingest the stream on a fresh engine; return wall and CPU seconds and the ingestor."""
+    ingestor = Ingestor(ContextStore(), VirtualClock(NOW), DEFAULT_BASES, make_profiles())
+    handle: Callable[[str, bytes], Any] = ingestor.handle
+    wall, cpu = time.perf_counter(), time.process_time()
+    for topic, payload, _ in stream:
+        handle(topic, payload)
+    return time.perf_counter() - wall, time.process_time() - cpu, ingestor
+
+
+def main() -> None:
+    """Build the stream, run it ``--repeat`` times, print the best run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--devices", type=int, default=50, help="devices per format")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    stream = build_stream(args.messages, args.devices)
+    mix = Counter(fmt for _, _, fmt in stream)
+    print(
+        f"ingest benchmark — Python {platform.python_version()}, {platform.machine()}, single process (one core)"
+    )
+    print(
+        f"stream: {len(stream)} messages, {args.devices} devices per format; mix: {dict(sorted(mix.items()))}"
+    )
+
+    best: tuple[float, float, Ingestor] | None = None
+    for _ in range(args.repeat):
+        result = run(stream)
+        if best is None or result[0] < best[0]:
+            best = result
+    assert best is not None
+    wall, cpu, ingestor = best
+    stats = ingestor.stats
+    print(f"best of {args.repeat}: {wall:.3f} s wall, {cpu:.3f} s CPU")
+    print(
+        f"throughput: {len(stream) / wall:,.0f} messages/s per core ({wall / len(stream) * 1e6:.1f} µs/message)"
+    )
+    print(f"accepted {stats.accepted}, ignored {stats.ignored}, dropped {stats.dropped_total}")
+    for reason, n in sorted(stats.dropped.items()):
+        print(f"  dropped {reason}: {n}")
+    print(f"sources in context: {len(ingestor.context.sources)}")
+
+    print("per format (same stream, one format at a time):")
+    for fmt in sorted(mix):
+        part = [message for message in stream if message[2] == fmt]
+        part_wall = min(run(part)[0] for _ in range(args.repeat))
+        print(f"  {fmt:<17} {len(part):>7} messages  {len(part) / part_wall:>10,.0f} messages/s")
+
+
+if __name__ == "__main__":
+    main()
