@@ -1,0 +1,134 @@
+"""The tool catalogue: risk classes, schemas, availability per household, subject checks, repairs."""
+
+from __future__ import annotations
+
+import pytest
+import voluptuous as vol
+
+from custom_components.ambient_mesh.engine.household import Household
+from custom_components.ambient_mesh.engine.model import Risk
+from custom_components.ambient_mesh.engine.tools import (
+    CATALOGUE,
+    available_tools,
+    check_subjects,
+    repair_arguments,
+)
+
+BASE = {
+    "people": [{"id": "alice", "vehicle": "car1", "bedroom": "bedroom"}],
+    "vehicles": [{"id": "car1", "sources": {"telemetry": "teslamate/cars/1"}}],
+    "zones": [{"id": "bedroom", "sources": {"climate": "zigbee2mqtt/bedroom_trv"}}],
+}
+
+
+def _names(household: Household) -> set[str]:
+    return {spec.name for spec in available_tools(household)}
+
+
+def test_catalogue_has_every_tool_with_its_risk_class() -> None:
+    risks = {name: spec.risk for name, spec in CATALOGUE.items()}
+    assert risks == {
+        "precondition_cabin": Risk.AUTO,
+        "stop_cabin_climate": Risk.AUTO,
+        "set_room_climate": Risk.AUTO,
+        "set_lights": Risk.AUTO,
+        "notify": Risk.AUTO,
+        "schedule": Risk.AUTO,
+        "cancel_scheduled": Risk.AUTO,
+        "unlock_vehicle": Risk.CONFIRM,
+        "open_cover": Risk.CONFIRM,
+        "close_cover": Risk.AUTO,
+        "disarm_alarm": Risk.NEVER,
+    }
+
+
+def test_llm_tool_is_in_ollama_tools_format_with_short_descriptions() -> None:
+    for spec in CATALOGUE.values():
+        tool = spec.llm_tool
+        assert tool["type"] == "function"
+        assert set(tool["function"]) == {"name", "description", "parameters"}
+        assert tool["function"]["parameters"]["type"] == "object"
+        assert set(tool["function"]["parameters"]["required"]) <= set(
+            tool["function"]["parameters"]["properties"]
+        )
+        assert len(spec.description) <= 60
+        assert "\n" not in spec.description
+
+
+def test_tools_need_their_binding_to_be_offered() -> None:
+    household = Household.from_dict(BASE)
+    names = _names(household)
+    assert {"precondition_cabin", "set_room_climate", "notify", "schedule"} <= names
+    assert not {"unlock_vehicle", "open_cover", "close_cover", "set_lights"} & names
+
+    richer = Household.from_dict(
+        {
+            **BASE,
+            "vehicles": [{"id": "car1", "sources": {"telemetry": "t/1", "lock": "lock.car1"}}],
+            "zones": [
+                {"id": "bedroom", "sources": {"climate": "c", "lights": "light.bedroom"}},
+                {"id": "garage", "sources": {"cover": "cover.garage"}},
+            ],
+        }
+    )
+    assert {"unlock_vehicle", "open_cover", "close_cover", "set_lights"} <= _names(richer)
+
+
+def test_never_class_is_catalogued_but_not_offered() -> None:
+    household = Household.from_dict(BASE)
+    assert "disarm_alarm" in CATALOGUE
+    assert "disarm_alarm" not in _names(household)
+    assert "disarm_alarm" in {s.name for s in available_tools(household, include_never=True)}
+
+
+def test_room_climate_needs_a_target_or_a_mode() -> None:
+    schema = CATALOGUE["set_room_climate"].schema
+    with pytest.raises(vol.Invalid):
+        schema({"zone": "bedroom"})
+    assert schema({"zone": "bedroom", "mode": "eco"}) == {"zone": "bedroom", "mode": "eco"}
+    with pytest.raises(vol.Invalid):
+        schema({"zone": "bedroom", "mode": "turbo"})
+
+
+def test_numeric_strings_become_numbers_and_other_values_are_refused() -> None:
+    schema = CATALOGUE["precondition_cabin"].schema
+    assert schema({"vehicle": "car1", "target_c": "21"})["target_c"] == 21.0
+    for bad in ("warm", True, None, "nan", float("inf"), [21]):
+        with pytest.raises(vol.Invalid):
+            schema({"vehicle": "car1", "target_c": bad})
+
+
+def test_notify_message_is_limited_to_200_characters() -> None:
+    schema = CATALOGUE["notify"].schema
+    assert schema({"person": "alice", "message": "x" * 200})
+    with pytest.raises(vol.Invalid):
+        schema({"person": "alice", "message": "x" * 201})
+
+
+def test_unknown_arguments_are_refused() -> None:
+    with pytest.raises(vol.Invalid):
+        CATALOGUE["stop_cabin_climate"].schema({"vehicle": "car1", "force": True})
+
+
+def test_subjects_are_checked_against_the_household() -> None:
+    household = Household.from_dict(BASE)
+    assert check_subjects(CATALOGUE["precondition_cabin"], {"vehicle": "car1"}, household) is None
+    assert "unknown vehicle" in (
+        check_subjects(CATALOGUE["precondition_cabin"], {"vehicle": "car9"}, household) or ""
+    )
+    assert "unknown person" in (check_subjects(CATALOGUE["notify"], {"person": "mallory"}, household) or "")
+    # a zone that exists but has no lights cannot be the subject of set_lights
+    assert "has no lights" in (check_subjects(CATALOGUE["set_lights"], {"zone": "bedroom"}, household) or "")
+
+
+def test_json_text_arguments_are_parsed_and_non_objects_refused() -> None:
+    schedule = CATALOGUE["schedule"]
+    repaired = repair_arguments(
+        schedule,
+        '{"call": "{\\"tool\\": \\"notify\\", \\"args\\": \\"{\\\\\\"person\\\\\\": \\\\\\"alice\\\\\\"}\\"}", "at": "x"}',
+    )
+    assert repaired == {"call": {"tool": "notify", "args": {"person": "alice"}}, "at": "x"}
+    assert repair_arguments(schedule, "[1, 2]") is None
+    assert repair_arguments(schedule, "not json") is None
+    assert repair_arguments(schedule, {"call": "{broken", "at": "x"}) is None
+    assert repair_arguments(CATALOGUE["notify"], {"person": "alice"}) == {"person": "alice"}
