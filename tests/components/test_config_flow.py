@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Generator
 from datetime import UTC, datetime
 import json
@@ -10,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
+from homeassistant.components import mqtt
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     SOURCE_USER,
@@ -646,6 +648,41 @@ async def test_topic_fields_offer_the_sources_the_mesh_has_heard(
         person["flow_id"], {"name": "Carol", "phone": "owntracks/carol/iphone"}
     )
     assert person["data"]["sources"] == {"phone": "owntracks/carol/iphone"}
+
+
+async def test_a_phone_heard_on_the_real_broker_is_offered_and_becomes_a_person(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry
+) -> None:
+    """End to end through the real MQTT integration and the integration's real setup."""
+    entry = _entry(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    payload = json.dumps(
+        {"_type": "location", "lat": 52.52, "lon": 13.4, "tst": 1768194060, "acc": 12, "tid": "AP"}
+    )
+    for _ in range(50):  # Home Assistant delays its first SUBSCRIBE; publish until the mesh hears it
+        await mqtt.async_publish(hass, "owntracks/alice/pixel", payload)
+        await asyncio.sleep(0.1)
+        await hass.async_block_till_done()
+        if entry.runtime_data.mesh.context.sources:
+            break
+
+    result = await _start_subentry(hass, entry, SUBENTRY_PERSON)
+    assert _select_options(result, "phone") == [
+        {"value": "owntracks/alice/pixel", "label": "AP (owntracks/alice/pixel)"}
+    ]
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": "Alice", "phone": "owntracks/alice/pixel"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+    # The entry reloads with the new subentry, and the engine's household has the person.
+    assert entry.state is ConfigEntryState.LOADED
+    alice = entry.runtime_data.mesh.household.people["alice"]
+    assert dict(alice.sources) == {"phone": "owntracks/alice/pixel"}
+    assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_topic_fields_offer_nothing_when_the_mesh_is_not_running(
