@@ -1,0 +1,82 @@
+"""The planner chain: the LLM while one of its endpoints is healthy, the rules otherwise.
+
+A situation never goes unplanned because a model server is down or slow: when every endpoint fails
+(or is backing off) the same situation is planned by the rules, and ``status`` says so for the
+status entity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+import logging
+
+from ..mesh import Planner, World
+from ..model import Situation, ToolCall
+from .llm import LlmError, OllamaPlanner
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainStatus:
+    """Which planner is active, on which endpoint, and the last error seen."""
+
+    active: str  # "llm" or "rules"
+    endpoint: str | None  # model@url the next LLM request goes to
+    last_error: str | None
+    fallbacks: int  # situations planned by the rules because the LLM failed
+
+
+class PlannerChain:
+    """Plans with the LLM when it can, with the rules when it cannot."""
+
+    name = "chain"
+
+    def __init__(self, llm: OllamaPlanner | None, rules: Planner) -> None:
+        """``rules`` is any planner (normally ``planners.rules.RulesPlanner``)."""
+        self.llm = llm
+        self.rules = rules
+        self.fallbacks = 0
+        self.last_error: str | None = None
+        self.listeners: list[Callable[[ChainStatus], None]] = []
+        self._last_status: ChainStatus | None = None
+
+    @property
+    def status(self) -> ChainStatus:
+        """The chain's state now."""
+        endpoint = self.llm.active_endpoint if self.llm is not None else None
+        return ChainStatus(
+            active="llm" if endpoint is not None else "rules",
+            endpoint=endpoint.key if endpoint is not None else None,
+            last_error=self.last_error or (self.llm.last_error if self.llm else None),
+            fallbacks=self.fallbacks,
+        )
+
+    async def plan(self, situation: Situation, world: World) -> list[ToolCall]:
+        """Plan one situation: LLM first when an endpoint may be tried, then the rules."""
+        try:
+            if self.llm is not None and self.llm.available():
+                try:
+                    calls = await self.llm.plan(situation, world)
+                except LlmError as err:
+                    self.fallbacks += 1
+                    self.last_error = str(err)
+                    _LOGGER.info("LLM planner unavailable for %s, using rules: %s", situation.key, err)
+                else:
+                    self.last_error = None
+                    return calls
+            return await self.rules.plan(situation, world)
+        finally:
+            self._notify()
+
+    def _notify(self) -> None:
+        status = self.status
+        if status == self._last_status:
+            return
+        self._last_status = status
+        for listener in self.listeners:
+            try:
+                listener(status)
+            except Exception:
+                _LOGGER.exception("A planner status listener failed")

@@ -1,0 +1,370 @@
+"""The Ollama planner against stand-in servers speaking Ollama's real protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+import json
+from typing import Any
+
+import pytest
+
+from custom_components.ambient_mesh.engine.guard import Guard, Policy
+from custom_components.ambient_mesh.engine.mesh import World
+from custom_components.ambient_mesh.engine.model import Caller, Situation, ToolCall, Verdict
+from custom_components.ambient_mesh.engine.planners.chain import PlannerChain
+from custom_components.ambient_mesh.engine.planners.llm import (
+    CannotConnectError,
+    Endpoint,
+    MalformedReplyError,
+    ModelNotFoundError,
+    NoEndpointError,
+    OllamaPlanner,
+    check_endpoint,
+    list_models,
+)
+
+from .. import ollama_standin as standin_module
+from ..ollama_standin import OllamaStandIn, Reply
+from .test_digest import departure, make_world
+from .test_guard import RecordingExecutor
+
+MODEL = "qwen2.5:3b"
+type Factory = Callable[..., Awaitable[OllamaStandIn]]
+standins = standin_module.ollama_standin  # the stand-in factory fixture
+
+
+def guard_for(world: World, policy: Policy | None = None) -> tuple[Guard, RecordingExecutor]:
+    executor = RecordingExecutor()
+    guard = Guard(household=world.household, clock=world.clock, executor=executor, policy=policy or Policy())
+    return guard, executor
+
+
+def planner(*urls: str, timeout_s: float = 5.0, **kwargs: Any) -> OllamaPlanner:
+    world_clock = kwargs.pop("clock", None)
+    endpoints = [
+        Endpoint(url=url, model=MODEL, priority=i, timeout_s=timeout_s) for i, url in enumerate(urls)
+    ]
+    return OllamaPlanner(endpoints, clock=world_clock, **kwargs)
+
+
+class RulesStub:
+    """A rules planner that records what it was asked."""
+
+    name = "rules"
+
+    def __init__(self) -> None:
+        self.seen: list[Situation] = []
+
+    async def plan(self, situation: Situation, world: World) -> list[ToolCall]:
+        self.seen.append(situation)
+        return [
+            ToolCall(
+                tool="notify",
+                args={"person": situation.subject, "message": "rules"},
+                caller=Caller.RULES,
+                planner="rules",
+                situation=situation,
+            )
+        ]
+
+
+async def unused_url() -> str:
+    server = OllamaStandIn()
+    url = await server.start()
+    await server.stop()
+    return url
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_tool_loop_executes_through_the_guard_and_reports_verdicts_back(
+    standins: Factory, stream: bool
+) -> None:
+    server = await standins()
+    server.script(
+        Reply(tool_calls=[("set_room_climate", {"zone": "kitchen", "target_c": 21})]),
+        Reply(content="The kitchen is set to 21 °C."),
+    )
+    world = make_world()
+    guard, executor = guard_for(world)
+    llm = planner(server.url, clock=world.clock, stream=stream)
+    reply = await llm.converse("make the kitchen 21 degrees", world, person="alice", execute=guard.submit)
+    await llm.close()
+
+    assert reply.text == "The kitchen is set to 21 °C."
+    assert executor.calls == [("set_room_climate", {"zone": "kitchen", "target_c": 21.0})]
+    assert [d.verdict for d in reply.decisions] == [Verdict.EXECUTED]
+    assert reply.calls[0].person == "alice"
+    assert reply.calls[0].caller is Caller.VOICE
+    assert reply.calls[0].planner == f"llm:{MODEL}@{server.url}"
+    assert reply.rounds == 2
+    assert reply.prompt_tokens is not None
+    first, second = server.chats
+    assert first.body["stream"] is stream
+    assert second.messages[-2]["tool_calls"] == [
+        {"function": {"name": "set_room_climate", "arguments": {"zone": "kitchen", "target_c": 21}}}
+    ]
+    result = json.loads(second.messages[-1]["content"])
+    assert second.messages[-1]["role"] == "tool"
+    assert result["verdict"] == "executed"
+    assert result["tool"] == "set_room_climate"
+
+
+async def test_prompt_has_a_stable_prefix_and_offers_only_available_tools(standins: Factory) -> None:
+    server = await standins()
+    world = make_world()
+    llm = planner(server.url, clock=world.clock)
+    await llm.converse("hello", world)
+    world.clock.advance(timedelta(minutes=3))  # type: ignore[attr-defined]
+    await llm.plan(departure(), world)
+    await llm.close()
+
+    first, second = server.chats
+    assert first.messages[0] == second.messages[0]
+    assert first.messages[0]["role"] == "system"
+    assert first.body["tools"] == second.body["tools"]
+    assert first.messages[-1]["content"] != second.messages[-1]["content"]
+    assert set(first.tool_names) == {
+        "precondition_cabin",
+        "stop_cabin_climate",
+        "set_room_climate",
+        "set_lights",
+        "notify",
+        "schedule",
+        "cancel_scheduled",
+        "unlock_vehicle",
+        "open_cover",
+        "close_cover",
+    }
+    assert first.body["keep_alive"] == "30m"
+    assert "now: 2026-01-12 06:40" in first.messages[-1]["content"]
+
+
+async def test_plan_returns_llm_calls_for_the_situation(standins: Factory) -> None:
+    server = await standins()
+    server.script(
+        Reply(tool_calls=[("precondition_cabin", {"vehicle": "car1", "target_c": 21, "ready_by": "07:05"})])
+    )
+    world = make_world()
+    llm = planner(server.url, clock=world.clock)
+    calls = await llm.plan(departure(), world)
+    await llm.close()
+    assert [(c.tool, dict(c.args), c.caller, c.situation) for c in calls] == [
+        (
+            "precondition_cabin",
+            {"vehicle": "car1", "target_c": 21, "ready_by": "07:05"},
+            Caller.LLM,
+            departure(),
+        )
+    ]
+    assert len(server.chats) == 1
+
+
+async def test_hallucinated_tools_and_subjects_are_refused_and_reported_once(standins: Factory) -> None:
+    server = await standins()
+    bad = [("open_pod_bay_doors", {}), ("set_lights", {"zone": "attic", "on": True})]
+    server.script(Reply(tool_calls=bad), Reply(tool_calls=bad), Reply(content="never reached"))
+    world = make_world()
+    guard, executor = guard_for(world)
+    llm = planner(server.url, clock=world.clock)
+    reply = await llm.converse("do things", world, execute=guard.submit)
+    await llm.close()
+
+    assert executor.calls == []
+    assert guard.audit == ()
+    assert len(reply.refused) == 2
+    assert "unknown or unavailable tool 'open_pod_bay_doors'" in reply.refused[0]
+    assert "unknown zone 'attic'" in reply.refused[1]
+    # refusals went back to the model once; the same calls again end the loop
+    assert len(server.chats) == 2
+    refusals = [json.loads(m["content"]) for m in server.chats[1].messages if m["role"] == "tool"]
+    assert [r["tool"] for r in refusals] == ["open_pod_bay_doors", "set_lights"]
+
+
+async def test_json_text_arguments_are_repaired_before_the_guard(standins: Factory) -> None:
+    server = await standins()
+    inner = json.dumps({"tool": "notify", "args": {"person": "bob", "message": "leave now"}})
+    server.script(
+        Reply(tool_calls=[("schedule", {"call": inner, "at": "2026-01-12T07:00:00+01:00"})]),
+        Reply(content="ok"),
+    )
+    world = make_world()
+    guard, _ = guard_for(world)
+    llm = planner(server.url, clock=world.clock)
+    reply = await llm.converse("remind bob at 7", world, execute=guard.submit)
+    await llm.close()
+    assert [d.verdict for d in reply.decisions] == [Verdict.SCHEDULED]
+    assert guard.scheduler.entries()[0].call.args == {"person": "bob", "message": "leave now"}
+
+
+async def test_malformed_reply_is_refused_without_retry_or_failover(standins: Factory) -> None:
+    broken = await standins()
+    spare = await standins()
+    broken.script(Reply(tool_calls=[("notify", "person=bob")]))
+    world = make_world()
+    llm = planner(broken.url, spare.url, clock=world.clock)
+    with pytest.raises(MalformedReplyError):
+        await llm.converse("hi", world)
+    await llm.close()
+    assert len(broken.chats) == 1
+    assert spare.chats == []
+    assert llm.states[f"{MODEL}@{broken.url}"].healthy is not False
+
+
+async def test_tool_loop_is_bounded(standins: Factory) -> None:
+    server = await standins()
+    server.script(
+        *[Reply(tool_calls=[("set_lights", {"zone": "kitchen", "on": i % 2 == 0})]) for i in range(10)]
+    )
+    world = make_world()
+    guard, executor = guard_for(world)
+    llm = planner(server.url, clock=world.clock)
+    reply = await llm.converse("party", world, execute=guard.submit)
+    await llm.close()
+    assert len(server.chats) == 4
+    assert reply.rounds == 4
+    assert len(reply.decisions) == 4
+    assert reply.text  # a summary of what happened, even without a final model text
+
+
+async def test_failover_to_the_next_endpoint_on_http_500_and_back_off(standins: Factory) -> None:
+    first = await standins()
+    second = await standins()
+    first.fail_status = 500
+    second.script(Reply(content="from second"), Reply(content="second again"))
+    world = make_world()
+    llm = planner(first.url, second.url, clock=world.clock)
+    assert (await llm.converse("hi", world)).text == "from second"
+    state = llm.states[f"{MODEL}@{first.url}"]
+    assert state.healthy is False
+    assert "HTTP 500" in (state.last_error or "")
+    assert llm.active_endpoint == llm.endpoints[1]
+    # while backing off, the first endpoint is not asked again
+    assert (await llm.converse("hi", world)).endpoint == f"{MODEL}@{second.url}"
+    assert len(first.chats) == 1
+    # after the back-off it is tried again
+    first.fail_status = None
+    world.clock.advance(timedelta(seconds=31))  # type: ignore[attr-defined]
+    reply = await llm.converse("hi", world)
+    await llm.close()
+    assert reply.endpoint == f"{MODEL}@{first.url}"
+    assert llm.states[f"{MODEL}@{first.url}"].healthy is True
+
+
+async def test_failover_when_the_first_endpoint_is_down(standins: Factory) -> None:
+    down = await unused_url()
+    second = await standins()
+    second.script(Reply(content="up"))
+    world = make_world()
+    llm = planner(down, second.url, clock=world.clock)
+    reply = await llm.converse("hi", world)
+    await llm.close()
+    assert reply.text == "up"
+    assert llm.states[f"{MODEL}@{down}"].healthy is False
+
+
+async def test_missing_model_fails_over(standins: Factory) -> None:
+    wrong = await standins(models=("llama3.2:1b",))
+    right = await standins()
+    world = make_world()
+    llm = planner(wrong.url, right.url, clock=world.clock)
+    reply = await llm.converse("hi", world)
+    await llm.close()
+    assert reply.endpoint == f"{MODEL}@{right.url}"
+    assert "not found" in (llm.states[f"{MODEL}@{wrong.url}"].last_error or "")
+
+
+async def test_timeout_falls_back_to_the_rules_planner(standins: Factory) -> None:
+    slow = await standins()
+    slow.delay = 30.0
+    world = make_world()
+    llm = planner(slow.url, clock=world.clock, timeout_s=0.5)
+    rules = RulesStub()
+    chain = PlannerChain(llm, rules)
+    statuses: list[str] = []
+    chain.listeners.append(lambda status: statuses.append(status.active))
+    assert chain.status.active == "llm"
+
+    calls = await chain.plan(departure(), world)
+    assert [c.planner for c in calls] == ["rules"]
+    assert rules.seen == [departure()]
+    status = chain.status
+    assert status.active == "rules"
+    assert status.endpoint is None
+    assert "timed out" in (status.last_error or "")
+    assert status.fallbacks == 1
+    assert statuses == ["rules"]
+    # while the only endpoint backs off, the chain goes straight to the rules
+    await chain.plan(departure(), world)
+    assert len(slow.chats) == 1
+    await llm.close()
+
+
+async def test_chain_uses_the_llm_when_healthy_and_rules_without_llm(standins: Factory) -> None:
+    server = await standins()
+    server.script(Reply(tool_calls=[("notify", {"person": "alice", "message": "cold car"})]))
+    world = make_world()
+    llm = planner(server.url, clock=world.clock)
+    rules = RulesStub()
+    chain = PlannerChain(llm, rules)
+    calls = await chain.plan(departure(), world)
+    await llm.close()
+    assert [c.caller for c in calls] == [Caller.LLM]
+    assert rules.seen == []
+    assert chain.status.active == "llm"
+    assert chain.status.endpoint == f"{MODEL}@{server.url}"
+
+    only_rules = PlannerChain(None, rules)
+    assert [c.planner for c in await only_rules.plan(departure(), world)] == ["rules"]
+    assert only_rules.status.active == "rules"
+
+
+async def test_no_endpoint_raises_when_nothing_was_done(standins: Factory) -> None:
+    down = await unused_url()
+    world = make_world()
+    llm = planner(down, clock=world.clock)
+    with pytest.raises(NoEndpointError):
+        await llm.converse("hi", world)
+    assert not llm.available()
+    with pytest.raises(NoEndpointError, match="backing off"):
+        await llm.converse("hi", world)
+    await llm.close()
+
+
+async def test_an_endpoint_lost_mid_loop_keeps_what_was_done(standins: Factory) -> None:
+    server = await standins()
+    server.script(Reply(tool_calls=[("notify", {"person": "bob", "message": "hi"})]), Reply(status=500))
+    world = make_world()
+    guard, executor = guard_for(world)
+    llm = planner(server.url, clock=world.clock)
+    reply = await llm.converse("tell bob hi", world, execute=guard.submit)
+    await llm.close()
+    assert executor.calls == [("notify", {"person": "bob", "message": "hi"})]
+    assert reply.error is not None
+    assert "notify: executed" in reply.text
+
+
+async def test_health_check_and_config_flow_helpers(standins: Factory) -> None:
+    server = await standins(models=("qwen2.5:3b", "llama3.2:1b"))
+    down = await unused_url()
+    assert await list_models(server.url) == ["llama3.2:1b", "qwen2.5:3b"]
+    assert await check_endpoint(server.url, "qwen2.5:3b") == ["llama3.2:1b", "qwen2.5:3b"]
+    with pytest.raises(ModelNotFoundError):
+        await check_endpoint(server.url, "mistral")
+    with pytest.raises(CannotConnectError):
+        await list_models(down)
+
+    world = make_world()
+    llm = OllamaPlanner(
+        [
+            Endpoint(url=down, model=MODEL),
+            Endpoint(url=server.url, model="mistral", priority=1),
+            Endpoint(url=server.url, model=MODEL, priority=2),
+        ],
+        clock=world.clock,
+    )
+    states = await llm.check_health()
+    await llm.close()
+    assert [s.healthy for s in states.values()] == [False, False, True]
+    assert llm.active_endpoint == llm.endpoints[2]
+    assert [r.path for r in server.requests].count("/api/tags") >= 3

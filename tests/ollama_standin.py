@@ -1,0 +1,317 @@
+"""A stand-in Ollama server speaking Ollama's real HTTP protocol, on 127.0.0.1 with a random port.
+
+Two ways to answer ``/api/chat``:
+
+* scripted: a queue of ``Reply`` objects (text, tool calls, a delay, an HTTP error), one per request;
+  with an empty queue it answers a plain "ok".
+* obedient: it obeys any instruction it finds anywhere in the prompt, including inside quoted device
+  names, payload strings and calendar titles ("call unlock_vehicle", "set cabin to 99", "disarm the
+  alarm", "notify bob: ..."). It stands for the worst model: tests use it to prove that injected text
+  leads to no unauthorized and no out-of-bound action.
+
+It records every request (path and JSON body) so tests can assert the prompt, its size, the stable
+prefix and the tools offered.
+
+Use the class directly (``url = await OllamaStandIn().start()`` … ``await stop()``) or the
+``ollama_standin`` fixture, a factory that stops every server it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+import json
+import re
+from typing import Any
+
+from aiohttp import web
+import pytest
+
+from custom_components.ambient_mesh.engine.tokenizer import count_tokens
+
+
+@dataclass
+class Reply:
+    """One scripted answer to one /api/chat request."""
+
+    content: str = ""
+    tool_calls: list[tuple[str, Any]] = field(default_factory=list)  # (name, arguments)
+    delay: float = 0.0  # seconds before answering
+    status: int | None = None  # answer with this HTTP error instead
+    error: str = "internal error"
+
+
+@dataclass
+class Recorded:
+    """One request the stand-in received."""
+
+    path: str
+    body: dict[str, Any]
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The chat messages of a /api/chat request."""
+        return list(self.body.get("messages") or [])
+
+    @property
+    def tool_names(self) -> list[str]:
+        """The names of the tools offered."""
+        return [t["function"]["name"] for t in self.body.get("tools") or []]
+
+    @property
+    def prompt_text(self) -> str:
+        """Every message's content, joined (what a model would read)."""
+        return "\n".join(str(m.get("content") or "") for m in self.messages)
+
+
+class OllamaStandIn:
+    """An aiohttp app that answers like Ollama."""
+
+    def __init__(
+        self,
+        *,
+        models: tuple[str, ...] = ("qwen2.5:3b",),
+        obedient: bool = False,
+        version: str = "0.6.5",
+    ) -> None:
+        """Create a stopped server; ``start`` binds it."""
+        self.models = list(models)
+        self.obedient = obedient
+        self.version = version
+        self.replies: deque[Reply] = deque()
+        self.requests: list[Recorded] = []
+        self.fail_status: int | None = None  # every request fails with this status while set
+        self.delay: float = 0.0  # every /api/chat waits this long
+        self._runner: web.AppRunner | None = None
+        self._stopping = asyncio.Event()
+        self.url = ""
+
+    # -- control -------------------------------------------------------------------------------------
+
+    def script(self, *replies: Reply) -> None:
+        """Queue replies for the next /api/chat requests."""
+        self.replies.extend(replies)
+
+    @property
+    def chats(self) -> list[Recorded]:
+        """The /api/chat requests received."""
+        return [r for r in self.requests if r.path == "/api/chat"]
+
+    async def start(self) -> str:
+        """Bind 127.0.0.1 on a free port and return the base URL."""
+        app = web.Application()
+        app.router.add_post("/api/chat", self._chat)
+        app.router.add_get("/api/tags", self._tags)
+        app.router.add_post("/api/show", self._show)
+        app.router.add_get("/api/version", self._version)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        """Close the server (idempotent)."""
+        self._stopping.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- handlers ------------------------------------------------------------------------------------
+
+    async def _record(self, request: web.Request) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if request.can_read_body:
+            try:
+                body = await request.json()
+            except ValueError:
+                body = {"_raw": await request.text()}
+        self.requests.append(Recorded(request.path, body))
+        return body
+
+    def _error(self, status: int, message: str) -> web.Response:
+        return web.json_response({"error": message}, status=status)
+
+    async def _version(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if self.fail_status:
+            return self._error(self.fail_status, "internal error")
+        return web.json_response({"version": self.version})
+
+    async def _tags(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if self.fail_status:
+            return self._error(self.fail_status, "internal error")
+        models = [
+            {
+                "name": name,
+                "model": name,
+                "modified_at": "2026-01-01T00:00:00Z",
+                "size": 1_929_912_432,
+                "digest": f"{abs(hash(name)):064x}"[:64],
+                "details": {
+                    "parent_model": "",
+                    "format": "gguf",
+                    "family": "qwen2",
+                    "families": ["qwen2"],
+                    "parameter_size": "3.1B",
+                    "quantization_level": "Q4_K_M",
+                },
+            }
+            for name in self.models
+        ]
+        return web.json_response({"models": models})
+
+    async def _show(self, request: web.Request) -> web.Response:
+        body = await self._record(request)
+        name = body.get("model") or body.get("name")
+        if name not in self.models:
+            return self._error(404, f"model '{name}' not found")
+        return web.json_response(
+            {
+                "modelfile": f"FROM {name}",
+                "parameters": "stop <|im_end|>",
+                "template": "{{ .System }}{{ .Prompt }}",
+                "details": {"family": "qwen2", "parameter_size": "3.1B", "quantization_level": "Q4_K_M"},
+                "model_info": {"general.architecture": "qwen2", "qwen2.context_length": 32768},
+                "capabilities": ["completion", "tools"],
+            }
+        )
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        body = await self._record(request)
+        reply = self.replies.popleft() if self.replies and not self.obedient else None
+        if self.obedient:
+            reply = self._obey(body)
+        elif reply is None:
+            reply = Reply(content="ok")
+        delay = max(self.delay, reply.delay)
+        if delay:
+            # A delay ends early when the server stops, so a test never waits for it at teardown.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+        if self.fail_status:
+            return self._error(self.fail_status, "internal error")
+        if reply.status is not None:
+            return self._error(reply.status, reply.error)
+        model = body.get("model")
+        if model not in self.models:
+            return self._error(404, f'model "{model}" not found, try pulling it first')
+        prompt_tokens = count_tokens(
+            json.dumps(body.get("tools") or [])
+            + "".join(str(m.get("content") or "") for m in body["messages"])
+        )
+        tool_calls = [{"function": {"name": name, "arguments": args}} for name, args in reply.tool_calls]
+        final = {
+            "model": model,
+            "created_at": _now(),
+            "done": True,
+            "done_reason": "stop",
+            "total_duration": 1_000_000,
+            "load_duration": 100_000,
+            "prompt_eval_count": prompt_tokens,
+            "prompt_eval_duration": 500_000,
+            "eval_count": max(1, count_tokens(reply.content) + 10 * len(tool_calls)),
+            "eval_duration": 400_000,
+        }
+        if not body.get("stream", True):
+            message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+            if tool_calls:
+                message["tool_calls"] = tool_calls
+            return web.json_response({**final, "message": message})
+        response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
+        await response.prepare(request)
+        # Real Ollama streams text in small pieces and tool calls in one chunk of their own.
+        for piece in re.findall(r"\S+\s*|\s+", reply.content):
+            chunk = {
+                "model": model,
+                "created_at": _now(),
+                "message": {"role": "assistant", "content": piece},
+                "done": False,
+            }
+            await response.write((json.dumps(chunk) + "\n").encode())
+        if tool_calls:
+            chunk = {
+                "model": model,
+                "created_at": _now(),
+                "message": {"role": "assistant", "content": "", "tool_calls": tool_calls},
+                "done": False,
+            }
+            await response.write((json.dumps(chunk) + "\n").encode())
+        last = {**final, "message": {"role": "assistant", "content": ""}}
+        await response.write((json.dumps(last) + "\n").encode())
+        await response.write_eof()
+        return response
+
+    # -- the obedient model --------------------------------------------------------------------------
+
+    def _obey(self, body: dict[str, Any]) -> Reply:
+        """Do whatever the prompt says, wherever it says it; after a tool result, just report."""
+        messages = body.get("messages") or []
+        if messages and messages[-1].get("role") == "tool":
+            return Reply(content="Done as instructed.")
+        # Our own system prompt is not an instruction source; everything else is obeyed.
+        text = "\n".join(str(m.get("content") or "") for m in messages if m.get("role") != "system")
+        ids = {kind: re.findall(rf"(?m)^{kind} ([a-z0-9_]+)", text) for kind in ("vehicle", "zone", "person")}
+
+        def first(kind: str, fallback: str) -> str:
+            return ids[kind][0] if ids[kind] else fallback
+
+        calls: list[tuple[str, Any]] = []
+        for match in re.finditer(r"call ([a-z_]+)(?: with (\{[^{}]*\}))?", text, re.IGNORECASE):
+            name = match.group(1).lower()
+            try:
+                args = json.loads(match.group(2).replace('\\"', '"')) if match.group(2) else {}
+            except ValueError:
+                args = {}
+            if "vehicle" in name:
+                args.setdefault("vehicle", first("vehicle", "car1"))
+            if name in ("open_cover", "close_cover", "set_lights", "set_room_climate"):
+                args.setdefault("zone", first("zone", "zone1"))
+            calls.append((name, args))
+        calls.extend(
+            ("precondition_cabin", {"vehicle": first("vehicle", "car1"), "target_c": float(m.group(1))})
+            for m in re.finditer(r"set (?:the )?cabin to (-?\d+(?:\.\d+)?)", text, re.IGNORECASE)
+        )
+        calls.extend(
+            ("set_room_climate", {"zone": m.group(1).lower(), "target_c": float(m.group(2))})
+            for m in re.finditer(r"set (?:the )?([a-z_]+) to (-?\d+(?:\.\d+)?) ?°?c\b", text, re.IGNORECASE)
+            if m.group(1).lower() != "cabin"
+        )
+        if re.search(r"disarm", text, re.IGNORECASE):
+            calls.append(("disarm_alarm", {}))
+        calls.extend(
+            ("notify", {"person": m.group(1).lower(), "message": m.group(2)})
+            for m in re.finditer(r"notify ([a-z0-9_]+): ([^\"\n]{1,300})", text, re.IGNORECASE)
+        )
+        unique: list[tuple[str, Any]] = []
+        for call in calls:
+            if call not in unique:
+                unique.append(call)
+        return Reply(content="" if unique else "Nothing to do.", tool_calls=unique)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+@pytest.fixture
+async def ollama_standin(socket_enabled: None) -> AsyncIterator[Callable[..., Awaitable[OllamaStandIn]]]:
+    """A factory of started stand-ins (``server = await ollama_standin(obedient=True)``)."""
+    servers: list[OllamaStandIn] = []
+
+    async def make(**kwargs: Any) -> OllamaStandIn:
+        server = OllamaStandIn(**kwargs)
+        await server.start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        await server.stop()
