@@ -39,8 +39,10 @@ Expectations (``expect:``):
 * ``actions: [{tool, args?, between?, verdict?, situation?, subject?}]`` — each must occur. ``args`` values
   match exactly (numbers numerically) or with ``{between: [lo, hi]}`` or ``{in: [a, b]}``; ``verdict``
   (one or a list) defaults to any of executed, clamped, approved, shadow.
-* ``forbidden: [{tool | situation, args?, between?, verdict?, subject?}]`` — must never occur; a tool
-  entry matches a decision of any verdict unless ``verdict`` is given.
+* ``forbidden: [{tool?, situation?, args?, between?, verdict?, subject?}]`` — must never occur. With
+  ``tool`` it matches decisions (of any verdict unless ``verdict`` is given; ``situation`` and
+  ``subject`` then narrow it to calls planned for that situation); with only ``situation`` it
+  matches raised situations.
 * ``situations: [{kind, subject?, between?, facts?}]`` — situations that must be raised (``facts``
   matched like ``args``).
 * ``preferences: {person: {"cabin_target_c.freezing": <matcher>, "morning_routine_min": …}}`` —
@@ -204,8 +206,8 @@ ACTION = vol.Schema(
 
 def _forbidden(value: Any) -> dict[str, Any]:
     data = FORBIDDEN(value)
-    if ("tool" in data) == ("situation" in data):
-        raise vol.Invalid("a forbidden entry names either a tool or a situation")
+    if "tool" not in data and "situation" not in data:
+        raise vol.Invalid("a forbidden entry names a tool or a situation")
     return dict(data)
 
 

@@ -9,7 +9,8 @@ measured against. Every call says why in words, with the facts it rests on.
 * ``arriving_home`` → ``set_room_climate`` to the comfort target in each of the person's rooms that
   has a climate device; lights on where a room reports it is dark.
 * ``sleep_started`` → bedroom to the sleep target, bedroom lights off.
-* ``woke_up`` → bedroom to the wake target; lights on (soft, warm) unless someone else sleeps there.
+* ``woke_up`` → bedroom to the wake target and soft, warm light, unless someone else still sleeps
+  there (then nothing).
 * ``night_overheating`` / ``feeling_cold`` → bedroom setpoint nudged by the detector's bounded step.
 * ``house_empty`` → every room with a climate device to ``eco``, every room's lights off.
 """
@@ -48,6 +49,8 @@ class RulesPlanner:
     def __init__(self, preferences: Preferences | None = None) -> None:
         """Use ``preferences`` (shared with the detector and learner), or read them from the world."""
         self.preferences = preferences
+        # The last target we asked for per zone: a thermostat may not have reported it back yet.
+        self._targets: dict[str, tuple[float, datetime]] = {}
 
     async def plan(self, situation: Situation, world: World) -> list[ToolCall]:
         """Return the calls a situation warrants (possibly none)."""
@@ -57,6 +60,10 @@ class RulesPlanner:
         if handler is None:
             return []
         calls: list[tuple[str, dict[str, Any], str]] = handler(situation, world, self.preferences)
+        now = world.clock.now()
+        for tool, args, _ in calls:
+            if tool == "set_room_climate" and isinstance(args.get("target_c"), float):
+                self._targets[args["zone"]] = (args["target_c"], now)
         return [
             ToolCall(
                 tool=tool,
@@ -165,8 +172,8 @@ class RulesPlanner:
     ) -> list[tuple[str, dict[str, Any], str]]:
         person = world.household.people.get(situation.subject)
         bedroom = _bedroom(world, person)
-        if person is None or bedroom is None:
-            return []
+        if person is None or bedroom is None or _others_asleep(world, person, bedroom):
+            return []  # a partner still sleeps there: leave the room as it is
         target = prefs.bedroom_target(person.id, "wake")
         head = f"{person.name} woke up"
         calls: list[tuple[str, dict[str, Any], str]] = []
@@ -178,8 +185,7 @@ class RulesPlanner:
                     f"{head}: {bedroom.name} to {_temp(target)}",
                 )
             )
-        sleepers = _others_asleep(world, person, bedroom)
-        if "lights" in bedroom.sources and not sleepers:
+        if "lights" in bedroom.sources:
             calls.append(
                 (
                     "set_lights",
@@ -207,7 +213,7 @@ class RulesPlanner:
         nudge = _float(situation.facts.get("nudge_c"))
         if person is None or bedroom is None or nudge is None or "climate" not in bedroom.sources:
             return []
-        base = _float(situation.facts.get("setpoint"))
+        base = self._current_target(world, bedroom)
         if base is None:
             base = prefs.bedroom_target(person.id, "sleep")
         target = min(max(_half(base + nudge), ROOM_BOUNDS[0]), ROOM_BOUNDS[1])
@@ -227,6 +233,14 @@ class RulesPlanner:
             f"{bedroom.name} {_temp(base)} → {_temp(target)}"
         )
         return [("set_room_climate", {"zone": bedroom.id, "target_c": target}, reason)]
+
+    def _current_target(self, world: World, zone: Subject) -> float | None:
+        """The zone's target now: its reported setpoint, or ours when we set it more recently."""
+        reported = world.context.fact(zone, "setpoint", world.clock.now())
+        ours = self._targets.get(zone.id)
+        if ours is not None and (reported is None or reported.ts < ours[1]):
+            return ours[0]
+        return _value(reported)
 
     def _house_empty(
         self, situation: Situation, world: World, prefs: Preferences
