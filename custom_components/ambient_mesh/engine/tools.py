@@ -133,8 +133,9 @@ def _params(required: list[str], **props: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": props}
 
 
-def _str(description: str) -> dict[str, Any]:
-    return {"type": "string", "description": description}
+def _str(description: str = "") -> dict[str, Any]:
+    # An id needs no description: the name says it and every token is paid on every request.
+    return {"type": "string", "description": description} if description else {"type": "string"}
 
 
 def _num(description: str) -> dict[str, Any]:
@@ -169,9 +170,9 @@ def _specs() -> dict[str, ToolSpec]:
             ),
             parameters=_params(
                 ["vehicle", "target_c"],
-                vehicle=_str("vehicle id"),
+                vehicle=_str(),
                 target_c=_num("cabin °C, 15-28"),
-                ready_by=_str("ISO time, optional"),
+                ready_by=_str("ISO time"),
             ),
             bounds={"target_c": cabin},
             subjects={"vehicle": SubjectArg(SubjectType.VEHICLE)},
@@ -181,7 +182,7 @@ def _specs() -> dict[str, ToolSpec]:
             description="Stop a car's cabin climate.",
             risk=Risk.AUTO,
             schema=vol.Schema({vol.Required("vehicle"): ID}),
-            parameters=_params(["vehicle"], vehicle=_str("vehicle id")),
+            parameters=_params(["vehicle"], vehicle=_str()),
             subjects={"vehicle": SubjectArg(SubjectType.VEHICLE)},
         ),
         ToolSpec(
@@ -200,7 +201,7 @@ def _specs() -> dict[str, ToolSpec]:
             ),
             parameters=_params(
                 ["zone"],
-                zone=_str("zone id"),
+                zone=_str(),
                 target_c=_num("°C, 16-26"),
                 mode=_str("heat|cool|auto|off|eco"),
             ),
@@ -221,8 +222,8 @@ def _specs() -> dict[str, ToolSpec]:
             ),
             parameters=_params(
                 ["zone", "on"],
-                zone=_str("zone id"),
-                on={"type": "boolean", "description": "on or off"},
+                zone=_str(),
+                on={"type": "boolean"},
                 brightness=_num("%, 0-100"),
                 color_temp=_num("K, 2000-6500"),
             ),
@@ -239,7 +240,7 @@ def _specs() -> dict[str, ToolSpec]:
                     vol.Required("message"): vol.All(str, vol.Length(min=1, max=200)),
                 }
             ),
-            parameters=_params(["person", "message"], person=_str("person id"), message=_str("≤200 chars")),
+            parameters=_params(["person", "message"], person=_str(), message=_str("≤200 chars")),
             subjects={"person": SubjectArg(SubjectType.PERSON)},
         ),
         ToolSpec(
@@ -272,7 +273,7 @@ def _specs() -> dict[str, ToolSpec]:
             description="Unlock a car (a person must confirm).",
             risk=Risk.CONFIRM,
             schema=vol.Schema({vol.Required("vehicle"): ID}),
-            parameters=_params(["vehicle"], vehicle=_str("vehicle id")),
+            parameters=_params(["vehicle"], vehicle=_str()),
             subjects={"vehicle": SubjectArg(SubjectType.VEHICLE, "lock")},
         ),
         ToolSpec(
@@ -280,7 +281,7 @@ def _specs() -> dict[str, ToolSpec]:
             description="Open a room's blinds or garage (a person must confirm).",
             risk=Risk.CONFIRM,
             schema=vol.Schema({vol.Required("zone"): ID}),
-            parameters=_params(["zone"], zone=_str("zone id")),
+            parameters=_params(["zone"], zone=_str()),
             subjects={"zone": SubjectArg(SubjectType.ZONE, "cover")},
         ),
         ToolSpec(
@@ -288,7 +289,7 @@ def _specs() -> dict[str, ToolSpec]:
             description="Close a room's blinds or garage.",
             risk=Risk.AUTO,
             schema=vol.Schema({vol.Required("zone"): ID}),
-            parameters=_params(["zone"], zone=_str("zone id")),
+            parameters=_params(["zone"], zone=_str()),
             subjects={"zone": SubjectArg(SubjectType.ZONE, "cover")},
         ),
         ToolSpec(

@@ -1,0 +1,337 @@
+"""Prompt size: our digest + tool schemas beside Home Assistant's own Assist API prompt.
+
+For one household (3 people, 1 car, 8 rooms) exposed to Assist as 10, 50 and 200 Home Assistant
+entities, this builds a real Home Assistant (``homeassistant.core.HomeAssistant`` in a temporary
+config dir, the ``homeassistant``, ``conversation``, ``intent`` and entity-domain components set up),
+creates the entities with areas, exposes them to conversation, and renders what HA 2025.4.4's
+ollama integration would send: the system prompt (``llm.BASE_PROMPT`` + the default instructions +
+``AssistAPI.api_prompt``) and the tools (``ollama.conversation._format_tool`` of every Assist tool).
+Beside it: our digest (system + context) and our tool schemas for the same household. Tools are
+counted as they go over the wire: passed through the ``ollama`` 0.4.7 client's request model, which
+keeps only each property's type and description. Everything is counted with the same tokenizer
+(``engine.tokenizer``: Qwen2.5's BPE). HA 2025.4 reads live states through a ``GetLiveContext`` tool
+call (a second round trip); its result size is shown too, since our digest carries those facts.
+
+    scripts/bench prompt          # or: PYTHONPATH=. .venv/bin/python benchmarks/bench_prompt.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+import json
+import logging
+from pathlib import Path
+import sys
+import tempfile
+from typing import Any
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ollama._types import ChatRequest
+
+from custom_components.ambient_mesh.engine.clock import VirtualClock
+from custom_components.ambient_mesh.engine.context import ContextStore
+from custom_components.ambient_mesh.engine.digest import render_digest
+from custom_components.ambient_mesh.engine.household import Household
+from custom_components.ambient_mesh.engine.mesh import World
+from custom_components.ambient_mesh.engine.model import Situation
+from custom_components.ambient_mesh.engine.signals import Location, Signal
+from custom_components.ambient_mesh.engine.tokenizer import count_tokens, tokenizer_name
+from custom_components.ambient_mesh.engine.tools import available_tools
+
+TZ = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 1, 12, 6, 40, tzinfo=TZ)
+ROOMS = ["bedroom", "kids_room", "guest_room", "kitchen", "living_room", "bathroom", "office", "garage"]
+SIZES = (10, 50, 200)
+
+
+# -- our side -------------------------------------------------------------------------------------
+
+
+def household() -> Household:
+    return Household.from_dict(
+        {
+            "home": {"lat": 52.52, "lon": 13.40},
+            "people": [
+                {
+                    "id": "alice",
+                    "sources": {"phone": "owntracks/alice/pixel", "sleep": "sleep/alice"},
+                    "vehicle": "car1",
+                    "bedroom": "bedroom",
+                    "rooms": ["kitchen", "office"],
+                },
+                {
+                    "id": "bob",
+                    "sources": {"phone": "owntracks/bob/phone"},
+                    "vehicle": "car1",
+                    "bedroom": "bedroom",
+                },
+                {"id": "carla", "sources": {"phone": "owntracks/carla/phone"}, "bedroom": "kids_room"},
+            ],
+            "vehicles": [
+                {
+                    "id": "car1",
+                    "name": "Model 3",
+                    "sources": {"telemetry": "teslamate/cars/1", "lock": "lock.car1"},
+                }
+            ],
+            "zones": [
+                {
+                    "id": room,
+                    "sources": {
+                        "climate": f"climate.{room}",
+                        "lights": f"light.{room}",
+                        **({"cover": "cover.garage_door"} if room == "garage" else {}),
+                    },
+                }
+                for room in ROOMS
+            ],
+        }
+    )
+
+
+def world() -> World:
+    context = ContextStore()
+    ts = NOW - timedelta(minutes=2)
+    signals = [
+        Signal("owntracks/alice/pixel", "location", Location(52.5201, 13.4001, 10), ts),
+        Signal("sleep/alice", "sleep_state", "awake", ts),
+        Signal("owntracks/alice/pixel", "departure", NOW + timedelta(minutes=25), ts),
+        Signal("owntracks/bob/phone", "location", Location(52.60, 13.40, 10), ts),
+        Signal("owntracks/carla/phone", "place", "home", ts),
+        Signal("teslamate/cars/1", "soc", 81.0, ts, "%"),
+        Signal("teslamate/cars/1", "cabin_temp", 2.5, ts, "°C"),
+        Signal("teslamate/cars/1", "outside_temp", -4.5, ts, "°C"),
+        Signal("teslamate/cars/1", "climate_on", False, ts),
+    ]
+    for i, room in enumerate(ROOMS):
+        signals += [
+            Signal(f"climate.{room}", "room_temp", 19.0 + i / 2, ts, "°C"),
+            Signal(f"climate.{room}", "setpoint", 20.0, ts, "°C"),
+        ]
+    context.record(signals)
+    return World(household(), context, VirtualClock(NOW))
+
+
+def wire_tools(tools: list[dict[str, Any]]) -> str:
+    """The tools exactly as the ollama client serializes them into the request body."""
+    request = ChatRequest(model="m", messages=[], tools=tools).model_dump(exclude_none=True)
+    return json.dumps(request["tools"], ensure_ascii=False)
+
+
+def ours() -> dict[str, int]:
+    w = world()
+    tools = wire_tools([spec.llm_tool for spec in available_tools(w.household)])
+    free = render_digest(w, None)
+    situation = Situation(
+        kind="departure_soon",
+        subject="alice",
+        at=NOW,
+        key="k",
+        facts={"departure": "07:05", "outside_temp": -4.5},
+    )
+    focused = render_digest(w, situation)
+    return {
+        "system": count_tokens(free.system),
+        "context_free_form": count_tokens(free.context),
+        "context_situation": count_tokens(focused.context),
+        "tools": count_tokens(tools),
+    }
+
+
+# -- Home Assistant's side --------------------------------------------------------------------------
+
+
+def entity_plan() -> list[tuple[str, str, str, dict[str, Any], str | None]]:
+    """(entity_id, name, state, attributes, area) for the household's devices, then the rest of a house."""
+    plan: list[tuple[str, str, str, dict[str, Any], str | None]] = []
+    for room in ROOMS:
+        title = room.replace("_", " ").title()
+        plan.append((f"light.{room}", f"{title} Light", "off", {"brightness": None}, room))
+        plan.append(
+            (
+                f"climate.{room}",
+                f"{title} Thermostat",
+                "heat",
+                {"current_temperature": 20.5, "temperature": 20, "hvac_modes": ["off", "heat"]},
+                room,
+            )
+        )
+    plan += [
+        (
+            "cover.garage_door",
+            "Garage Door",
+            "closed",
+            {"current_position": 0, "device_class": "garage"},
+            "garage",
+        ),
+        ("lock.car1", "Model 3 Lock", "locked", {}, "garage"),
+        (
+            "sensor.car1_battery",
+            "Model 3 Battery",
+            "81",
+            {"unit_of_measurement": "%", "device_class": "battery"},
+            "garage",
+        ),
+        (
+            "climate.car1",
+            "Model 3 Climate",
+            "off",
+            {"current_temperature": 2.5, "temperature": 21, "hvac_modes": ["off", "heat_cool"]},
+            "garage",
+        ),
+    ]
+    for room in ROOMS:
+        title = room.replace("_", " ").title()
+        plan.append(
+            (
+                f"sensor.{room}_temperature",
+                f"{title} Temperature",
+                "20.5",
+                {"unit_of_measurement": "°C", "device_class": "temperature"},
+                room,
+            )
+        )
+        plan.append(
+            (
+                f"sensor.{room}_humidity",
+                f"{title} Humidity",
+                "45",
+                {"unit_of_measurement": "%", "device_class": "humidity"},
+                room,
+            )
+        )
+        plan.append(
+            (f"binary_sensor.{room}_motion", f"{title} Motion", "off", {"device_class": "motion"}, room)
+        )
+    extra = 0
+    while len(plan) < max(SIZES):
+        room = ROOMS[extra % len(ROOMS)]
+        title = room.replace("_", " ").title()
+        kind = ("light", "switch", "sensor", "media_player", "fan")[extra % 5]
+        object_id = f"{room}_{kind}_{extra}"
+        state = {"light": "on", "switch": "off", "sensor": "3.2", "media_player": "idle", "fan": "off"}[kind]
+        attributes: dict[str, Any] = (
+            {"unit_of_measurement": "W", "device_class": "power"} if kind == "sensor" else {}
+        )
+        plan.append(
+            (
+                f"{kind}.{object_id}",
+                f"{title} {kind.replace('_', ' ').title()} {extra}",
+                state,
+                attributes,
+                room,
+            )
+        )
+        extra += 1
+    return plan
+
+
+async def home_assistant(count: int) -> dict[str, int]:
+    from homeassistant import auth, bootstrap, config_entries, loader
+    from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
+    from homeassistant.components.ollama.conversation import _format_tool
+    from homeassistant.core import Context, HomeAssistant
+    from homeassistant.helpers import area_registry as ar, entity_registry as er, llm, template
+    from homeassistant.setup import async_setup_component
+
+    with tempfile.TemporaryDirectory() as config_dir:
+        hass = HomeAssistant(config_dir)
+        hass.config.skip_pip = True
+        hass.config_entries = config_entries.ConfigEntries(hass, {})
+        loader.async_setup(hass)
+        await hass.config.async_set_time_zone("Europe/Berlin")
+        await bootstrap.async_load_base_functionality(hass)
+        hass.auth = await auth.auth_manager_from_config(hass, [], [])
+        for domain in (
+            "homeassistant",
+            "conversation",
+            "intent",
+            "light",
+            "climate",
+            "cover",
+            "lock",
+            "fan",
+            "media_player",
+        ):
+            assert await async_setup_component(hass, domain, {}), domain
+        await hass.async_block_till_done()
+
+        areas = ar.async_get(hass)
+        entities = er.async_get(hass)
+        area_ids = {room: areas.async_create(room.replace("_", " ").title()).id for room in ROOMS}
+        for entity_id, name, state, attributes, area in entity_plan()[:count]:
+            domain, object_id = entity_id.split(".", 1)
+            entry = entities.async_get_or_create(domain, "bench", object_id, suggested_object_id=object_id)
+            entities.async_update_entity(entry.entity_id, area_id=area_ids[area] if area else None)
+            hass.states.async_set(entry.entity_id, state, {"friendly_name": name, **attributes})
+            async_expose_entity(hass, "conversation", entry.entity_id, True)
+        await hass.async_block_till_done()
+
+        llm_context = llm.LLMContext(
+            platform="ollama",
+            context=Context(),
+            user_prompt="make the kitchen warmer",
+            language="en",
+            assistant="conversation",
+            device_id=None,
+        )
+        api = await llm.async_get_api(hass, llm.LLM_API_ASSIST, llm_context)
+        # The system prompt exactly as ChatLog.async_update_llm_data assembles it with the defaults.
+        base = template.Template(llm.BASE_PROMPT + llm.DEFAULT_INSTRUCTIONS_PROMPT, hass).async_render(
+            {"ha_name": hass.config.location_name, "user_name": None, "llm_context": llm_context},
+            parse_result=False,
+        )
+        system = f"{base}\n{api.api_prompt}"  # as ChatLog joins the prompt parts
+        tools = wire_tools([_format_tool(tool, api.custom_serializer) for tool in api.tools])
+        live = next(tool for tool in api.tools if tool.name == "GetLiveContext")
+        live_result = await live.async_call(
+            hass, llm.ToolInput(tool_name=live.name, tool_args={}), llm_context
+        )
+        result = {
+            "system": count_tokens(system),
+            "tools": count_tokens(tools),
+            "tool_count": len(api.tools),
+            "live_context": count_tokens(json.dumps(live_result, ensure_ascii=False)),
+        }
+        await hass.async_stop(force=True)
+        return result
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.ERROR)
+    mine = ours()
+    print(f"tokenizer: {tokenizer_name()}")
+    print(
+        "household: 3 people, 1 car, 8 rooms; Ollama request = system + context + tools (as serialized by ollama 0.4.7)"
+    )
+    print()
+    ours_free = mine["system"] + mine["context_free_form"] + mine["tools"]
+    ours_situation = mine["system"] + mine["context_situation"] + mine["tools"]
+    header = f"{'exposed':>8} | {'HA system':>9} {'HA tools':>8} {'HA total':>8} {'+live ctx':>9} | {'ours free':>9} {'ours sit.':>9} | {'HA/ours':>7}"
+    print(header)
+    print("-" * len(header))
+    for count in SIZES:
+        ha = await home_assistant(count)
+        ha_total = ha["system"] + ha["tools"]
+        print(
+            f"{count:>8} | {ha['system']:>9} {ha['tools']:>8} {ha_total:>8} {ha_total + ha['live_context']:>9} | "
+            f"{ours_free:>9} {ours_situation:>9} | {ha_total / ours_free:>6.1f}x"
+        )
+    print()
+    print(
+        f"ours: system {mine['system']}, context free-form {mine['context_free_form']} / situation "
+        f"{mine['context_situation']}, tools {mine['tools']} (independent of how many entities HA exposes)"
+    )
+    print(
+        "HA: system = BASE_PROMPT + default instructions + AssistAPI.api_prompt; tools = Assist intents as _format_tool;"
+    )
+    print(
+        "    '+live ctx' adds the GetLiveContext result HA needs (one more model round) to see current states"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
