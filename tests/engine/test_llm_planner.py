@@ -22,6 +22,7 @@ from custom_components.ambient_mesh.engine.planners.llm import (
     OllamaPlanner,
     check_endpoint,
     list_models,
+    replay_planner,
 )
 
 from .. import ollama_standin as standin_module
@@ -368,3 +369,16 @@ async def test_health_check_and_config_flow_helpers(standins: Factory) -> None:
     assert [s.healthy for s in states.values()] == [False, False, True]
     assert llm.active_endpoint == llm.endpoints[2]
     assert [r.path for r in server.requests].count("/api/tags") >= 3
+
+
+async def test_replay_planner_is_the_llm_with_a_rules_fallback(standins: Factory) -> None:
+    server = await standins()
+    server.script(Reply(tool_calls=[("notify", {"person": "alice", "message": "go"})]))
+    rules = RulesStub()
+    chain = replay_planner(url=server.url, model=MODEL, fallback=rules)
+    assert isinstance(chain, PlannerChain)
+    assert [c.caller for c in await chain.plan(departure(), make_world())] == [Caller.LLM]
+    await server.stop()
+    assert [c.planner for c in await chain.plan(departure(), make_world())] == ["rules"]
+    assert chain.llm is not None
+    await chain.llm.close()

@@ -26,7 +26,7 @@ import pydantic
 from ..clock import Clock, SystemClock
 from ..digest import render_digest
 from ..household import Household
-from ..mesh import World
+from ..mesh import Planner, World
 from ..model import Caller, Decision, Situation, ToolCall
 from ..tools import CATALOGUE, ToolSpec, available_tools, check_subjects, repair_arguments, show
 
@@ -554,3 +554,10 @@ def _summary(decisions: Sequence[Decision], calls: Sequence[ToolCall]) -> str:
     if calls:
         return "; ".join(f"{c.tool} proposed" for c in calls)
     return ""
+
+
+def replay_planner(*, url: str, model: str, fallback: Planner, timeout_s: float = 60.0) -> Planner:
+    """The planner ``scripts/replay --ollama URL --model M`` uses: this model, ``fallback`` when it fails."""
+    from .chain import PlannerChain
+
+    return PlannerChain(OllamaPlanner([Endpoint(url=url, model=model, timeout_s=timeout_s)]), fallback)
