@@ -4,7 +4,8 @@
 builds a ``Mesh`` with the real profiles, the situation detector, the rules planner (or, with
 ``--ollama URL --model M``, the LLM planner) and the real ``Guard`` with a recording executor. It feeds
 the scenario's events in time order, ticks the mesh every 60 virtual seconds and at every event, runs
-until the last event or the end of the last expectation window (whichever is later) plus two minutes,
+until the last event, the end of the last expectation window, the start of the last calendar event or
+``until`` (whichever is latest) plus two minutes,
 prints one JSON line per guard decision on stdout (``time``, ``tool``, ``args``, ``situation``,
 ``subject``, ``planner``, ``verdict``, ``reason`` — the planner's words — and ``guard`` — the guard's),
 then checks the expectations and prints a summary on stderr. Exit status: 0 when every scenario
@@ -485,6 +486,8 @@ async def run_scenario(
         for e in (*scenario.expect["actions"], *scenario.expect["forbidden"], *scenario.expect["situations"])
         if "window" in e
     ]
+    # A scenario with a calendar is about those events: run at least until the last one starts.
+    ends += [e["start"].astimezone(UTC) for e in scenario.calendar]
     if scenario.until:
         ends.append(scenario.until)
     end = max([scenario.start, *ends]) + MARGIN

@@ -15,7 +15,8 @@ Situations and what they rest on:
   Estimates within 45 minutes of each other are one departure; the more trusted one sets the time.
   It is raised at departure - lead, where the lead grows with cold and heat (``lead_minutes``), and
   only when the person's car is at home, its climate is off, and it is plugged in or not known to be
-  at or below the charge floor (20 %). A car shared by two people is readied once for departures within 45 minutes.
+  at or below the charge floor (20 %). A parked car stops reporting, so its last known position and
+  charge (up to 36 h old) still count here: they can only hold an action back, never start one. A car shared by two people is readied once for departures within 45 minutes.
 * ``departure_cancelled`` (subject: person) — an announced departure whose estimate went away before
   it came (the calendar event was removed, the alarm was switched off): the planner stops the cabin
   climate it started. A departure that simply passes raises nothing.
@@ -82,6 +83,7 @@ class DetectorConfig:
     night_cooldown: timedelta = timedelta(minutes=60)
     empty_confirm: timedelta = timedelta(minutes=10)
     away_car_m: float = 200.0
+    last_known: timedelta = timedelta(hours=36)
     forget_after: timedelta = timedelta(days=2)
 
 
@@ -296,11 +298,12 @@ class SituationDetector:
         context = world.context
         if context.value(vehicle, "climate_on", now) is True:
             return None
-        if _away(world, vehicle, now, self.config.away_car_m):
+        if _away(world, vehicle, now, self.config.away_car_m, self.config.last_known):
             return None
-        soc = _number(context.fact(vehicle, "soc", now))
+        # A parked, sleeping car stops reporting, so its last charge counts even when old: it can
+        # only stop an action, never start one. An unknown charge does not block.
+        soc = _number(_last_known(world, vehicle, "soc", now, self.config.last_known))
         plugged = context.value(vehicle, "plugged_in", now) is True
-        # An unknown (or stale) charge does not block: only a known low battery off the plug does.
         if not plugged and soc is not None and soc <= self.config.soc_floor:
             return None
         return {
@@ -545,14 +548,27 @@ def _at_home(world: World, person: Subject, now: datetime, home: Home | None) ->
     return None
 
 
-def _away(world: World, vehicle: Subject, now: datetime, far_m: float) -> bool:
-    """Whether a car is known to be away from home."""
+def _last_known(
+    world: World, subject: Subject, kind: str, now: datetime, max_age: timedelta
+) -> Signal | None:
+    """The latest fact even when stale (up to ``max_age``): for facts that may only block an action."""
+    signal = world.context.fact(subject, kind)
+    return signal if signal is not None and now - signal.ts <= max_age else None
+
+
+def _away(world: World, vehicle: Subject, now: datetime, far_m: float, max_age: timedelta) -> bool:
+    """Whether a car is known to be away from home (by its last known position: parked cars are quiet)."""
     home = world.household.home
-    location = world.context.fact(vehicle, "location", now)
+    location = _last_known(world, vehicle, "location", now, max_age)
     if home is not None and location is not None and isinstance(location.value, Location):
         return distance_m(location.value, home.lat, home.lon) > max(home.radius_m, far_m)
-    place = world.context.value(vehicle, "place", now)
-    return isinstance(place, str) and bool(place) and place.lower() != "home"
+    place = _last_known(world, vehicle, "place", now, max_age)
+    return (
+        place is not None
+        and isinstance(place.value, str)
+        and bool(place.value)
+        and place.value.lower() != "home"
+    )
 
 
 def _left_since(world: World, person: Subject, since: datetime, now: datetime, home: Home | None) -> bool:
