@@ -86,7 +86,7 @@ CONF_BEDROOM = "bedroom"
 CONF_ROOMS = "rooms"
 CONF_USER_ID = "user_id"
 
-# Tools a person may be allowed; "never" tools are refused by the guard whatever the options say.
+# Tools the allowlist and permissions offer; "never" tools are refused by the guard whatever the options say.
 TOOLS: tuple[str, ...] = tuple(name for name, spec in CATALOGUE.items() if spec.risk is not Risk.NEVER)
 
 

@@ -35,7 +35,9 @@ def signals_from_state(role: str, subject_type: SubjectType, state: State) -> li
         out = [sig("place", "home" if state.state == STATE_HOME else _place(state.state))]
         lat, lon = state.attributes.get(ATTR_LATITUDE), state.attributes.get(ATTR_LONGITUDE)
         if isinstance(lat, int | float) and isinstance(lon, int | float):
-            out.append(sig("location", Location(float(lat), float(lon), state.attributes.get("gps_accuracy"))))
+            out.append(
+                sig("location", Location(float(lat), float(lon), state.attributes.get("gps_accuracy")))
+            )
         return out
     if domain == "climate":
         current = _number(state.attributes.get("current_temperature"))

@@ -1,0 +1,71 @@
+"""Binary sensors: on/off facts of source devices (climate on, plugged in, occupancy, online)."""
+
+from __future__ import annotations
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import AmbientMeshConfigEntry
+from .entity import AmbientMeshSourceEntity
+from .hub import KnownFact, signal_new_fact
+
+PARALLEL_UPDATES = 0
+
+FACT_BINARY_SENSORS: dict[str, BinarySensorEntityDescription] = {
+    d.key: d
+    for d in (
+        BinarySensorEntityDescription(
+            key="climate_on", translation_key="climate_on", device_class=BinarySensorDeviceClass.RUNNING
+        ),
+        BinarySensorEntityDescription(
+            key="plugged_in", translation_key="plugged_in", device_class=BinarySensorDeviceClass.PLUG
+        ),
+        BinarySensorEntityDescription(
+            key="charging", translation_key="charging", device_class=BinarySensorDeviceClass.BATTERY_CHARGING
+        ),
+        BinarySensorEntityDescription(
+            key="occupancy", translation_key="occupancy", device_class=BinarySensorDeviceClass.OCCUPANCY
+        ),
+        BinarySensorEntityDescription(
+            key="online",
+            translation_key="online",
+            device_class=BinarySensorDeviceClass.CONNECTIVITY,
+            entity_category=EntityCategory.DIAGNOSTIC,
+        ),
+    )
+}
+
+
+class FactBinarySensor(AmbientMeshSourceEntity, BinarySensorEntity):
+    """One on/off fact of a source device."""
+
+    @property
+    def is_on(self) -> bool | None:
+        """The current value."""
+        signal = self.signal
+        return None if signal is None else bool(signal.value)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: AmbientMeshConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add binary sensors as their facts first arrive."""
+    hub = entry.runtime_data.hub
+
+    @callback
+    def _add(fact: KnownFact) -> None:
+        if (description := FACT_BINARY_SENSORS.get(fact.kind)) is not None:
+            async_add_entities([FactBinarySensor(hub, fact, description)])
+
+    for fact in list(hub.known.values()):
+        _add(fact)
+    entry.async_on_unload(async_dispatcher_connect(hass, signal_new_fact(entry.entry_id), _add))

@@ -1,0 +1,68 @@
+"""Device trackers: where each phone and car is (GPS from OwnTracks, TeslaMate, OVMS, native)."""
+
+from __future__ import annotations
+
+from homeassistant.components.device_tracker.config_entry import TrackerEntity, TrackerEntityDescription
+from homeassistant.components.device_tracker.const import SourceType
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import AmbientMeshConfigEntry
+from .engine.signals import Location
+from .entity import AmbientMeshSourceEntity
+from .hub import KnownFact, signal_new_fact
+
+PARALLEL_UPDATES = 0
+
+LOCATION = TrackerEntityDescription(key="location", translation_key="location")
+
+
+class SourceTracker(AmbientMeshSourceEntity, TrackerEntity):
+    """The position a phone or car reports."""
+
+    _attr_source_type = SourceType.GPS
+
+    @property
+    def _location(self) -> Location | None:
+        signal = self.signal
+        return signal.value if signal is not None and isinstance(signal.value, Location) else None
+
+    @property
+    def latitude(self) -> float | None:
+        """Latitude of the last fix."""
+        return loc.lat if (loc := self._location) else None
+
+    @property
+    def longitude(self) -> float | None:
+        """Longitude of the last fix."""
+        return loc.lon if (loc := self._location) else None
+
+    @property
+    def location_accuracy(self) -> int:
+        """Accuracy of the last fix in metres."""
+        return round(loc.accuracy_m or 0) if (loc := self._location) else 0
+
+    @property
+    def battery_level(self) -> int | None:
+        """The phone's battery, when it reports one."""
+        battery = self.hub.mesh.context.latest(self.fact.source, "device_battery")
+        return int(battery.value) if battery is not None and isinstance(battery.value, float) else None
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: AmbientMeshConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a tracker when a source first reports a location."""
+    hub = entry.runtime_data.hub
+
+    @callback
+    def _add(fact: KnownFact) -> None:
+        if fact.kind == LOCATION.key:
+            async_add_entities([SourceTracker(hub, fact, LOCATION)])
+
+    for fact in list(hub.known.values()):
+        _add(fact)
+    entry.async_on_unload(async_dispatcher_connect(hass, signal_new_fact(entry.entry_id), _add))

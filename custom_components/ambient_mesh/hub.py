@@ -1,0 +1,457 @@
+"""The hub: one config entry's engine, wired to Home Assistant.
+
+MQTT messages arrive through Home Assistant's own mqtt integration (the integration opens no broker
+connection of its own); states of household entities arrive through state-change listeners; time
+moves through an interval timer. Everything the engine decides leaves through the guard, whose
+executor calls Home Assistant services. Decisions and situations become events, and everything that
+must survive a restart (scheduled calls, audit, learned preferences, known devices) goes to storage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from homeassistant.components import mqtt
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_ALLOWLIST,
+    CONF_ENDPOINTS,
+    CONF_FORMATS,
+    CONF_PERMISSIONS,
+    CONF_SHADOW,
+    CONF_TOKEN_BUDGET,
+    DEFAULT_TIMEOUT,
+    DEFAULT_TOKEN_BUDGET,
+    DOMAIN,
+    EVENT_DECISION,
+    EVENT_SITUATION,
+    LOGGER,
+    TICK_SECONDS,
+)
+from .engine.calendar import from_ha_event
+from .engine.clock import SystemClock
+from .engine.guard import Guard, Policy
+from .engine.household import Household
+from .engine.mesh import Mesh
+from .engine.model import Caller, Decision, Situation, ToolCall, Verdict
+from .engine.planners.chain import PlannerChain
+from .engine.planners.llm import Endpoint, OllamaPlanner
+from .engine.planners.rules import RulesPlanner
+from .engine.preferences import PreferenceLearner, Preferences
+from .engine.profiles import Parsed, SourceKind
+from .engine.profiles.registry import PROFILES
+from .engine.situations import SituationDetector, local_tz
+from .entity_signals import signals_from_state
+from .executor import HomeAssistantExecutor
+
+STORAGE_VERSION = 1
+CALENDAR_REFRESH = timedelta(minutes=5)
+CALENDAR_HORIZON = timedelta(hours=36)
+
+
+def signal_new_fact(entry_id: str) -> str:
+    """Dispatcher signal: a (source, kind) pair was seen for the first time."""
+    return f"{DOMAIN}_{entry_id}_new_fact"
+
+
+def signal_source_update(entry_id: str, source: str) -> str:
+    """Dispatcher signal: a source delivered new facts."""
+    return f"{DOMAIN}_{entry_id}_source_{source}"
+
+
+def signal_hub_update(entry_id: str) -> str:
+    """Dispatcher signal: hub-level state changed (drops, planner status, decisions, pending)."""
+    return f"{DOMAIN}_{entry_id}_hub"
+
+
+@dataclass(frozen=True, slots=True)
+class KnownFact:
+    """A (source, kind) pair with what is needed to recreate its entity after a restart."""
+
+    source: str
+    kind: str
+    source_kind: SourceKind
+    format: str
+    name: str | None
+
+
+def _ready_by(args: Mapping[str, Any]) -> datetime | None:
+    value = args.get("ready_by")
+    return dt_util.parse_datetime(value) if isinstance(value, str) else None
+
+
+def household_from_subentries(subentries: Any) -> Household:
+    """The household model is the union of the entry's person, vehicle and zone subentries."""
+    people: list[dict[str, Any]] = []
+    vehicles: list[dict[str, Any]] = []
+    zones: list[dict[str, Any]] = []
+    for subentry in subentries.values():
+        bucket = {"person": people, "vehicle": vehicles, "zone": zones}.get(subentry.subentry_type)
+        if bucket is not None:
+            bucket.append(dict(subentry.data))
+    return Household.from_dict({"people": people, "vehicles": vehicles, "zones": zones})
+
+
+def policy_from_options(options: dict[str, Any]) -> Policy:
+    """The guard's policy as the options flow set it."""
+    allowlist = options.get(CONF_ALLOWLIST) or None
+    permissions = options.get(CONF_PERMISSIONS) or {}
+    return Policy(
+        allowlist=frozenset(allowlist) if allowlist else None,
+        shadow=bool(options.get(CONF_SHADOW, False)),
+        permissions={person: frozenset(tools) for person, tools in permissions.items() if tools} or None,
+    )
+
+
+@dataclass(kw_only=True)
+class AmbientMeshHub:
+    """Owns the mesh of one config entry and every Home Assistant hook it needs."""
+
+    hass: HomeAssistant
+    entry_id: str
+    mesh: Mesh
+    planner: PlannerChain
+    preferences: Preferences
+    learner: PreferenceLearner
+    detector: SituationDetector
+    formats: dict[str, str]
+    token_budget: int = DEFAULT_TOKEN_BUDGET
+    known: dict[tuple[str, str], KnownFact] = field(default_factory=dict)
+    last_decision: Decision | None = None
+    last_situation: Situation | None = None
+    conversation_entity_id: str | None = None
+    applied: dict[str, Any] = field(
+        default_factory=dict
+    )  # what the mesh was built from, to spot live changes
+    _store: Store[dict[str, Any]] | None = None
+    _unsubs: list[Callable[[], None]] = field(default_factory=list)
+    _calendar_refreshed: datetime | None = None
+
+    @classmethod
+    async def async_create(
+        cls,
+        hass: HomeAssistant,
+        entry_id: str,
+        data: dict[str, Any],
+        options: dict[str, Any],
+        household: Household,
+    ) -> AmbientMeshHub:
+        """Build the engine for an entry and restore what was stored (nothing runs yet)."""
+        clock = SystemClock(ZoneInfo(hass.config.time_zone))
+        store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
+        stored = await store.async_load() or {}
+        preferences = Preferences.from_dict(stored.get("preferences") or {})
+        holder: dict[str, AmbientMeshHub] = {}
+        executor = HomeAssistantExecutor(hass, lambda: holder["hub"].mesh.household)
+        guard = Guard(
+            household=household,
+            clock=clock,
+            executor=executor,
+            policy=policy_from_options(options),
+            on_decision=lambda decision: holder["hub"].handle_decision(decision),
+        )
+        guard.scheduler.load(stored.get("schedule") or [])
+        endpoints = [
+            Endpoint(
+                url=e["url"],
+                model=e["model"],
+                priority=int(e.get("priority", 0)),
+                timeout_s=float(e.get("timeout", DEFAULT_TIMEOUT)),
+            )
+            for e in options.get(CONF_ENDPOINTS) or []
+        ]
+        budget = int(options.get(CONF_TOKEN_BUDGET, DEFAULT_TOKEN_BUDGET))
+        rules = RulesPlanner(preferences)
+        llm = OllamaPlanner(endpoints, clock=clock, budget_tokens=budget) if endpoints else None
+        planner = PlannerChain(llm, rules)
+        formats = dict(data[CONF_FORMATS])
+        detector = SituationDetector(preferences=preferences)
+        mesh = Mesh(
+            household=household,
+            clock=clock,
+            bases=formats,
+            profiles=PROFILES,
+            detector=detector,
+            planner=planner,
+            guard=guard,
+            preferences={"timezone": str(dt_util.get_default_time_zone())},
+        )
+        hub = cls(
+            hass=hass,
+            entry_id=entry_id,
+            mesh=mesh,
+            planner=planner,
+            preferences=preferences,
+            learner=PreferenceLearner(preferences),
+            detector=detector,
+            formats=formats,
+            token_budget=budget,
+            _store=store,
+        )
+        holder["hub"] = hub
+        hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
+        for item in stored.get("sources") or []:
+            fact = KnownFact(
+                item["source"], item["kind"], SourceKind(item["source_kind"]), item["format"], item["name"]
+            )
+            hub.known[(fact.source, fact.kind)] = fact
+        mesh.update_listeners.append(hub._on_update)
+        mesh.situation_listeners.append(hub._on_situation)
+        return hub
+
+    @property
+    def guard(self) -> Guard:
+        """The guard (the only door to the executor)."""
+        guard = self.mesh.guard
+        assert isinstance(guard, Guard)
+        return guard
+
+    async def async_start(self) -> None:
+        """Subscribe to every enabled format's topics, follow household entities, start the clock."""
+        for base in self.formats.values():
+            self._unsubs.append(
+                await mqtt.async_subscribe(self.hass, f"{base}/#", self._on_message, qos=0, encoding=None)
+            )
+        self._follow_entities()
+        self._unsubs.append(
+            async_track_time_interval(
+                self.hass, self._async_tick, timedelta(seconds=TICK_SECONDS), name="ambient_mesh tick"
+            )
+        )
+
+    async def async_stop(self) -> None:
+        """Undo everything async_start did and save state."""
+        while self._unsubs:
+            self._unsubs.pop()()
+        await self.async_save()
+
+    @callback
+    def _on_message(self, msg: mqtt.ReceiveMessage) -> None:
+        payload = msg.payload
+        self.mesh.handle_message(msg.topic, payload if isinstance(payload, bytes) else str(payload).encode())
+        if self.mesh.ingestor.stats.dropped_total:
+            async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
+
+    @callback
+    def _on_update(self, parsed: Parsed) -> None:
+        new = False
+        for signal in parsed.signals:
+            key = (parsed.source, signal.kind)
+            if key not in self.known:
+                fact = KnownFact(parsed.source, signal.kind, parsed.source_kind, parsed.format, parsed.name)
+                self.known[key] = fact
+                new = True
+                async_dispatcher_send(self.hass, signal_new_fact(self.entry_id), fact)
+        if new:
+            self._schedule_save()
+        async_dispatcher_send(self.hass, signal_source_update(self.entry_id, parsed.source))
+
+    @callback
+    def _on_situation(self, situation: Situation) -> None:
+        self.last_situation = situation
+        self.hass.bus.async_fire(
+            EVENT_SITUATION,
+            {
+                "kind": situation.kind,
+                "subject": situation.subject,
+                "key": situation.key,
+                "at": situation.at.isoformat(),
+                "facts": dict(situation.facts),
+            },
+        )
+
+    @callback
+    def handle_decision(self, decision: Decision) -> None:
+        """Publish a guard decision: event, logbook, learner, confirmation requests, storage."""
+        self.last_decision = decision
+        self.learner.note_decision(decision)
+        self.hass.bus.async_fire(EVENT_DECISION, decision.as_dict())
+        if decision.verdict is Verdict.PENDING:
+            self.hass.async_create_task(self._async_ask_for_confirmation(decision))
+        self._schedule_save()
+        async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
+
+    async def _async_ask_for_confirmation(self, decision: Decision) -> None:
+        """Tell the people who can approve: an actionable phone notification, else a persistent one."""
+        from .confirmations import async_request_confirmation
+
+        await async_request_confirmation(self.hass, self.mesh.household, decision)
+
+    def _follow_entities(self) -> None:
+        household = self.mesh.household
+        roles: dict[str, tuple[str, Any]] = {}
+        for subject in household.subjects():
+            for role, source in subject.sources.items():
+                if (
+                    "." in source
+                    and "/" not in source
+                    and role not in ("calendar", "lights", "lock", "cover")
+                ):
+                    roles[source] = (role, subject.type)
+        if not roles:
+            return
+
+        @callback
+        def _state_changed(event: Event[EventStateChangedData]) -> None:
+            state = event.data["new_state"]
+            if state is not None and state.entity_id in roles:
+                role, subject_type = roles[state.entity_id]
+                self.mesh.record(signals_from_state(role, subject_type, state))
+
+        for entity_id, (role, subject_type) in roles.items():
+            if (state := self.hass.states.get(entity_id)) is not None:
+                self.mesh.record(signals_from_state(role, subject_type, state))
+        self._unsubs.append(async_track_state_change_event(self.hass, list(roles), _state_changed))
+
+    async def _async_tick(self, now: datetime | None = None) -> None:
+        await self.async_refresh_calendars()
+        await self.mesh.tick()
+        if self.learner.observe(self.mesh.world):
+            self._schedule_save()
+        async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
+
+    async def async_evaluate(self) -> list[Decision]:
+        """Run the detectors now (the evaluate service)."""
+        await self.async_refresh_calendars(force=True)
+        decisions = await self.mesh.evaluate()
+        async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
+        return decisions
+
+    async def async_refresh_calendars(self, *, force: bool = False) -> None:
+        """Read upcoming events of every person's calendar entity (every few minutes)."""
+        now = dt_util.now()
+        if not force and self._calendar_refreshed and now - self._calendar_refreshed < CALENDAR_REFRESH:
+            return
+        self._calendar_refreshed = now
+        calendars = {
+            p.sources["calendar"]: p.id
+            for p in self.mesh.household.people.values()
+            if "calendar" in p.sources
+        }
+        if not calendars or not self.hass.services.has_service("calendar", "get_events"):
+            self.mesh.world.calendar = []
+            return
+        try:
+            response = await self.hass.services.async_call(
+                "calendar",
+                "get_events",
+                {
+                    "entity_id": list(calendars),
+                    "start_date_time": now,
+                    "end_date_time": now + CALENDAR_HORIZON,
+                },
+                blocking=True,
+                return_response=True,
+            )
+        except Exception as err:  # noqa: BLE001 - a calendar failing must not stop the mesh
+            LOGGER.debug("Reading calendars failed: %s", err)
+            return
+        tz = dt_util.get_default_time_zone()
+        events: list[Mapping[str, Any]] = []
+        for entity_id, person in calendars.items():
+            found = (response or {}).get(entity_id)
+            items = found.get("events") if isinstance(found, dict) else None
+            parsed = (
+                from_ha_event(person, item, tz)
+                for item in (items if isinstance(items, list) else [])
+                if isinstance(item, dict)
+            )
+            events.extend(event.as_mapping() for event in parsed if event is not None)
+        self.mesh.world.calendar = events
+
+    def next_departure(self, person_id: str) -> datetime | None:
+        """When a person is expected to leave next (calendar, alarm, habit), if known."""
+        person = self.mesh.household.people.get(person_id)
+        if person is None:
+            return None
+        world = self.mesh.world
+        estimates = self.detector.estimates(world, person, world.clock.now(), local_tz(world))
+        return estimates[0].at if estimates else None
+
+    def cabin_ready_at(self, vehicle_id: str) -> datetime | None:
+        """When the cabin will be ready: the latest preconditioning we started or scheduled for it."""
+        now = dt_util.now()
+        for entry in self.guard.scheduler.entries():
+            if entry.call.tool == "precondition_cabin" and entry.call.args.get("vehicle") == vehicle_id:
+                return _ready_by(entry.call.args) or entry.at
+        for decision in reversed(self.guard.audit):
+            if (
+                decision.call.tool == "precondition_cabin"
+                and decision.args.get("vehicle") == vehicle_id
+                and decision.verdict in (Verdict.EXECUTED, Verdict.CLAMPED, Verdict.APPROVED)
+            ):
+                ready = _ready_by(decision.args)
+                return ready if ready and ready > now else None
+        return None
+
+    async def async_submit(self, call: ToolCall) -> Decision:
+        """Any caller's tool call goes through the guard."""
+        return await self.mesh.submit(call)
+
+    def person_for_user(self, user_id: str | None) -> str | None:
+        """The household person a Home Assistant user is, for permissions."""
+        if user_id is None:
+            return None
+        return next((p.id for p in self.mesh.household.people.values() if p.user_id == user_id), None)
+
+    def call(
+        self, tool: str, args: dict[str, Any], *, caller: Caller, user_id: str | None, reason: str
+    ) -> ToolCall:
+        """Build a tool call on behalf of a Home Assistant user."""
+        return ToolCall(
+            tool=tool,
+            args=args,
+            caller=caller,
+            planner=caller.value,
+            reason=reason,
+            person=self.person_for_user(user_id),
+        )
+
+    def set_shadow(self, shadow: bool) -> None:
+        """Switch shadow mode without rebuilding the mesh."""
+        self.guard.policy.shadow = shadow
+        self.applied["options"] = {**self.applied.get("options", {}), CONF_SHADOW: shadow}
+        async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
+
+    def _schedule_save(self) -> None:
+        if self._store is not None:
+            self._store.async_delay_save(self._data_to_save, 10)
+
+    async def async_save(self) -> None:
+        """Write state now (at unload)."""
+        if self._store is not None:
+            await self._store.async_save(self._data_to_save())
+
+    @callback
+    def _data_to_save(self) -> dict[str, Any]:
+        return {
+            "schedule": self.guard.scheduler.dump(),
+            "preferences": self.preferences.as_dict(),
+            "audit": [d.as_dict() for d in list(self.guard.audit)[-50:]],
+            "sources": [
+                {
+                    "source": f.source,
+                    "kind": f.kind,
+                    "source_kind": f.source_kind.value,
+                    "format": f.format,
+                    "name": f.name,
+                }
+                for f in self.known.values()
+            ],
+        }
+
+    def forget_source(self, source: str) -> None:
+        """A device was removed by the user: drop its facts and its known entities."""
+        self.mesh.context.remove_source(source)
+        for key in [k for k in self.known if k[0] == source]:
+            del self.known[key]
+        self._schedule_save()

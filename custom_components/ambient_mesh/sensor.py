@@ -1,0 +1,242 @@
+"""Sensors: facts of source devices, the hub's status, and per-subject estimates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    LIGHT_LUX,
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfSpeed,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from . import AmbientMeshConfigEntry
+from .entity import AmbientMeshHubEntity, AmbientMeshSourceEntity
+from .hub import AmbientMeshHub, KnownFact, signal_new_fact
+from .subjects import SUBJECT_SENSORS, subject_sensor_entities
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class FactSensorDescription(SensorEntityDescription):
+    """A sensor for one signal kind; ``key`` is the kind."""
+
+    value_fn: Callable[[Any], StateType | datetime] = lambda value: value
+
+
+def _temperature(key: str) -> FactSensorDescription:
+    return FactSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+    )
+
+
+FACT_SENSORS: dict[str, FactSensorDescription] = {
+    d.key: d
+    for d in (
+        FactSensorDescription(
+            key="soc",
+            translation_key="soc",
+            device_class=SensorDeviceClass.BATTERY,
+            native_unit_of_measurement=PERCENTAGE,
+            state_class=SensorStateClass.MEASUREMENT,
+        ),
+        _temperature("cabin_temp"),
+        _temperature("outside_temp"),
+        _temperature("room_temp"),
+        _temperature("skin_temp"),
+        _temperature("setpoint"),
+        FactSensorDescription(
+            key="humidity",
+            translation_key="humidity",
+            device_class=SensorDeviceClass.HUMIDITY,
+            native_unit_of_measurement=PERCENTAGE,
+            state_class=SensorStateClass.MEASUREMENT,
+        ),
+        FactSensorDescription(
+            key="heart_rate",
+            translation_key="heart_rate",
+            native_unit_of_measurement="bpm",
+            state_class=SensorStateClass.MEASUREMENT,
+        ),
+        FactSensorDescription(
+            key="device_battery",
+            translation_key="device_battery",
+            device_class=SensorDeviceClass.BATTERY,
+            native_unit_of_measurement=PERCENTAGE,
+            state_class=SensorStateClass.MEASUREMENT,
+            entity_category=EntityCategory.DIAGNOSTIC,
+        ),
+        FactSensorDescription(
+            key="illuminance",
+            translation_key="illuminance",
+            device_class=SensorDeviceClass.ILLUMINANCE,
+            native_unit_of_measurement=LIGHT_LUX,
+            state_class=SensorStateClass.MEASUREMENT,
+        ),
+        FactSensorDescription(
+            key="speed",
+            translation_key="speed",
+            device_class=SensorDeviceClass.SPEED,
+            native_unit_of_measurement=UnitOfSpeed.KILOMETERS_PER_HOUR,
+            state_class=SensorStateClass.MEASUREMENT,
+        ),
+        FactSensorDescription(
+            key="minutes_to_arrival",
+            translation_key="minutes_to_arrival",
+            device_class=SensorDeviceClass.DURATION,
+            native_unit_of_measurement=UnitOfTime.MINUTES,
+            suggested_display_precision=0,
+        ),
+        FactSensorDescription(
+            key="next_alarm",
+            translation_key="next_alarm",
+            device_class=SensorDeviceClass.TIMESTAMP,
+        ),
+        FactSensorDescription(
+            key="sleep_state",
+            translation_key="sleep_state",
+            device_class=SensorDeviceClass.ENUM,
+            options=["awake", "tracking", "light", "deep", "rem"],
+        ),
+        FactSensorDescription(key="vehicle_state", translation_key="vehicle_state"),
+        FactSensorDescription(key="destination", translation_key="destination"),
+        FactSensorDescription(key="place", translation_key="place", value_fn=lambda v: v or "away"),
+        FactSensorDescription(key="hvac_mode", translation_key="hvac_mode"),
+    )
+}
+
+
+class FactSensor(AmbientMeshSourceEntity, SensorEntity):
+    """One numeric, timestamp or text fact of a source device."""
+
+    entity_description: FactSensorDescription
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The current value, converted for Home Assistant."""
+        signal = self.signal
+        return None if signal is None else self.entity_description.value_fn(signal.value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HubSensorDescription(SensorEntityDescription):
+    """A sensor of the hub device."""
+
+    value_fn: Callable[[AmbientMeshHub], StateType | datetime]
+    attrs_fn: Callable[[AmbientMeshHub], dict[str, Any]] = lambda hub: {}
+
+
+def _decision_text(hub: AmbientMeshHub) -> str | None:
+    decision = hub.last_decision
+    if decision is None:
+        return None
+    return f"{decision.call.tool}: {decision.verdict.value}"[:255]
+
+
+HUB_SENSORS: tuple[HubSensorDescription, ...] = (
+    HubSensorDescription(
+        key="messages_accepted",
+        translation_key="messages_accepted",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda hub: hub.mesh.ingestor.stats.accepted,
+    ),
+    HubSensorDescription(
+        key="messages_dropped",
+        translation_key="messages_dropped",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda hub: hub.mesh.ingestor.stats.dropped_total,
+        attrs_fn=lambda hub: {
+            "by_reason": {str(reason): n for reason, n in hub.mesh.ingestor.stats.dropped.items()},
+            "last": {
+                str(reason): f"{drop.topic}: {drop.detail}"
+                for reason, drop in hub.mesh.ingestor.stats.last_drop.items()
+            },
+        },
+    ),
+    HubSensorDescription(
+        key="planner",
+        translation_key="planner",
+        device_class=SensorDeviceClass.ENUM,
+        options=["rules", "llm"],
+        value_fn=lambda hub: hub.planner.status.active,
+        attrs_fn=lambda hub: asdict(hub.planner.status),
+    ),
+    HubSensorDescription(
+        key="last_decision",
+        translation_key="last_decision",
+        value_fn=_decision_text,
+        attrs_fn=lambda hub: hub.last_decision.as_dict() if hub.last_decision else {},
+    ),
+    HubSensorDescription(
+        key="pending_confirmations",
+        translation_key="pending_confirmations",
+        value_fn=lambda hub: len(hub.guard.pending),
+        attrs_fn=lambda hub: {
+            "requests": [
+                {"id": d.id, "tool": d.call.tool, "args": dict(d.args), "why": d.call.reason}
+                for d in hub.guard.pending.values()
+            ]
+        },
+    ),
+)
+
+
+class HubSensor(AmbientMeshHubEntity, SensorEntity):
+    """A status sensor of the hub."""
+
+    entity_description: HubSensorDescription
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The current value."""
+        return self.entity_description.value_fn(self.hub)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Details (drop reasons, planner endpoint, the last decision's reason)."""
+        return self.entity_description.attrs_fn(self.hub)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: AmbientMeshConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add hub and subject sensors now, fact sensors as their facts first arrive."""
+    hub = entry.runtime_data.hub
+    async_add_entities(HubSensor(hub, description) for description in HUB_SENSORS)
+    for subentry_id, entities in subject_sensor_entities(hub, entry, SUBJECT_SENSORS).items():
+        async_add_entities(entities, config_subentry_id=subentry_id)
+
+    @callback
+    def _add(fact: KnownFact) -> None:
+        if (description := FACT_SENSORS.get(fact.kind)) is not None:
+            async_add_entities([FactSensor(hub, fact, description)])
+
+    for fact in list(hub.known.values()):
+        _add(fact)
+    entry.async_on_unload(async_dispatcher_connect(hass, signal_new_fact(entry.entry_id), _add))

@@ -1,0 +1,67 @@
+"""A test household as config subentries, matching the payload samples' topics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigSubentryData
+
+from custom_components.ambient_mesh.const import DEFAULT_FORMATS, DOMAIN
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+PEOPLE: list[dict[str, Any]] = [
+    {
+        "id": "alice",
+        "name": "Alice",
+        "sources": {"phone": "owntracks/alice/pixel", "sleep": "sleep/alice"},
+        "vehicle": "car1",
+        "bedroom": "bedroom",
+        "rooms": ["bedroom", "living"],
+    },
+    {"id": "bob", "name": "Bob", "sources": {}, "vehicle": "leaf", "rooms": ["living"]},
+]
+VEHICLES: list[dict[str, Any]] = [
+    {
+        "id": "car1",
+        "name": "Model 3",
+        "sources": {"telemetry": "teslamate/cars/1", "command": "ambient_mesh/car1/cmd"},
+    },
+    {"id": "leaf", "name": "Leaf", "sources": {"telemetry": "ovms/bob/leaf"}},
+]
+ZONES: list[dict[str, Any]] = [
+    {
+        "id": "bedroom",
+        "name": "Bedroom",
+        "sources": {"climate": "zigbee2mqtt/bedroom_trv", "sensor": "zigbee2mqtt/bedroom_sensor"},
+    },
+    {"id": "living", "name": "Living room", "sources": {"motion": "zigbee2mqtt/living_motion"}},
+]
+
+
+def subentries(
+    people: list[dict[str, Any]] = PEOPLE,
+    vehicles: list[dict[str, Any]] = VEHICLES,
+    zones: list[dict[str, Any]] = ZONES,
+) -> list[ConfigSubentryData]:
+    """The household as subentry data."""
+    return [
+        ConfigSubentryData(data=item, subentry_type=kind, title=item["name"], unique_id=item["id"])
+        for kind, items in (("person", people), ("vehicle", vehicles), ("zone", zones))
+        for item in items
+    ]
+
+
+def mesh_entry(options: dict[str, Any] | None = None, **kwargs: Any) -> MockConfigEntry:
+    """An Ambient Mesh entry listening to every format at its default base topic."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Ambient Mesh",
+        unique_id=DOMAIN,
+        data={"formats": dict(DEFAULT_FORMATS)},
+        options=options or {},
+        subentries_data=kwargs.pop("subentries_data", subentries()),
+        version=1,
+        minor_version=1,
+        **kwargs,
+    )
