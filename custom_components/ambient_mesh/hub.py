@@ -278,7 +278,8 @@ class AmbientMeshHub:
         if decision.verdict is Verdict.PENDING:
             self.hass.async_create_task(self._async_ask_for_confirmation(decision))
         self._schedule_save()
-        async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
+        # The guard reports a decision before it files it (pending, audit): update on the next turn.
+        self.hass.loop.call_soon(async_dispatcher_send, self.hass, signal_hub_update(self.entry_id))
 
     async def _async_ask_for_confirmation(self, decision: Decision) -> None:
         """Tell the people who can approve: an actionable phone notification, else a persistent one."""

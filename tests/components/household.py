@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.config_entries import ConfigSubentryData
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ambient_mesh.const import DEFAULT_FORMATS, DOMAIN
-
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 PEOPLE: list[dict[str, Any]] = [
     {
@@ -65,3 +64,20 @@ def mesh_entry(options: dict[str, Any] | None = None, **kwargs: Any) -> MockConf
         minor_version=1,
         **kwargs,
     )
+
+
+ENTITY_VEHICLES: list[dict[str, Any]] = [
+    {
+        "id": "car1",
+        "name": "Model 3",
+        "sources": {"telemetry": "teslamate/cars/1", "climate": "climate.car_hvac", "lock": "lock.car_doors"},
+    },
+]
+ENTITY_ZONES: list[dict[str, Any]] = [
+    {
+        "id": "bedroom",
+        "name": "Bedroom",
+        "sources": {"climate": "zigbee2mqtt/bedroom_trv", "lights": "light.bedroom"},
+    },
+    {"id": "garage", "name": "Garage", "sources": {"cover": "cover.garage_door"}},
+]
