@@ -18,6 +18,7 @@ COMPONENTS = (
 
 
 def main() -> None:
+    """Print each requirement of the listed components and their dependencies."""
     components = Path(homeassistant.__file__).parent / "components"
     seen: set[str] = set()
     todo = list(COMPONENTS)

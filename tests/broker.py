@@ -66,7 +66,7 @@ def run_broker(kind: str | None = None) -> Iterator[Broker]:
                 "  amqtt.plugins.sys.broker.BrokerSysPlugin:\n    sys_interval: 0\n"
             )
             cmd = [str(Path(sys.executable).parent / "amqtt"), "-c", str(conf)]
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             _wait_listening(port, proc)
             yield Broker("127.0.0.1", port, kind)
