@@ -24,7 +24,9 @@ _PRECONDITION = re.compile(
     re.IGNORECASE,
 )
 _STOP_CABIN = re.compile(r"\b(?:stop|turn off|switch off)\b.*\b(?:car|cabin)\b", re.IGNORECASE)
-_ROOM = re.compile(rf"\b(?:set|make|heat|cool)\b\s+(?:the\s+)?(?P<zone>[\w ]+?)\s+to\s+{_NUMBER}", re.IGNORECASE)
+_ROOM = re.compile(
+    rf"\b(?:set|make|heat|cool)\b\s+(?:the\s+)?(?P<zone>[\w ]+?)\s+to\s+{_NUMBER}", re.IGNORECASE
+)
 _LIGHTS = re.compile(
     r"\b(?:turn|switch)\s+(?P<state>on|off)\s+(?:the\s+)?lights?\s+in\s+(?:the\s+)?(?P<zone>[\w ]+)"
     r"|\b(?:turn|switch)\s+(?:the\s+)?(?P<zone2>[\w ]+?)\s+lights?\s+(?P<state2>on|off)\b",
@@ -46,7 +48,11 @@ def match(text: str, household: Household, now: datetime, person: str | None = N
     sentence = text.strip().rstrip(".!?")
     if _STOP_CABIN.search(sentence):
         vehicle = _vehicle(sentence, household, person)
-        return None if vehicle is None else Intent("stop_cabin_climate", {"vehicle": vehicle.id}, f"{vehicle.name} climate off")
+        return (
+            None
+            if vehicle is None
+            else Intent("stop_cabin_climate", {"vehicle": vehicle.id}, f"{vehicle.name} climate off")
+        )
     if m := _PRECONDITION.search(sentence):
         vehicle = _vehicle(sentence, household, person)
         if vehicle is None:
@@ -66,7 +72,9 @@ def match(text: str, household: Household, now: datetime, person: str | None = N
         zone = _zone(m.group("zone"), household)
         temp = _temp(m.group("temp"))
         if zone is not None and temp is not None:
-            return Intent("set_room_climate", {"zone": zone.id, "target_c": temp}, f"{zone.name} to {temp:g} °C")
+            return Intent(
+                "set_room_climate", {"zone": zone.id, "target_c": temp}, f"{zone.name} to {temp:g} °C"
+            )
     return None
 
 
