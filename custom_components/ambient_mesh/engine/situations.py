@@ -45,7 +45,7 @@ import math
 import statistics
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .calendar import events_of
+from .calendar import CalendarEvent, normalize_events
 from .household import Home, Subject
 from .mesh import World
 from .model import FactValue, Situation
@@ -167,6 +167,7 @@ class SituationDetector:
     _arrived: dict[str, datetime] = field(default_factory=dict)
     _night: dict[str, datetime] = field(default_factory=dict)
     _empty_since: datetime | None = None
+    _calendar_cache: tuple[tuple[object, ...], list[CalendarEvent]] | None = None
 
     def detect(self, world: World) -> list[Situation]:
         """Return situations new since the last call."""
@@ -196,7 +197,9 @@ class SituationDetector:
         prefs = self.preferences
         self._learn_leaves(world, person)
         found: list[Estimate] = []
-        for event in events_of(world.calendar, person.id, tz):
+        for event in self._calendar(world, tz):
+            if event.person != person.id:
+                continue
             at = event.departure(prefs.travel_minutes(person.id))
             if at is not None:
                 found.append(Estimate(at, "calendar", event.summary))
@@ -219,6 +222,17 @@ class SituationDetector:
             if all(abs(estimate.at - c.at) > self.config.same_departure for c in chosen):
                 chosen.append(estimate)
         return sorted(chosen, key=lambda e: e.at)
+
+    def _calendar(self, world: World, tz: tzinfo) -> list[CalendarEvent]:
+        """The normalized calendar; validated again only when it changed (it is read every tick)."""
+        parts: list[object] = [tz]
+        for item in world.calendar:
+            entry: object = item
+            parts.append(entry if isinstance(entry, CalendarEvent) else tuple(sorted(item.items())))
+        fingerprint = tuple(parts)
+        if self._calendar_cache is None or self._calendar_cache[0] != fingerprint:
+            self._calendar_cache = (fingerprint, normalize_events(world.calendar, tz))
+        return self._calendar_cache[1]
 
     def _learn_leaves(self, world: World, person: Subject) -> None:
         assert self.preferences is not None
