@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 import io
 import json
 from pathlib import Path
@@ -10,13 +11,20 @@ import subprocess
 import pytest
 import yaml
 
-from custom_components.ambient_mesh.engine.model import Verdict
+from custom_components.ambient_mesh.engine.model import Caller, Verdict
 from custom_components.ambient_mesh.engine.replay import (
     ScenarioError,
+    llm_planner_factory,
     load_scenario,
     main,
     run_scenario,
 )
+
+from .. import ollama_standin as standin_module
+from ..ollama_standin import OllamaStandIn, Reply
+
+type Factory = Callable[..., Awaitable[OllamaStandIn]]
+standins = standin_module.ollama_standin  # the stand-in factory fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
@@ -160,3 +168,20 @@ def test_scripts_replay_runs_the_design_example() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[0])["tool"] == "precondition_cabin"
+
+
+async def test_ollama_option_plans_with_the_model_and_falls_back_to_rules(standins: Factory) -> None:
+    server = await standins()
+    server.script(Reply(tool_calls=[("precondition_cabin", {"vehicle": "car1", "target_c": 21.5})]))
+    scenario = load_scenario(DESIGN_EXAMPLE)
+    result = await run_scenario(scenario, planner_factory=llm_planner_factory(server.url, "qwen2.5:3b"))
+    assert result.passed, result.failures
+    (decision,) = result.decisions
+    assert decision.call.caller is Caller.LLM
+    assert decision.args["target_c"] == 21.5
+    assert "departure_soon" in server.chats[0].prompt_text
+
+    await server.stop()
+    fallback = await run_scenario(scenario, planner_factory=llm_planner_factory(server.url, "qwen2.5:3b"))
+    assert fallback.passed, fallback.failures
+    assert [d.call.planner for d in fallback.decisions] == ["rules"]

@@ -512,10 +512,19 @@ async def run_scenario(
         await step()
         next_tick += TICK
 
+    await _close(planner)
     result.executed = list(executor.calls)
     result.dropped = mesh.ingestor.stats.dropped_total
     result.failures = check(result)
     return result
+
+
+async def _close(planner: Planner) -> None:
+    """Release an LLM planner's HTTP client (the rules planner holds nothing)."""
+    for owner in (planner, getattr(planner, "llm", None)):
+        close = getattr(owner, "close", None)
+        if close is not None:
+            await close()
 
 
 def _apply(mesh: Mesh, item: dict[str, Any], tz: tzinfo) -> None:
@@ -701,7 +710,7 @@ def situation_line(situation: Situation, tz: tzinfo) -> dict[str, Any]:
     }
 
 
-def _llm_factory(url: str, model: str) -> Callable[[Preferences], Planner]:
+def llm_planner_factory(url: str, model: str) -> Callable[[Preferences], Planner]:
     """The LLM planner from ``engine/planners/llm.py`` (falling back to rules when the model fails)."""
     try:
         from .planners import llm
@@ -719,7 +728,7 @@ def _llm_factory(url: str, model: str) -> Callable[[Preferences], Planner]:
 
 
 async def _main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    factory = _llm_factory(args.ollama, args.model) if args.ollama else None
+    factory = llm_planner_factory(args.ollama, args.model) if args.ollama else None
     status = 0
     for path in args.files:
         try:
