@@ -39,7 +39,8 @@ Expectations (``expect:``):
 
 * ``actions: [{tool, args?, between?, verdict?, situation?, subject?}]`` — each must occur. ``args`` values
   match exactly (numbers numerically) or with ``{between: [lo, hi]}`` or ``{in: [a, b]}``; ``verdict``
-  (one or a list) defaults to any of executed, clamped, approved, shadow.
+  (one or a list) defaults to any of executed, clamped, approved, shadow. An unquoted ``on:`` key
+  (YAML 1.1 reads it as ``true``) is taken as ``"on"``.
 * ``forbidden: [{tool?, situation?, args?, between?, verdict?, subject?}]`` — must never occur. With
   ``tool`` it matches decisions (of any verdict unless ``verdict`` is given; ``situation`` and
   ``subject`` then narrow it to calls planned for that situation); with only ``situation`` it
@@ -145,7 +146,16 @@ MATCHER_SCHEMA = vol.Schema(
         {vol.Required("in"): list},
     )
 )
-ARGS = vol.Schema({str: _matcher})
+
+
+def _yaml_keys(value: Any) -> Any:
+    # YAML 1.1 reads an unquoted key `on:` as True (and `off:` as False); set_lights has an `on` arg.
+    if isinstance(value, dict):
+        return {("on" if k is True else "off" if k is False else k): v for k, v in value.items()}
+    return value
+
+
+ARGS = vol.All(_yaml_keys, vol.Schema({str: _matcher}))
 WINDOW = vol.ExactSequence([_when, _when])
 VERDICTS = vol.Any(vol.In([v.value for v in Verdict]), [vol.In([v.value for v in Verdict])])
 

@@ -192,8 +192,9 @@ class SituationDetector:
     # departures
 
     def estimates(self, world: World, person: Subject, now: datetime, tz: tzinfo) -> list[Estimate]:
-        """Upcoming departures of a person, one per trip, the most trusted estimate first."""
-        assert self.preferences is not None
+        """Upcoming departures of a person, one per trip, in time order."""
+        if self.preferences is None:
+            self.preferences = preferences_of(world)
         prefs = self.preferences
         self._learn_leaves(world, person)
         found: list[Estimate] = []
