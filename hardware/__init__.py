@@ -1,0 +1,1 @@
+"""Device-side code: the simulator fleet and notes for pointing real devices at the broker."""

@@ -1,0 +1,430 @@
+"""Run the development household: an MQTT broker, Home Assistant with Ambient Mesh, and the simulator.
+
+Called by ``scripts/develop`` once the venv exists. Everything binds to 127.0.0.1. Ctrl-C stops the
+three processes in order (simulator, Home Assistant, broker).
+
+Home Assistant's state is pre-seeded by writing its ``.storage`` files before the first start:
+onboarding done, an owner ``dev``/``dev``, a long-lived access token (written to ``.run/token``),
+the MQTT entry for the broker and the Ambient Mesh entry with the demo household as subentries.
+Writing the files (instead of driving onboarding and config flows over HTTP after a first start)
+needs one start instead of two, works without the integration's config flow being complete, and
+is exactly what Home Assistant itself would have stored (same keys and versions as 2025.4.4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+from collections.abc import Callable
+import contextlib
+from datetime import UTC, datetime, timedelta
+import json
+import os
+from pathlib import Path
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+import urllib.error
+import urllib.request
+import uuid
+
+import bcrypt
+import jwt
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "config"
+STORAGE = CONFIG / ".storage"
+RUN = ROOT / ".run"
+VENV_BIN = ROOT / ".venv" / "bin"
+HOUSEHOLD = ROOT / "hardware" / "households" / "demo.yaml"
+USERNAME = PASSWORD = "dev"
+FORMATS = {
+    "owntracks": "owntracks",
+    "teslamate": "teslamate",
+    "zigbee2mqtt": "zigbee2mqtt",
+    "sleep_as_android": "sleep",
+    "ovms": "ovms",
+    "native": "ambient_mesh",
+}
+DEMO_START = "2026-01-12T05:30"  # a Monday after a warm night: alarm 06:30, Alice drives off ~07:30
+
+
+def parse_args() -> argparse.Namespace:
+    """The options."""
+    parser = argparse.ArgumentParser(prog="scripts/develop", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8123, help="Home Assistant HTTP port (8123)")
+    parser.add_argument("--mqtt-port", type=int, default=1883, help="broker port (1883)")
+    parser.add_argument("--mosquitto", action="store_true", help="use the mosquitto binary, not amqtt")
+    parser.add_argument("--no-sim", action="store_true", help="do not start the simulator")
+    parser.add_argument("--speed", type=float, default=60, help="simulated seconds per second (60)")
+    parser.add_argument("--start", default=DEMO_START, help=f"simulated start, local time ({DEMO_START})")
+    parser.add_argument("--household", type=Path, default=HOUSEHOLD, help="household YAML file")
+    parser.add_argument(
+        "--reset", action="store_true", help="forget Home Assistant's state (config/.storage)"
+    )
+    return parser.parse_args()
+
+
+def in_use(port: int) -> bool:
+    """Whether something already listens on 127.0.0.1:port."""
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_listening(port: int, proc: subprocess.Popen[bytes], what: str, timeout: float) -> None:
+    """Wait until the child listens, or fail with its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"develop: {what} exited with {proc.returncode}; see .run/{what}.log")
+        if in_use(port):
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"develop: {what} did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
+
+
+def broker_command(args: argparse.Namespace) -> list[str]:
+    """Write the broker's config and return how to start it."""
+    if args.mosquitto:
+        conf = RUN / "mosquitto.conf"
+        conf.write_text(
+            f"listener {args.mqtt_port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stdout\n"
+        )
+        binary = next(
+            (p for p in ("/usr/sbin/mosquitto", "/usr/bin/mosquitto") if Path(p).exists()), "mosquitto"
+        )
+        return [binary, "-c", str(conf)]
+    conf = RUN / "amqtt.yaml"
+    conf.write_text(
+        yaml.safe_dump(
+            {
+                "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{args.mqtt_port}"}},
+                "plugins": {
+                    "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True},
+                    "amqtt.plugins.sys.broker.BrokerSysPlugin": {"sys_interval": 0},
+                },
+            }
+        )
+    )
+    return [str(VENV_BIN / "amqtt"), "-c", str(conf)]
+
+
+def _store(key: str, data: dict[str, Any], version: int = 1, minor: int = 1) -> None:
+    path = STORAGE / key
+    path.write_text(
+        json.dumps({"version": version, "minor_version": minor, "key": key, "data": data}, indent=2)
+    )
+    path.chmod(0o600)
+
+
+def _entry(domain: str, title: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    now = datetime.now(UTC).isoformat()
+    return {
+        "created_at": now,
+        "data": data,
+        "discovery_keys": {},
+        "disabled_by": None,
+        "domain": domain,
+        "entry_id": uuid.uuid4().hex,
+        "minor_version": 1,
+        "modified_at": now,
+        "options": {},
+        "pref_disable_new_entities": False,
+        "pref_disable_polling": False,
+        "source": "user",
+        "subentries": [],
+        "title": title,
+        "unique_id": None,
+        "version": 1,
+    } | extra
+
+
+def household_subentries(household: dict[str, Any]) -> list[dict[str, Any]]:
+    """The demo household as the Ambient Mesh entry's person/vehicle/zone subentries."""
+    out = []
+    for kind, items in (("person", "people"), ("vehicle", "vehicles"), ("zone", "zones")):
+        for item in household.get(items, []):
+            data = {"sources": {}, **item}
+            if kind == "person":
+                data.setdefault("rooms", [])
+            out.append(
+                {
+                    "data": data,
+                    "subentry_id": uuid.uuid4().hex,
+                    "subentry_type": kind,
+                    "title": item.get("name") or item["id"],
+                    "unique_id": item["id"],
+                }
+            )
+    return out
+
+
+def seed_storage(args: argparse.Namespace) -> str:
+    """Write a ready Home Assistant state unless one exists; keep the MQTT entry on our broker.
+
+    Returns a long-lived access token for the dev user.
+    """
+    STORAGE.mkdir(parents=True, exist_ok=True)
+    token_file = RUN / "token"
+    if not (STORAGE / "onboarding").exists():
+        user_id, refresh_id = uuid.uuid4().hex, uuid.uuid4().hex
+        jwt_key, now = secrets.token_hex(64), datetime.now(UTC)
+        hashed = base64.b64encode(bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=12))).decode()
+        _store("auth_provider.homeassistant", {"users": [{"username": USERNAME, "password": hashed}]})
+        _store(
+            "auth",
+            {
+                "users": [
+                    {
+                        "id": user_id,
+                        "group_ids": ["system-admin"],
+                        "is_owner": True,
+                        "is_active": True,
+                        "name": "Dev",
+                        "system_generated": False,
+                        "local_only": False,
+                    }
+                ],
+                "groups": [
+                    {"id": "system-admin", "name": "Administrators"},
+                    {"id": "system-users", "name": "Users"},
+                    {"id": "system-read-only", "name": "Read Only"},
+                ],
+                "credentials": [
+                    {
+                        "id": uuid.uuid4().hex,
+                        "user_id": user_id,
+                        "auth_provider_type": "homeassistant",
+                        "auth_provider_id": None,
+                        "data": {"username": USERNAME},
+                    }
+                ],
+                "refresh_tokens": [
+                    {
+                        "id": refresh_id,
+                        "user_id": user_id,
+                        "client_id": None,
+                        "client_name": "scripts/develop",
+                        "client_icon": None,
+                        "token_type": "long_lived_access_token",
+                        "created_at": now.isoformat(),
+                        "access_token_expiration": timedelta(days=3650).total_seconds(),
+                        "token": secrets.token_hex(64),
+                        "jwt_key": jwt_key,
+                        "last_used_at": None,
+                        "last_used_ip": None,
+                        "expire_at": None,
+                        "credential_id": None,
+                        "version": "2025.4.4",
+                    }
+                ],
+            },
+        )
+        issued = int(now.timestamp())
+        token = jwt.encode(
+            {"iss": refresh_id, "iat": issued, "exp": issued + 3650 * 86400}, jwt_key, algorithm="HS256"
+        )
+        token_file.write_text(token)
+        token_file.chmod(0o600)
+        household = yaml.safe_load(args.household.read_text())["household"]
+        mesh = _entry(
+            "ambient_mesh",
+            "Ambient Mesh",
+            {"formats": FORMATS},
+            options={"shadow": False, "token_budget": 400, "endpoints": []},
+            subentries=household_subentries(household),
+            unique_id="ambient_mesh",
+        )
+        mqtt = _entry("mqtt", "127.0.0.1", {}, minor_version=2)
+        _store("core.config_entries", {"entries": [mqtt, mesh]}, minor=5)
+        _store("onboarding", {"done": ["user", "core_config", "analytics", "integration"]}, version=4)
+        print("develop: seeded config/.storage (onboarding done, user dev, MQTT and Ambient Mesh entries)")
+    # Every run: point the MQTT entry at this run's broker (the port may differ between runs).
+    path = STORAGE / "core.config_entries"
+    stored = json.loads(path.read_text())
+    for entry in stored["data"]["entries"]:
+        if entry["domain"] == "mqtt":
+            entry["data"].update({"broker": "127.0.0.1", "port": args.mqtt_port})
+    path.write_text(json.dumps(stored, indent=2))
+    return token_file.read_text().strip() if token_file.exists() else ""
+
+
+def api_up(port: int, token: str) -> bool:
+    """Whether Home Assistant's API answers (with our token, when we have one)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/", headers={"Authorization": f"Bearer {token}"} if token else {}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+            return bool(response.status == 200)
+    except urllib.error.HTTPError as err:
+        return err.code == 401 and not token
+    except OSError:
+        return False
+
+
+def entries_loaded(
+    port: int, token: str, domains: tuple[str, ...], stop_when: Callable[[], bool], timeout: float = 60
+) -> list[str]:
+    """Wait until the config entries of these domains are loaded (so MQTT subscriptions exist)."""
+    deadline = time.monotonic() + timeout
+    loaded: list[str] = []
+    while token and time.monotonic() < deadline and not stop_when():
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/config/config_entries/entry",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        with contextlib.suppress(OSError, ValueError), urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            entries = json.load(response)
+            loaded = sorted({e["domain"] for e in entries if e["state"] == "loaded"} & set(domains))
+        if len(loaded) == len(domains):
+            time.sleep(2)  # Home Assistant batches its first MQTT SUBSCRIBE by about a second
+            break
+        time.sleep(1)
+    return loaded
+
+
+def stop(proc: subprocess.Popen[bytes] | None, name: str, timeout: float) -> None:
+    """Stop a child we started: SIGTERM, then SIGKILL after the timeout."""
+    if proc is None or proc.poll() is not None:
+        return
+    print(f"develop: stopping {name} (pid {proc.pid})", flush=True)
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def main() -> int:
+    """Start broker, Home Assistant and simulator; stop them on Ctrl-C or when one dies."""
+    args = parse_args()
+    RUN.mkdir(exist_ok=True)
+    for port, what in ((args.port, "Home Assistant"), (args.mqtt_port, "the MQTT broker")):
+        if in_use(port):
+            print(
+                f"develop: 127.0.0.1:{port} (for {what}) is already in use — is a previous scripts/develop "
+                f"still running? Stop it (Ctrl-C in its terminal, or kill the pids in .run/pids), "
+                f"or choose another port (--port / --mqtt-port).",
+                file=sys.stderr,
+            )
+            return 1
+
+    link = CONFIG / "custom_components" / "ambient_mesh"
+    link.parent.mkdir(exist_ok=True)
+    if not link.is_symlink():
+        link.symlink_to(Path("..") / ".." / "custom_components" / "ambient_mesh")
+    if args.reset and STORAGE.exists():
+        for path in STORAGE.iterdir():
+            path.unlink()
+    token = seed_storage(args)
+
+    children: list[tuple[str, subprocess.Popen[bytes], float]] = []
+    stopping = False
+
+    def on_signal(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    def spawn(name: str, cmd: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        log = (RUN / f"{name}.log").open("ab")
+        # A session of its own: Ctrl-C reaches only us, and we stop the children in order.
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
+        )
+        (RUN / "pids").write_text("".join(f"{n} {p.pid}\n" for n, p, _ in children) + f"{name} {proc.pid}\n")
+        return proc
+
+    try:
+        broker = spawn("broker", broker_command(args))
+        children.append(("broker", broker, 5))
+        wait_listening(args.mqtt_port, broker, "broker", 20)
+        print(
+            f"develop: MQTT broker ({'mosquitto' if args.mosquitto else 'amqtt'}) on 127.0.0.1:{args.mqtt_port}"
+        )
+
+        env = {**os.environ, "AMBIENT_MESH_HTTP_PORT": str(args.port)}
+        hass = spawn("hass", [str(VENV_BIN / "hass"), "-c", str(CONFIG)], env)
+        children.append(("hass", hass, 60))
+        print(
+            "develop: starting Home Assistant (first start takes ~15 s; log in .run/hass.log) …", flush=True
+        )
+        deadline = time.monotonic() + 180
+        while not api_up(args.port, token):
+            if stopping:
+                return 0
+            if hass.poll() is not None:
+                print(
+                    f"develop: Home Assistant exited with {hass.returncode}; see .run/hass.log",
+                    file=sys.stderr,
+                )
+                return 1
+            if time.monotonic() > deadline:
+                print(
+                    "develop: Home Assistant did not answer within 180 s; see .run/hass.log", file=sys.stderr
+                )
+                return 1
+            time.sleep(0.5)
+
+        loaded = entries_loaded(args.port, token, ("mqtt", "ambient_mesh"), stop_when=lambda: stopping)
+        print(f"develop: config entries loaded: {', '.join(loaded) or 'none yet'}")
+        if not args.no_sim:
+            sim = spawn(
+                "simulator",
+                [
+                    str(VENV_BIN / "python"),
+                    "-m",
+                    "hardware.simulator",
+                    "--port",
+                    str(args.mqtt_port),
+                    "--household",
+                    str(args.household),
+                    "--speed",
+                    f"{args.speed:g}",
+                    "--start",
+                    args.start,
+                    # Payload times on the wall clock, so Home Assistant sees fresh, consistent facts.
+                    "--stamp",
+                    "wall",
+                ],
+            )
+            children.append(("simulator", sim, 10))
+            print(f"develop: simulator from {args.start} at {args.speed:g}x (log in .run/simulator.log)")
+
+        print(
+            f"\n  Home Assistant  http://127.0.0.1:{args.port}\n"
+            f"  login           {USERNAME} / {PASSWORD}\n"
+            f'  API token       .run/token  (curl -H "Authorization: Bearer $(cat .run/token)" '
+            f"http://127.0.0.1:{args.port}/api/states)\n"
+            f"  MQTT broker     127.0.0.1:{args.mqtt_port}\n"
+            "  stop            Ctrl-C\n",
+            flush=True,
+        )
+        while not stopping:
+            for name, proc, _ in children:
+                if proc.poll() is not None:
+                    print(
+                        f"develop: {name} exited with {proc.returncode}; see .run/{name}.log", file=sys.stderr
+                    )
+                    return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        for name, proc, timeout in reversed(children):
+            stop(proc, name, timeout)
+        with contextlib.suppress(FileNotFoundError):
+            (RUN / "pids").unlink()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
