@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from homeassistant.components import mqtt
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
@@ -38,7 +37,6 @@ from .const import (
     TICK_SECONDS,
 )
 from .engine.calendar import from_ha_event
-from .engine.clock import SystemClock
 from .engine.guard import Guard, Policy
 from .engine.household import Household
 from .engine.mesh import Mesh
@@ -56,6 +54,14 @@ from .executor import HomeAssistantExecutor
 STORAGE_VERSION = 1
 CALENDAR_REFRESH = timedelta(minutes=5)
 CALENDAR_HORIZON = timedelta(hours=36)
+
+
+class HomeAssistantClock:
+    """The engine's clock is Home Assistant's: its time zone, and its time (which tests can move)."""
+
+    def now(self) -> datetime:
+        """The current local time."""
+        return dt_util.now()
 
 
 def signal_new_fact(entry_id: str) -> str:
@@ -146,7 +152,7 @@ class AmbientMeshHub:
         household: Household,
     ) -> AmbientMeshHub:
         """Build the engine for an entry and restore what was stored (nothing runs yet)."""
-        clock = SystemClock(ZoneInfo(hass.config.time_zone))
+        clock = HomeAssistantClock()
         store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
         stored = await store.async_load() or {}
         preferences = Preferences.from_dict(stored.get("preferences") or {})
