@@ -131,6 +131,8 @@ class AmbientMeshConversationEntity(conversation.ConversationEntity):
                 translation_key="llm_failed",
                 translation_placeholders={"error": str(err)[:200]},
             ) from err
+        finally:
+            self.hub.notify_changed()
         return reply.text or "Done."
 
 

@@ -423,6 +423,10 @@ class AmbientMeshHub:
             person=self.person_for_user(user_id),
         )
 
+    def notify_changed(self) -> None:
+        """Refresh the hub's entities (planner status, pending requests, last decision)."""
+        async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
+
     def set_shadow(self, shadow: bool) -> None:
         """Switch shadow mode without rebuilding the mesh."""
         self.guard.policy.shadow = shadow

@@ -18,12 +18,11 @@ from .household import Household, Subject
 _NUMBER = r"(?P<temp>\d{1,2}(?:[.,]\d)?)\s*(?:°\s*c?|degrees?|grad)?"
 _TIME = r"(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<ampm>am|pm)?"
 
-_PRECONDITION = re.compile(
-    r"\b(?:warm|heat|cool|precondition|pre-condition|get)\b.*\b(?:car|cabin|vehicle)\b"
-    rf"(?:.*?\bto\s+{_NUMBER})?(?:.*?\b(?:by|for|at)\s+{_TIME})?",
-    re.IGNORECASE,
-)
-_STOP_CABIN = re.compile(r"\b(?:stop|turn off|switch off)\b.*\b(?:car|cabin)\b", re.IGNORECASE)
+_WARM = re.compile(r"\b(?:warm|heat|cool|precondition|pre-condition)\b", re.IGNORECASE)
+_STOP = re.compile(r"\b(?:stop|turn off|switch off)\b", re.IGNORECASE)
+_CAR_WORD = re.compile(r"\b(?:car|cabin|vehicle)\b", re.IGNORECASE)
+_TO_TEMP = re.compile(rf"\bto\s+{_NUMBER}", re.IGNORECASE)
+_BY_TIME = re.compile(rf"\b(?:by|for|at)\s+{_TIME}", re.IGNORECASE)
 _ROOM = re.compile(
     rf"\b(?:set|make|heat|cool)\b\s+(?:the\s+)?(?P<zone>[\w ]+?)\s+to\s+{_NUMBER}", re.IGNORECASE
 )
@@ -46,20 +45,25 @@ class Intent:
 def match(text: str, household: Household, now: datetime, person: str | None = None) -> Intent | None:
     """Return the command a sentence means, or None to hand it to the language model."""
     sentence = text.strip().rstrip(".!?")
-    if _STOP_CABIN.search(sentence):
+    about_car = bool(_CAR_WORD.search(sentence)) or _named(sentence, dict(household.vehicles)) is not None
+    if about_car and _STOP.search(sentence):
         vehicle = _vehicle(sentence, household, person)
         return (
             None
             if vehicle is None
             else Intent("stop_cabin_climate", {"vehicle": vehicle.id}, f"{vehicle.name} climate off")
         )
-    if m := _PRECONDITION.search(sentence):
+    if about_car and _WARM.search(sentence):
         vehicle = _vehicle(sentence, household, person)
         if vehicle is None:
             return None
-        args: dict[str, Any] = {"vehicle": vehicle.id, "target_c": _temp(m.group("temp")) or 21.0}
-        if m.group("hour"):
-            ready = _ready_by(m.group("hour"), m.group("minute"), m.group("ampm"), now)
+        temp = _TO_TEMP.search(sentence)
+        args: dict[str, Any] = {
+            "vehicle": vehicle.id,
+            "target_c": _temp(temp.group("temp") if temp else None) or 21.0,
+        }
+        if (at := _BY_TIME.search(sentence)) is not None:
+            ready = _ready_by(at.group("hour"), at.group("minute"), at.group("ampm"), now)
             if ready is not None:
                 args["ready_by"] = ready.isoformat()
         return Intent("precondition_cabin", args, f"{vehicle.name} cabin to {args['target_c']:g} °C")
