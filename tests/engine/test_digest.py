@@ -223,3 +223,19 @@ def test_token_counts_come_from_the_real_qwen_bpe() -> None:
     text = "Preheat the cabin of car1 to 21 °C by 07:05."
     assert count_tokens(text) != estimate_tokens(text)
     assert count_tokens("") == 0
+
+
+def test_vehicle_and_zone_situations_bring_their_people() -> None:
+    world = make_world()
+    car = render_digest(world, Situation(kind="low_battery", subject="car1", at=NOW, key="k")).context
+    assert "vehicle car1" in car
+    assert "person alice" in car
+    assert "person bob" in car
+    assert "person carla" not in car
+    room = render_digest(
+        world, Situation(kind="night_overheating", subject="kids_room", at=NOW, key="k2")
+    ).context
+    assert "zone kids_room: 19.5°C; 45%; set 20°C" in room
+    assert "person carla" in room
+    assert "person alice" not in room
+    assert "vehicle car1" not in room

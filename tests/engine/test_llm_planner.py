@@ -7,6 +7,7 @@ from datetime import timedelta
 import json
 from typing import Any
 
+import aiohttp
 import pytest
 
 from custom_components.ambient_mesh.engine.guard import Guard, Policy
@@ -382,3 +383,27 @@ async def test_replay_planner_is_the_llm_with_a_rules_fallback(standins: Factory
     assert [c.planner for c in await chain.plan(departure(), make_world())] == ["rules"]
     assert chain.llm is not None
     await chain.llm.close()
+
+
+async def test_standin_speaks_ollamas_wire_protocol(standins: Factory) -> None:
+    server = await standins()
+    server.script(Reply(content="two words", tool_calls=[("notify", {"person": "bob", "message": "x"})]))
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{server.url}/api/version") as response:
+            assert (await response.json())["version"]
+        async with session.post(f"{server.url}/api/show", json={"model": "nope"}) as response:
+            assert response.status == 404
+        async with session.post(f"{server.url}/api/show", json={"model": MODEL}) as response:
+            assert "tools" in (await response.json())["capabilities"]
+        body = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "stream": True}
+        async with session.post(f"{server.url}/api/chat", json=body) as response:
+            assert response.headers["Content-Type"].startswith("application/x-ndjson")
+            lines = [json.loads(line) for line in (await response.text()).splitlines()]
+    assert [line["done"] for line in lines] == [False, False, False, True]
+    assert "".join(line["message"]["content"] for line in lines) == "two words"
+    assert lines[2]["message"]["tool_calls"] == [
+        {"function": {"name": "notify", "arguments": {"person": "bob", "message": "x"}}}
+    ]
+    assert lines[-1]["done_reason"] == "stop"
+    assert lines[-1]["prompt_eval_count"] > 0
+    assert lines[-1]["eval_count"] > 0
