@@ -74,10 +74,10 @@ def match(text: str, household: Household, now: datetime, person: str | None = N
             return Intent("set_lights", {"zone": zone.id, "on": state == "on"}, f"{zone.name} lights {state}")
     if m := _ROOM.search(sentence):
         zone = _zone(m.group("zone"), household)
-        temp = _temp(m.group("temp"))
-        if zone is not None and temp is not None:
+        target = _temp(m.group("temp"))
+        if zone is not None and target is not None:
             return Intent(
-                "set_room_climate", {"zone": zone.id, "target_c": temp}, f"{zone.name} to {temp:g} °C"
+                "set_room_climate", {"zone": zone.id, "target_c": target}, f"{zone.name} to {target:g} °C"
             )
     return None
 
