@@ -471,3 +471,20 @@ def test_nobody_known_is_not_an_empty_house() -> None:
     rig = Rig("2026-01-13T08:00")
     rig.fact(PHONE, "location", Location(52.54, 13.42), "2026-01-13T05:00")  # stale
     assert rig.run("08:00", "08:30") == []
+
+
+def test_cancelling_one_drivers_trip_keeps_the_car_warm_for_the_other() -> None:
+    bob = {
+        "person": "bob",
+        "start": local("2026-01-12T07:45"),
+        "summary": "School",
+        "location": "Schulweg 3",
+        "travel_minutes": 30,
+    }
+    rig = Rig("2026-01-12T06:00", [OFFICE, bob])
+    rig.fact(CAR, "outside_temp", -4.5)
+    assert kinds(rig.run("06:00", "06:50")) == [("departure_soon", "alice")]
+    rig.world.calendar.remove(OFFICE)
+    assert rig.run("06:51", "08:00") == []  # no departure_cancelled, and no second precondition
+    rig.world.calendar.clear()
+    assert rig.run("08:01", "09:00") == []

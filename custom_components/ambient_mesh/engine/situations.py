@@ -256,6 +256,11 @@ class SituationDetector:
             if any(abs(e.at - announced.at) <= cfg.same_departure for e in estimates):
                 still.append(announced)
                 continue
+            # Another driver of the same car leaving about then still needs the warm cabin.
+            heir = self._other_driver_leaving(world, announced, now, tz)
+            if heir is not None:
+                still.append(heir)
+                continue
             yield Situation(
                 kind="departure_cancelled",
                 subject=announced.person,
@@ -300,13 +305,24 @@ class SituationDetector:
                         "departure": _hhmm(estimate.at, tz),
                         "departure_at": estimate.at.astimezone(tz).isoformat(),
                         "source": estimate.source,
-                        "summary": estimate.detail or None,
+                        "summary": estimate.detail[:60] or None,
                         "outside_temp": outside,
                         "band": band(outside),
                         "lead_min": lead,
                         **facts,
                     },
                 )
+
+    def _other_driver_leaving(
+        self, world: World, announced: _Announced, now: datetime, tz: tzinfo
+    ) -> _Announced | None:
+        for other in world.household.drivers_of(announced.vehicle):
+            if other.id == announced.person:
+                continue
+            for estimate in self.estimates(world, other, now, tz):
+                if abs(estimate.at - announced.at) <= self.config.same_departure:
+                    return _Announced(other.id, announced.vehicle, estimate.at, estimate.source)
+        return None
 
     def _car_ready_facts(self, world: World, vehicle: Subject, now: datetime) -> dict[str, FactValue] | None:
         """The car facts a departure rests on, or None when the car must not be readied."""
