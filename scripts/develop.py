@@ -51,6 +51,21 @@ FORMATS = {
     "ovms": "ovms",
     "native": "ambient_mesh",
 }
+OFFICE_ICS = """BEGIN:VCALENDAR
+PRODID:-//Ambient Mesh//scripts/develop//EN
+VERSION:2.0
+BEGIN:VEVENT
+DTSTAMP:20260101T000000Z
+UID:alice-office@ambient-mesh.invalid
+DTSTART;TZID=Europe/Berlin:20251103T080000
+DTEND;TZID=Europe/Berlin:20251103T170000
+RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR
+SUMMARY:Office
+LOCATION:Unter den Eichen 5\\, 12203 Berlin
+END:VEVENT
+END:VCALENDAR
+""".replace("\n", "\r\n")
+"""Alice's weekday office day, for the departure situations (calendar.alice)."""
 DEMO_START = "2026-01-12T05:30"  # a Monday after a warm night: alarm 06:30, Alice drives off ~07:30
 
 
@@ -242,7 +257,14 @@ def seed_storage(args: argparse.Namespace) -> str:
             unique_id="ambient_mesh",
         )
         mqtt = _entry("mqtt", "127.0.0.1", {}, minor_version=2)
-        _store("core.config_entries", {"entries": [mqtt, mesh]}, minor=5)
+        calendar = _entry(
+            "local_calendar",
+            "Alice",
+            {"calendar_name": "Alice", "import": "create_empty", "storage_key": "alice"},
+            minor_version=1,
+        )
+        (STORAGE / "local_calendar.alice.ics").write_text(OFFICE_ICS)
+        _store("core.config_entries", {"entries": [mqtt, calendar, mesh]}, minor=5)
         _store("onboarding", {"done": ["user", "core_config", "analytics", "integration"]}, version=4)
         print("develop: seeded config/.storage (onboarding done, user dev, MQTT and Ambient Mesh entries)")
     # Every run: point the MQTT entry at this run's broker (the port may differ between runs).

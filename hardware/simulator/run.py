@@ -62,6 +62,7 @@ class Publisher:
 
     def stop(self) -> None:
         """Disconnect after the outgoing queue is flushed."""
+        self.connected.clear()  # a disconnect we asked for is not a lost broker
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -104,7 +105,7 @@ def publish_once(world: World, host: str, port: int, start: datetime, *, timeout
     publisher = Publisher(host, port, f"ambient-mesh-sim-once-{world.seed}", lambda _t, _p: None)
     publisher.start()
     try:
-        if not publisher.connected.wait(timeout):
+        if not publisher.connected.wait(min(timeout, 5.0)):
             raise ConnectionError(f"no MQTT broker at {host}:{port}")
         infos = [publisher.publish(m) for m in patterns.snapshot(start)]
         deadline = time.monotonic() + timeout
