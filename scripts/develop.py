@@ -77,7 +77,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--mosquitto", action="store_true", help="use the mosquitto binary, not amqtt")
     parser.add_argument("--no-sim", action="store_true", help="do not start the simulator")
     parser.add_argument("--speed", type=float, default=60, help="simulated seconds per second (60)")
-    parser.add_argument("--start", default=DEMO_START, help=f"simulated start, local time ({DEMO_START})")
+    parser.add_argument(
+        "--start", default=DEMO_START, help=f"simulated start, local time, or 'now' ({DEMO_START})"
+    )
     parser.add_argument("--household", type=Path, default=HOUSEHOLD, help="household YAML file")
     parser.add_argument(
         "--reset", action="store_true", help="forget Home Assistant's state (config/.storage)"
@@ -413,8 +415,7 @@ def main() -> int:
                     str(args.household),
                     "--speed",
                     f"{args.speed:g}",
-                    "--start",
-                    args.start,
+                    *(["--start", args.start] if args.start != "now" else []),
                     # Payload times on the wall clock, so Home Assistant sees fresh, consistent facts.
                     "--stamp",
                     "wall",

@@ -33,6 +33,7 @@ SLEEP_EVENTS = {
 NO_ROUTE = {"error": "No active route available"}
 PHONE_PERIOD_MIN = 15  # OwnTracks significant-change mode: a ping now and then when still
 SENSOR_PERIOD_MIN = 5
+WEARABLE_PERIOD_MIN = 5  # a watch batches its readings; the mesh keeps ~48 per kind (4 h of them)
 TRV_PERIOD_MIN = 10
 DAY_START = time(6, 0)  # heating day begins
 NIGHT_START = time(22, 0)
@@ -586,7 +587,7 @@ class Patterns:
                     if moving or (minute + 7 * i) % PHONE_PERIOD_MIN == 0:
                         fix = self.phone_location(person, tick, "t" if moving else "p")
                         out.append(Message(tick, person.phone, _json(fix)))
-                if person.wearable:
+                if person.wearable and (minute + i) % WEARABLE_PERIOD_MIN == 0:
                     out.append(Message(tick, f"{person.wearable}/state", _json(self.wearable(person, tick))))
             for j, zone in enumerate(self.world.zones.values()):
                 for k, topic in enumerate(zone.sensors):
