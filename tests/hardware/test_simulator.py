@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 import contextlib
 from datetime import datetime, timedelta
+import importlib.util
 import json
 from pathlib import Path
 import socket
@@ -18,7 +19,12 @@ import yaml
 
 from custom_components.ambient_mesh.engine.clock import VirtualClock
 from custom_components.ambient_mesh.engine.context import ContextStore
-from custom_components.ambient_mesh.engine.household import Household
+from custom_components.ambient_mesh.engine.household import (
+    PERSON_SCHEMA,
+    VEHICLE_SCHEMA,
+    ZONE_SCHEMA,
+    Household,
+)
 from custom_components.ambient_mesh.engine.ingest import Ingestor
 from custom_components.ambient_mesh.engine.mesh import World as EngineWorld
 from custom_components.ambient_mesh.engine.profiles.registry import DEFAULT_BASES, make_profiles
@@ -254,3 +260,26 @@ def test_warm_night_raises_night_overheating_in_the_engine_and_a_normal_night_do
     assert local(world, "2026-01-12T01:30") < overheating[0] < local(world, "2026-01-12T04:00")
     assert ("sleep_started", "alice") in {(kind, subject) for _, kind, subject in warm}
     assert not [kind for _, kind, _ in normal if kind == "night_overheating"], normal
+
+
+def test_develop_seeds_the_demo_household_as_valid_subentries(world: World) -> None:
+    spec = importlib.util.spec_from_file_location("develop", DEMO.parents[2] / "scripts" / "develop.py")
+    assert spec is not None
+    assert spec.loader is not None
+    develop = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(develop)
+
+    subentries = develop.household_subentries(dict(world.household))
+    schemas = {"person": PERSON_SCHEMA, "vehicle": VEHICLE_SCHEMA, "zone": ZONE_SCHEMA}
+    for sub in subentries:
+        schemas[sub["subentry_type"]](sub["data"])  # raises vol.Invalid when the shape is wrong
+        assert sub["unique_id"] == sub["data"]["id"]
+    by_type = {t: [s["data"] for s in subentries if s["subentry_type"] == t] for t in schemas}
+    household = Household.from_dict(
+        {"people": by_type["person"], "vehicles": by_type["vehicle"], "zones": by_type["zone"]}
+    )
+
+    assert set(household.people) == {"alice", "bob"}
+    assert set(household.vehicles) == {"car1", "leaf"}
+    for device in world.devices():  # every simulated device belongs to someone in the seeded household
+        assert household.owner_of(device) is not None, device
