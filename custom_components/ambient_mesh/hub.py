@@ -230,7 +230,7 @@ class AmbientMeshHub:
         self._follow_entities()
         self._unsubs.append(
             async_track_time_interval(
-                self.hass, self._async_tick, timedelta(seconds=TICK_SECONDS), name="ambient_mesh tick"
+                self.hass, self.async_tick, timedelta(seconds=TICK_SECONDS), name="ambient_mesh tick"
             )
         )
 
@@ -319,7 +319,8 @@ class AmbientMeshHub:
                 self.mesh.record(signals_from_state(role, subject_type, state))
         self._unsubs.append(async_track_state_change_event(self.hass, list(roles), _state_changed))
 
-    async def _async_tick(self, now: datetime | None = None) -> None:
+    async def async_tick(self, now: datetime | None = None) -> None:
+        """One step of time: calendars, scheduled calls, detectors, learning (every minute)."""
         await self.async_refresh_calendars()
         await self.mesh.tick()
         if self.learner.observe(self.mesh.world):

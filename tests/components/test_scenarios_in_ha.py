@@ -1,0 +1,142 @@
+"""Scenario files, run through the real integration: real broker, real calendar entity, simulated time.
+
+The same expectations the replayer checks against the bare engine must hold when the messages travel
+through Mosquitto/amqtt and Home Assistant's MQTT integration and the calendar events come from a
+``local_calendar`` entity. Simulated time is Home Assistant's own clock (``dt_util.now``), which the
+engine reads; the broker and the event loop keep real time, so a message still takes its real round
+trip. The hub's tick runs once per simulated minute, as its interval timer would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+import json
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.components import mqtt
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ambient_mesh.engine.replay import Result, Scenario, check, load_scenario
+
+from .conftest import _subscribed
+from .household import mesh_entry, subentries
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+TICK = timedelta(minutes=1)
+RUN_IN_HA = [
+    "cold_weekday_departure",  # calendar → cabin preconditioning
+    "low_battery_unplugged",  # the negative: nothing happens
+    "night_overheating",  # wearable → bedroom nudge
+    "arrival_by_car",  # TeslaMate active_route → rooms ready
+]
+
+
+def _end(scenario: Scenario) -> datetime:
+    ends = [t for t, _, _ in scenario.timeline[-1:]]
+    ends += [
+        e["window"][1]
+        for e in (*scenario.expect["actions"], *scenario.expect["forbidden"], *scenario.expect["situations"])
+        if "window" in e
+    ]
+    ends += [e["start"].astimezone(UTC) for e in scenario.calendar]
+    return max([scenario.start, *ends]) + timedelta(minutes=5)
+
+
+async def _calendars(hass: HomeAssistant, scenario: Scenario) -> dict[str, str]:
+    """One local calendar per person with events; returns person → calendar entity."""
+    out: dict[str, str] = {}
+    for event in scenario.calendar:
+        person = event["person"]
+        if person not in out:
+            entry = MockConfigEntry(domain="local_calendar", data={"calendar_name": f"{person} work"})
+            entry.add_to_hass(hass)
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            await hass.async_block_till_done()
+            out[person] = f"calendar.{person}_work"
+        start: datetime = event["start"]
+        data: dict[str, Any] = {
+            "entity_id": out[person],
+            "summary": event["summary"],
+            "start_date_time": start,
+            "end_date_time": event.get("end") or start + timedelta(hours=1),
+        }
+        if event.get("location"):
+            data["location"] = event["location"]
+        if event.get("travel_minutes") is not None:
+            data["description"] = f"travel: {event['travel_minutes']}"
+        await hass.services.async_call("calendar", "create_event", data, blocking=True)
+    return out
+
+
+def _household(scenario: Scenario, calendars: dict[str, str]) -> list[Any]:
+    household = scenario.household.to_dict()
+    for person in household["people"]:
+        if person["id"] in calendars:
+            person["sources"]["calendar"] = calendars[person["id"]]
+    for vehicle in household["vehicles"]:  # the executor needs somewhere to send the command
+        vehicle["sources"].setdefault("command", f"ambient_mesh/{vehicle['id']}/cmd")
+    return subentries(household["people"], household["vehicles"], household["zones"])
+
+
+@pytest.mark.parametrize("name", RUN_IN_HA)
+async def test_scenario_runs_the_same_through_home_assistant(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, name: str, tmp_path: Path
+) -> None:
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    hass.config.config_dir = str(tmp_path)  # local_calendar keeps its .ics file there
+    (tmp_path / ".storage").mkdir()
+    await hass.config.async_set_time_zone(scenario.tz_name)
+    clock = {"now": scenario.start}
+
+    def utcnow() -> datetime:
+        return clock["now"]
+
+    def now(time_zone: Any = None) -> datetime:
+        return clock["now"].astimezone(time_zone or dt_util.get_default_time_zone())
+
+    with patch.object(dt_util, "utcnow", utcnow), patch.object(dt_util, "now", now):
+        assert await async_setup_component(hass, "homeassistant", {})
+        calendars = await _calendars(hass, scenario)
+        entry = mesh_entry(
+            subentries_data=_household(scenario, calendars), options={"shadow": scenario.policy.shadow}
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        await _subscribed(hass)
+        hub = entry.runtime_data.hub
+        situations: list[Any] = []
+        hub.mesh.situation_listeners.append(situations.append)
+
+        end = _end(scenario)
+        items = [item for item in scenario.timeline if "topic" in item[2]]
+        assert len(items) == len(scenario.timeline), "run_in_ha takes MQTT-only scenarios"
+        while clock["now"] <= end:
+            while items and items[0][0] <= clock["now"]:
+                at, _, item = items.pop(0)
+                clock["now"] = max(clock["now"], at)
+                payload = item["payload"]
+                wire = payload if isinstance(payload, str) else json.dumps(payload)
+                await mqtt.async_publish(hass, item["topic"], wire)
+                await asyncio.sleep(0.05)  # the broker's round trip (real time)
+                await hass.async_block_till_done()
+            await hub.async_tick()
+            await hass.async_block_till_done()
+            clock["now"] += TICK
+
+        result = Result(scenario, decisions=list(hub.guard.audit), situations=situations)
+        failures = check(result)
+        assert not failures, failures
+        stats = hub.mesh.ingestor.stats
+        # every message arrived (our own commands on the native base come back too, and are ignored)
+        assert stats.accepted + stats.dropped_total + stats.ignored >= len(scenario.timeline)
+        assert stats.accepted + stats.dropped_total <= len(scenario.timeline)
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
