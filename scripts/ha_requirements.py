@@ -41,6 +41,7 @@ COMPONENTS = (
     "image_upload",
     "file_upload",
     "mobile_app",
+    "local_calendar",  # the demo household's calendar (scripts/develop)
 )
 
 
