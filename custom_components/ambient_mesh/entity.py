@@ -7,6 +7,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
+from .engine.household import SubjectType
 from .engine.profiles import SourceKind
 from .engine.signals import Signal
 from .hub import AmbientMeshHub, KnownFact, signal_hub_update, signal_source_update
@@ -39,11 +40,18 @@ def hub_device_info(hub: AmbientMeshHub) -> DeviceInfo:
 
 
 def source_device_info(hub: AmbientMeshHub, fact: KnownFact) -> DeviceInfo:
-    """One device per discovered source (phone, wearable, car, room sensor)."""
-    label = fact.name or fact.source.rsplit("/", 1)[-1]
+    """One device per discovered source (phone, wearable, car, room sensor), named after its owner."""
+    owner = hub.mesh.household.owner_of(fact.source)
+    kind = KIND_NAMES[fact.source_kind]
+    if owner is not None and owner.type is SubjectType.PERSON:
+        name = f"{owner.name} {kind.lower()}"
+    elif owner is not None and owner.type is SubjectType.VEHICLE:
+        name = owner.name
+    else:
+        name = f"{kind} {fact.name or fact.source.rsplit('/', 1)[-1]}"
     return DeviceInfo(
         identifiers={(DOMAIN, fact.source)},
-        name=f"{KIND_NAMES[fact.source_kind]} {label}",
+        name=name,
         manufacturer=MODELS.get(fact.format, fact.format),
         model=KIND_NAMES[fact.source_kind],
         via_device=(DOMAIN, hub.entry_id),

@@ -9,6 +9,7 @@ must survive a restart (scheduled calls, audit, learned preferences, known devic
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+from homeassistant.util.ssl import get_default_context
 
 from .const import (
     CONF_ALLOWLIST,
@@ -36,6 +38,7 @@ from .const import (
     LOGGER,
     TICK_SECONDS,
 )
+from .engine import tokenizer
 from .engine.calendar import from_ha_event
 from .engine.guard import Guard, Policy
 from .engine.household import Household
@@ -46,7 +49,7 @@ from .engine.planners.llm import Endpoint, OllamaPlanner
 from .engine.planners.rules import RulesPlanner
 from .engine.preferences import PreferenceLearner, Preferences
 from .engine.profiles import Parsed, SourceKind
-from .engine.profiles.registry import PROFILES
+from .engine.profiles.registry import make_profiles
 from .engine.situations import SituationDetector, local_tz
 from .entity_signals import signals_from_state
 from .executor import HomeAssistantExecutor
@@ -54,6 +57,7 @@ from .executor import HomeAssistantExecutor
 STORAGE_VERSION = 1
 CALENDAR_REFRESH = timedelta(minutes=5)
 CALENDAR_HORIZON = timedelta(hours=36)
+HEALTH_CHECK = timedelta(minutes=5)
 
 
 class HomeAssistantClock:
@@ -141,6 +145,8 @@ class AmbientMeshHub:
     _store: Store[dict[str, Any]] | None = None
     _unsubs: list[Callable[[], None]] = field(default_factory=list)
     _calendar_refreshed: datetime | None = None
+    _health_checked: datetime | None = None
+    _health_task: asyncio.Task[Any] | None = None
 
     @classmethod
     async def async_create(
@@ -166,6 +172,7 @@ class AmbientMeshHub:
             on_decision=lambda decision: holder["hub"].handle_decision(decision),
         )
         guard.scheduler.load(stored.get("schedule") or [])
+        guard.scheduler.listeners.append(lambda *_: holder["hub"].schedule_save())
         endpoints = [
             Endpoint(
                 url=e["url"],
@@ -177,7 +184,14 @@ class AmbientMeshHub:
         ]
         budget = int(options.get(CONF_TOKEN_BUDGET, DEFAULT_TOKEN_BUDGET))
         rules = RulesPlanner(preferences)
-        llm = OllamaPlanner(endpoints, clock=clock, budget_tokens=budget) if endpoints else None
+        await hass.async_add_executor_job(tokenizer.load)  # reads the vocabulary file once, off the loop
+        llm = (
+            OllamaPlanner(
+                endpoints, clock=clock, budget_tokens=budget, client_kwargs={"verify": get_default_context()}
+            )
+            if endpoints
+            else None
+        )
         planner = PlannerChain(llm, rules)
         formats = dict(data[CONF_FORMATS])
         detector = SituationDetector(preferences=preferences)
@@ -185,7 +199,7 @@ class AmbientMeshHub:
             household=household,
             clock=clock,
             bases=formats,
-            profiles=PROFILES,
+            profiles=make_profiles(),  # per entry: OVMS pairs coordinates per vehicle
             detector=detector,
             planner=planner,
             guard=guard,
@@ -235,9 +249,13 @@ class AmbientMeshHub:
         )
 
     async def async_stop(self) -> None:
-        """Undo everything async_start did and save state."""
+        """Undo everything async_start did, close the model clients and save state."""
         while self._unsubs:
             self._unsubs.pop()()
+        if self._health_task is not None:
+            self._health_task.cancel()
+        if self.planner.llm is not None:
+            await self.planner.llm.close()
         await self.async_save()
 
     @callback
@@ -322,6 +340,7 @@ class AmbientMeshHub:
     async def async_tick(self, now: datetime | None = None) -> None:
         """One step of time: calendars, scheduled calls, detectors, learning (every minute)."""
         await self.async_refresh_calendars()
+        self._check_llm_health()
         await self.mesh.tick()
         if self.learner.observe(self.mesh.world):
             self._schedule_save()
@@ -433,6 +452,26 @@ class AmbientMeshHub:
         self.guard.policy.shadow = shadow
         self.applied["options"] = {**self.applied.get("options", {}), CONF_SHADOW: shadow}
         async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
+
+    def _check_llm_health(self) -> None:
+        """Every few minutes, ask the model servers whether they are up (in the background)."""
+        llm = self.planner.llm
+        now = dt_util.now()
+        if llm is None or (self._health_checked and now - self._health_checked < HEALTH_CHECK):
+            return
+        if self._health_task is not None and not self._health_task.done():
+            return
+        self._health_checked = now
+
+        async def check() -> None:
+            await llm.check_health()
+            self.notify_changed()
+
+        self._health_task = self.hass.async_create_background_task(check(), "ambient_mesh endpoint health")
+
+    def schedule_save(self) -> None:
+        """Save soon (debounced): scheduled calls, preferences, audit, known devices."""
+        self._schedule_save()
 
     def _schedule_save(self) -> None:
         if self._store is not None:
