@@ -1,0 +1,40 @@
+"""Diagnostics explain the mesh without locating, identifying or describing the body of anyone."""
+
+from __future__ import annotations
+
+import json
+
+from homeassistant.core import HomeAssistant
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from .conftest import Publish
+from .helpers import samples
+
+
+async def test_diagnostics_redact_coordinates_biometrics_and_names(
+    hass: HomeAssistant, mesh: MockConfigEntry, publish: Publish, hass_client: ClientSessionGenerator
+) -> None:
+    from homeassistant.setup import async_setup_component  # noqa: PLC0415
+
+    assert await async_setup_component(hass, "diagnostics", {})
+    for name in ("owntracks", "sleep_as_android", "teslamate", "zigbee2mqtt"):
+        for message in samples(name):
+            await publish(message["topic"], message["payload"], wait=0.02)
+    await publish("ambient_mesh/watch1/state", {"kind": "wearable", "heart_rate": 61, "skin_temp": 34.1}, wait=0.2)
+    await publish("owntracks/alice/pixel", "{broken", wait=0.2)
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mesh)
+    text = json.dumps(diagnostics)
+    for secret in ("44.279", "11.905", "11.902", "Alice", "Office", "Hauptstraße", '"heart_rate": 61', "34.1"):
+        assert secret not in text, secret
+    assert diagnostics["ingest"]["dropped"] == {"not_json": 1}
+    assert diagnostics["ingest"]["last_drop"]["not_json"]["topic"] == "owntracks/alice/pixel"
+    sources = diagnostics["sources"]
+    assert sources["teslamate/cars/1"]["facts"]["soc"] == 78.0  # car facts stay readable
+    assert sources["owntracks/alice/pixel"]["facts"]["location"] == "**REDACTED**"
+    assert sources["ambient_mesh/watch1"]["facts"]["heart_rate"] == "**REDACTED**"
+    assert diagnostics["household"]["people"][0]["name"] == "**REDACTED**"
+    assert diagnostics["planner"]["active"] == "rules"
