@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+import os
 from typing import Any
 
 from homeassistant.components import mqtt
@@ -61,11 +62,39 @@ HEALTH_CHECK = timedelta(minutes=5)
 
 
 class HomeAssistantClock:
-    """The engine's clock is Home Assistant's: its time zone, and its time (which tests can move)."""
+    """The engine's clock is Home Assistant's: its time zone, and its time (which tests can move).
+
+    For the demo only (``scripts/develop``), ``AMBIENT_MESH_DEMO_SPEED`` and ``AMBIENT_MESH_DEMO_START``
+    make it run a simulated day: time starts at the given local time and runs ``speed`` times faster,
+    in step with the simulated household. Unset (always, in a real home), it is Home Assistant's time.
+    """
+
+    def __init__(self, speed: float = 1.0, start: datetime | None = None) -> None:
+        """Real time, or a simulated day starting at ``start`` running ``speed`` times faster."""
+        self.speed = speed
+        self._start = start
+        self._anchor = dt_util.now()
+
+    @classmethod
+    def from_environment(cls) -> HomeAssistantClock:
+        """The demo's simulated time when scripts/develop asks for it, else real time."""
+        speed = os.environ.get("AMBIENT_MESH_DEMO_SPEED")
+        start = os.environ.get("AMBIENT_MESH_DEMO_START")
+        if not speed:
+            return cls()
+        when = dt_util.parse_datetime(start) if start else None
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=dt_util.get_default_time_zone())
+        LOGGER.warning("Demo time: %sx from %s (AMBIENT_MESH_DEMO_SPEED is set)", speed, when or "now")
+        return cls(max(1.0, float(speed)), when)
 
     def now(self) -> datetime:
-        """The current local time."""
-        return dt_util.now()
+        """The current local time (simulated in the demo)."""
+        real = dt_util.now()
+        if self._start is None and self.speed == 1.0:
+            return real
+        start = self._start or self._anchor
+        return start + (real - self._anchor) * self.speed
 
 
 def signal_new_fact(entry_id: str) -> str:
@@ -158,7 +187,7 @@ class AmbientMeshHub:
         household: Household,
     ) -> AmbientMeshHub:
         """Build the engine for an entry and restore what was stored (nothing runs yet)."""
-        clock = HomeAssistantClock()
+        clock = HomeAssistantClock.from_environment()
         store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
         stored = await store.async_load() or {}
         preferences = Preferences.from_dict(stored.get("preferences") or {})
@@ -229,6 +258,13 @@ class AmbientMeshHub:
         return hub
 
     @property
+    def clock(self) -> HomeAssistantClock:
+        """The engine's clock."""
+        clock = self.mesh.world.clock
+        assert isinstance(clock, HomeAssistantClock)
+        return clock
+
+    @property
     def guard(self) -> Guard:
         """The guard (the only door to the executor)."""
         guard = self.mesh.guard
@@ -244,7 +280,10 @@ class AmbientMeshHub:
         self._follow_entities()
         self._unsubs.append(
             async_track_time_interval(
-                self.hass, self.async_tick, timedelta(seconds=TICK_SECONDS), name="ambient_mesh tick"
+                self.hass,
+                self.async_tick,
+                timedelta(seconds=TICK_SECONDS / self.clock.speed),
+                name="ambient_mesh tick",
             )
         )
 
@@ -355,7 +394,7 @@ class AmbientMeshHub:
 
     async def async_refresh_calendars(self, *, force: bool = False) -> None:
         """Read upcoming events of every person's calendar entity (every few minutes)."""
-        now = dt_util.now()
+        now = self.clock.now()
         if not force and self._calendar_refreshed and now - self._calendar_refreshed < CALENDAR_REFRESH:
             return
         self._calendar_refreshed = now
@@ -406,7 +445,7 @@ class AmbientMeshHub:
 
     def cabin_ready_at(self, vehicle_id: str) -> datetime | None:
         """When the cabin will be ready: the latest preconditioning we started or scheduled for it."""
-        now = dt_util.now()
+        now = self.clock.now()
         for entry in self.guard.scheduler.entries():
             if entry.call.tool == "precondition_cabin" and entry.call.args.get("vehicle") == vehicle_id:
                 return _ready_by(entry.call.args) or entry.at
@@ -456,7 +495,7 @@ class AmbientMeshHub:
     def _check_llm_health(self) -> None:
         """Every few minutes, ask the model servers whether they are up (in the background)."""
         llm = self.planner.llm
-        now = dt_util.now()
+        now = self.clock.now()
         if llm is None or (self._health_checked and now - self._health_checked < HEALTH_CHECK):
             return
         if self._health_task is not None and not self._health_task.done():

@@ -164,7 +164,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
                 translation_key="unknown_subject",
                 translation_placeholders={"subject": subject},
             )
-        until = dt_util.now() + call.data["duration"]
+        until = hub.clock.now() + call.data["duration"]
         hub.mesh.snooze(subject, call.data["situation"], until)
         return {"until": until.isoformat()}
 
