@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
-import pytest
-
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
+import pytest
 
 from custom_components.ambient_mesh.hub import HomeAssistantClock
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from homeassistant.core import HomeAssistant
-
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -17,18 +16,29 @@ from .helpers import samples
 async def test_diagnostics_redact_coordinates_biometrics_and_names(
     hass: HomeAssistant, mesh: MockConfigEntry, publish: Publish, hass_client: ClientSessionGenerator
 ) -> None:
-    from homeassistant.setup import async_setup_component  # noqa: PLC0415
+    from homeassistant.setup import async_setup_component
 
     assert await async_setup_component(hass, "diagnostics", {})
     for name in ("owntracks", "sleep_as_android", "teslamate", "zigbee2mqtt"):
         for message in samples(name):
             await publish(message["topic"], message["payload"], wait=0.02)
-    await publish("ambient_mesh/watch1/state", {"kind": "wearable", "heart_rate": 61, "skin_temp": 34.1}, wait=0.2)
+    await publish(
+        "ambient_mesh/watch1/state", {"kind": "wearable", "heart_rate": 61, "skin_temp": 34.1}, wait=0.2
+    )
     await publish("owntracks/alice/pixel", "{broken", wait=0.2)
 
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mesh)
     text = json.dumps(diagnostics)
-    for secret in ("44.279", "11.905", "11.902", "Alice", "Office", "Hauptstraße", '"heart_rate": 61', "34.1"):
+    for secret in (
+        "44.279",
+        "11.905",
+        "11.902",
+        "Alice",
+        "Office",
+        "Hauptstraße",
+        '"heart_rate": 61',
+        "34.1",
+    ):
         assert secret not in text, secret
     assert diagnostics["ingest"]["dropped"] == {"not_json": 1}
     assert diagnostics["ingest"]["last_drop"]["not_json"]["topic"] == "owntracks/alice/pixel"
