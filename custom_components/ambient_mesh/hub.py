@@ -443,6 +443,21 @@ class AmbientMeshHub:
         estimates = self.detector.estimates(world, person, world.clock.now(), local_tz(world))
         return estimates[0].at if estimates else None
 
+    def learned_count(self, person_id: str) -> int:
+        """How many preference changes were learned for a person (shown; details in attributes)."""
+        return sum(1 for change in self.preferences.log if change.get("person") == person_id)
+
+    def reset_preferences(self, person_id: str, kind: str | None = None) -> None:
+        """Forget what was learned for a person (or one kind of preference) and save."""
+        self.preferences.reset(person_id, kind)
+        self.preferences.log = [
+            c
+            for c in self.preferences.log
+            if c.get("person") != person_id or (kind and c.get("kind") != kind)
+        ]
+        self._schedule_save()
+        self.notify_changed()
+
     def cabin_ready_at(self, vehicle_id: str) -> datetime | None:
         """When the cabin will be ready: the latest preconditioning we started or scheduled for it."""
         now = self.clock.now()

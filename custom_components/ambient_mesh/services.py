@@ -42,6 +42,21 @@ PRECONDITION_SCHEMA = vol.Schema(
 )
 ANSWER_SCHEMA = vol.Schema({vol.Optional("request_id"): cv.string})
 ASK_SCHEMA = vol.Schema({vol.Required("text"): vol.All(cv.string, vol.Length(min=1, max=500))})
+RESET_SCHEMA = vol.Schema(
+    {
+        vol.Required("person"): cv.string,
+        vol.Optional("kind"): vol.In(
+            [
+                "cabin_target_c",
+                "bedroom_target_c",
+                "comfort_target_c",
+                "morning_routine_min",
+                "travel_minutes",
+                "leave_times",
+            ]
+        ),
+    }
+)
 SNOOZE_SCHEMA = vol.Schema(
     {
         vol.Required("subject"): cv.string,
@@ -168,6 +183,21 @@ def async_setup_services(hass: HomeAssistant) -> None:
         hub.mesh.snooze(subject, call.data["situation"], until)
         return {"until": until.isoformat()}
 
+    async def reset_preferences(call: ServiceCall) -> ServiceResponse:
+        hub = _hub(hass)
+        person = call.data["person"]
+        if person not in hub.mesh.household.people:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_subject",
+                translation_placeholders={"subject": person},
+            )
+        hub.reset_preferences(person, call.data.get("kind"))
+        return {"preferences": hub.preferences.effective(person)}
+
+    hass.services.async_register(
+        DOMAIN, "reset_preferences", reset_preferences, RESET_SCHEMA, SupportsResponse.OPTIONAL
+    )
     hass.services.async_register(
         DOMAIN, "precondition_cabin", precondition_cabin, PRECONDITION_SCHEMA, SupportsResponse.OPTIONAL
     )

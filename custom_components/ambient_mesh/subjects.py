@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
+from homeassistant.const import EntityCategory
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
@@ -23,7 +24,8 @@ class SubjectSensorDescription(SensorEntityDescription):
     """A sensor about one person or vehicle."""
 
     subentry_type: str
-    value_fn: Callable[[AmbientMeshHub, str], datetime | None]
+    value_fn: Callable[[AmbientMeshHub, str], datetime | int | None]
+    attrs_fn: Callable[[AmbientMeshHub, str], dict[str, Any]] = lambda hub, subject: {}
 
 
 SUBJECT_SENSORS: tuple[SubjectSensorDescription, ...] = (
@@ -33,6 +35,14 @@ SUBJECT_SENSORS: tuple[SubjectSensorDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         subentry_type=SUBENTRY_PERSON,
         value_fn=lambda hub, subject: hub.next_departure(subject),
+    ),
+    SubjectSensorDescription(
+        key="learned_preferences",
+        translation_key="learned_preferences",
+        subentry_type=SUBENTRY_PERSON,
+        value_fn=lambda hub, subject: hub.learned_count(subject),
+        attrs_fn=lambda hub, subject: hub.preferences.effective(subject),
+        entity_category=EntityCategory.DIAGNOSTIC,
     ),
     SubjectSensorDescription(
         key="cabin_ready_at",
@@ -68,9 +78,14 @@ class SubjectSensor(SensorEntity):
         )
 
     @property
-    def native_value(self) -> datetime | None:
+    def native_value(self) -> datetime | int | None:
         """The estimate, or unknown."""
         return self.entity_description.value_fn(self.hub, self.subject_id)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Details (the preferences in effect, learned or default)."""
+        return self.entity_description.attrs_fn(self.hub, self.subject_id)
 
     async def async_added_to_hass(self) -> None:
         """Follow hub updates (ticks, decisions)."""
