@@ -300,8 +300,10 @@ class AmbientMeshHub:
     @callback
     def _on_message(self, msg: mqtt.ReceiveMessage) -> None:
         payload = msg.payload
+        stats = self.mesh.ingestor.stats
+        dropped = stats.dropped_total
         self.mesh.handle_message(msg.topic, payload if isinstance(payload, bytes) else str(payload).encode())
-        if self.mesh.ingestor.stats.dropped_total:
+        if stats.dropped_total != dropped:  # only a drop changes what the hub's entities show right away
             async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
 
     @callback
