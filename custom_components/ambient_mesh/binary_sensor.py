@@ -8,13 +8,12 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AmbientMeshConfigEntry
-from .entity import AmbientMeshSourceEntity
-from .hub import KnownFact, signal_new_fact
+from .entity import AmbientMeshSourceEntity, add_fact_entities
+from .hub import AmbientMeshHub, KnownFact
 
 PARALLEL_UPDATES = 0
 
@@ -59,13 +58,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add binary sensors as their facts first arrive."""
-    hub = entry.runtime_data.hub
 
-    @callback
-    def _add(fact: KnownFact) -> None:
-        if (description := FACT_BINARY_SENSORS.get(fact.kind)) is not None:
-            async_add_entities([FactBinarySensor(hub, fact, description)])
+    def build(hub: AmbientMeshHub, fact: KnownFact) -> FactBinarySensor | None:
+        description = FACT_BINARY_SENSORS.get(fact.kind)
+        return None if description is None else FactBinarySensor(hub, fact, description)
 
-    for fact in list(hub.known.values()):
-        _add(fact)
-    entry.async_on_unload(async_dispatcher_connect(hass, signal_new_fact(entry.entry_id), _add))
+    add_fact_entities(hass, entry, async_add_entities, build)

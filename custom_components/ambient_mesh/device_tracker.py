@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from homeassistant.components.device_tracker.config_entry import TrackerEntity, TrackerEntityDescription
 from homeassistant.components.device_tracker.const import SourceType
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AmbientMeshConfigEntry
 from .engine.signals import Location
-from .entity import AmbientMeshSourceEntity
-from .hub import KnownFact, signal_new_fact
+from .entity import AmbientMeshSourceEntity, add_fact_entities
+from .hub import AmbientMeshHub, KnownFact
 
 PARALLEL_UPDATES = 0
 
@@ -56,13 +55,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a tracker when a source first reports a location."""
-    hub = entry.runtime_data.hub
 
-    @callback
-    def _add(fact: KnownFact) -> None:
-        if fact.kind == LOCATION.key:
-            async_add_entities([SourceTracker(hub, fact, LOCATION)])
+    def build(hub: AmbientMeshHub, fact: KnownFact) -> SourceTracker | None:
+        return SourceTracker(hub, fact, LOCATION) if fact.kind == LOCATION.key else None
 
-    for fact in list(hub.known.values()):
-        _add(fact)
-    entry.async_on_unload(async_dispatcher_connect(hass, signal_new_fact(entry.entry_id), _add))
+    add_fact_entities(hass, entry, async_add_entities, build)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .engine.household import SubjectType
 from .engine.profiles import SourceKind
 from .engine.signals import Signal
-from .hub import AmbientMeshHub, KnownFact, signal_hub_update, signal_source_update
+from .hub import AmbientMeshHub, KnownFact, signal_hub_update, signal_new_fact, signal_source_update
 
 MODELS = {
     "owntracks": "OwnTracks",
@@ -56,6 +62,25 @@ def source_device_info(hub: AmbientMeshHub, fact: KnownFact) -> DeviceInfo:
         model=KIND_NAMES[fact.source_kind],
         via_device=(DOMAIN, hub.entry_id),
     )
+
+
+def add_fact_entities(
+    hass: HomeAssistant,
+    entry: ConfigEntry[Any],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[AmbientMeshHub, KnownFact], Entity | None],
+) -> None:
+    """Add a platform's entity for each fact already known and for each fact as it first arrives."""
+    hub: AmbientMeshHub = entry.runtime_data.hub
+
+    @callback
+    def _add(fact: KnownFact) -> None:
+        if (entity := build(hub, fact)) is not None:
+            async_add_entities([entity])
+
+    for fact in list(hub.known.values()):
+        _add(fact)
+    entry.async_on_unload(async_dispatcher_connect(hass, signal_new_fact(entry.entry_id), _add))
 
 
 class AmbientMeshSourceEntity(Entity):

@@ -21,14 +21,13 @@ from homeassistant.const import (
     UnitOfTemperature,
     UnitOfTime,
 )
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from . import AmbientMeshConfigEntry
-from .entity import AmbientMeshHubEntity, AmbientMeshSourceEntity
-from .hub import AmbientMeshHub, KnownFact, signal_new_fact
+from .entity import AmbientMeshHubEntity, AmbientMeshSourceEntity, add_fact_entities
+from .hub import AmbientMeshHub, KnownFact
 from .subjects import SUBJECT_SENSORS, subject_sensor_entities
 
 PARALLEL_UPDATES = 0
@@ -232,11 +231,8 @@ async def async_setup_entry(
     for subentry_id, entities in subject_sensor_entities(hub, entry, SUBJECT_SENSORS).items():
         async_add_entities(entities, config_subentry_id=subentry_id)
 
-    @callback
-    def _add(fact: KnownFact) -> None:
-        if (description := FACT_SENSORS.get(fact.kind)) is not None:
-            async_add_entities([FactSensor(hub, fact, description)])
+    def build(hub: AmbientMeshHub, fact: KnownFact) -> FactSensor | None:
+        description = FACT_SENSORS.get(fact.kind)
+        return None if description is None else FactSensor(hub, fact, description)
 
-    for fact in list(hub.known.values()):
-        _add(fact)
-    entry.async_on_unload(async_dispatcher_connect(hass, signal_new_fact(entry.entry_id), _add))
+    add_fact_entities(hass, entry, async_add_entities, build)
