@@ -141,6 +141,8 @@ def test_every_file_is_a_valid_automation_blueprint(path: Path) -> None:
     )
     assert blueprint.domain == "automation"
     assert blueprint.name.startswith("Ambient Mesh")
+    # The integration needs 2025.4 (hacs.json); the blueprints say so rather than fail to load on older cores.
+    assert blueprint.metadata["homeassistant"]["min_version"] == "2025.4.0"
     for key, spec in blueprint.inputs.items():
         assert spec and "selector" in spec, f"{path.name}: input {key} has no selector"
 
