@@ -37,6 +37,7 @@ from custom_components.ambient_mesh.engine.digest import render_digest
 from custom_components.ambient_mesh.engine.household import Household
 from custom_components.ambient_mesh.engine.mesh import World
 from custom_components.ambient_mesh.engine.model import Situation
+from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
 from custom_components.ambient_mesh.engine.signals import Location, Signal
 from custom_components.ambient_mesh.engine.tokenizer import count_tokens, tokenizer_name
 from custom_components.ambient_mesh.engine.tools import available_tools
@@ -133,11 +134,15 @@ def ours() -> dict[str, int]:
         facts={"departure": "07:05", "outside_temp": -4.5},
     )
     focused = render_digest(w, situation)
+    situation_tools = wire_tools(
+        [s.llm_tool for s in available_tools(w.household) if s.name in SITUATION_TOOLS[situation.kind]]
+    )
     return {
         "system": count_tokens(free.system),
         "context_free_form": count_tokens(free.context),
         "context_situation": count_tokens(focused.context),
         "tools": count_tokens(tools),
+        "tools_situation": count_tokens(situation_tools),
     }
 
 
@@ -309,7 +314,7 @@ async def main() -> None:
     )
     print()
     ours_free = mine["system"] + mine["context_free_form"] + mine["tools"]
-    ours_situation = mine["system"] + mine["context_situation"] + mine["tools"]
+    ours_situation = mine["system"] + mine["context_situation"] + mine["tools_situation"]
     header = f"{'exposed':>8} | {'HA system':>9} {'HA tools':>8} {'HA total':>8} {'+live ctx':>9} | {'ours free':>9} {'ours sit.':>9} | {'HA/ours':>7}"
     print(header)
     print("-" * len(header))
@@ -323,7 +328,8 @@ async def main() -> None:
     print()
     print(
         f"ours: system {mine['system']}, context free-form {mine['context_free_form']} / situation "
-        f"{mine['context_situation']}, tools {mine['tools']} (independent of how many entities HA exposes)"
+        f"{mine['context_situation']}, tools {mine['tools']} (a departure_soon situation is offered "
+        f"its 3 tools: {mine['tools_situation']}); independent of how many entities HA exposes"
     )
     print(
         "HA: system = BASE_PROMPT + default instructions + AssistAPI.api_prompt; tools = Assist intents as _format_tool;"

@@ -124,7 +124,8 @@ async def test_prompt_has_a_stable_prefix_and_offers_only_available_tools(standi
     first, second = server.chats
     assert first.messages[0] == second.messages[0]
     assert first.messages[0]["role"] == "system"
-    assert first.body["tools"] == second.body["tools"]
+    # a situation is offered only its kind's tools (a smaller prefill beats reusing the cache across kinds)
+    assert set(second.tool_names) < set(first.tool_names)
     assert first.messages[-1]["content"] != second.messages[-1]["content"]
     assert set(first.tool_names) == {
         "precondition_cabin",
@@ -407,3 +408,20 @@ async def test_standin_speaks_ollamas_wire_protocol(standins: Factory) -> None:
     assert lines[-1]["done_reason"] == "stop"
     assert lines[-1]["prompt_eval_count"] > 0
     assert lines[-1]["eval_count"] > 0
+
+
+async def test_a_situation_is_offered_only_the_tools_that_fit_it(socket_enabled: None) -> None:
+    from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
+
+    server = OllamaStandIn()
+    url = await server.start()
+    planner = OllamaPlanner([Endpoint(url=url, model=MODEL)])
+    try:
+        await planner.plan(departure(), make_world())
+        offered = set(server.chats[-1].tool_names)
+        assert offered
+        assert offered <= SITUATION_TOOLS["departure_soon"]
+        assert "set_lights" not in offered
+    finally:
+        await planner.close()
+        await server.stop()

@@ -39,6 +39,19 @@ HISTORY_LIMIT = 10
 type Execute = Callable[[ToolCall], Awaitable[Decision]]
 
 
+SITUATION_TOOLS: Mapping[str, frozenset[str]] = {
+    "departure_soon": frozenset({"precondition_cabin", "notify", "schedule"}),
+    "departure_cancelled": frozenset({"stop_cabin_climate", "notify"}),
+    "arriving_home": frozenset({"set_room_climate", "set_lights", "notify"}),
+    "sleep_started": frozenset({"set_room_climate", "set_lights", "schedule"}),
+    "woke_up": frozenset({"set_room_climate", "set_lights"}),
+    "night_overheating": frozenset({"set_room_climate", "notify"}),
+    "feeling_cold": frozenset({"set_room_climate", "notify"}),
+    "house_empty": frozenset({"set_room_climate", "set_lights"}),
+}
+"""The tools a situation may need; a kind not listed is offered every available tool."""
+
+
 class LlmError(Exception):
     """The model could not be asked, or its answer could not be used."""
 
@@ -290,7 +303,11 @@ class OllamaPlanner:
         }
 
     async def plan(self, situation: Situation, world: World) -> list[ToolCall]:
-        """Ask the model what the situation warrants; raises LlmError when no endpoint answers."""
+        """Ask the model what the situation warrants; raises LlmError when no endpoint answers.
+
+        Only the tools that fit the situation's kind are offered: tool schemas are most of a prompt,
+        and a CPU-only box prefills a few tokens a second.
+        """
         digest = render_digest(world, situation, self.budget_tokens)
         request = (
             f"Situation: {situation.kind} of {situation.subject}. "
@@ -303,7 +320,7 @@ class OllamaPlanner:
         reply = await self._loop(
             messages,
             world.household,
-            self.offered(world.household),
+            self.offered(world.household, SITUATION_TOOLS.get(situation.kind)),
             caller=Caller.LLM,
             person=None,
             situation=situation,
