@@ -19,7 +19,11 @@ from typing import Any
 from homeassistant.components import mqtt
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
+from homeassistant.helpers.event import (
+    async_track_point_in_time,
+    async_track_state_change_event,
+    async_track_time_interval,
+)
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import get_default_context
@@ -176,6 +180,7 @@ class AmbientMeshHub:
     _calendar_refreshed: datetime | None = None
     _health_checked: datetime | None = None
     _health_task: asyncio.Task[Any] | None = None
+    _unsub_due: Callable[[], None] | None = None
 
     @classmethod
     async def async_create(
@@ -201,7 +206,7 @@ class AmbientMeshHub:
             on_decision=lambda decision: holder["hub"].handle_decision(decision),
         )
         guard.scheduler.load(stored.get("schedule") or [])
-        guard.scheduler.listeners.append(lambda *_: holder["hub"].schedule_save())
+        guard.scheduler.listeners.append(lambda *_: holder["hub"].scheduler_changed())
         endpoints = [
             Endpoint(
                 url=e["url"],
@@ -278,6 +283,7 @@ class AmbientMeshHub:
                 await mqtt.async_subscribe(self.hass, f"{base}/#", self._on_message, qos=0, encoding=None)
             )
         self._follow_entities()
+        self._arm_next_due()
         self._unsubs.append(
             async_track_time_interval(
                 self.hass,
@@ -291,6 +297,9 @@ class AmbientMeshHub:
         """Undo everything async_start did, close the model clients and save state."""
         while self._unsubs:
             self._unsubs.pop()()
+        if self._unsub_due is not None:
+            self._unsub_due()
+            self._unsub_due = None
         if self._health_task is not None:
             self._health_task.cancel()
         if self.planner.llm is not None:
@@ -524,6 +533,30 @@ class AmbientMeshHub:
             self.notify_changed()
 
         self._health_task = self.hass.async_create_background_task(check(), "ambient_mesh endpoint health")
+
+    def scheduler_changed(self) -> None:
+        """A call was scheduled, cancelled or fired: save, and aim the timer at the next one."""
+        self._schedule_save()
+        self._arm_next_due()
+
+    def _arm_next_due(self) -> None:
+        """Fire the next scheduled call on time (Home Assistant's point-in-time helper), not at a tick.
+
+        In demo time the tick (every simulated minute) runs scheduled calls instead.
+        """
+        if self._unsub_due is not None:
+            self._unsub_due()
+            self._unsub_due = None
+        due = self.guard.scheduler.next_due
+        if due is None or self.clock.speed != 1.0:
+            return
+
+        async def _fire(now: datetime) -> None:
+            self._unsub_due = None
+            await self.mesh.guard.tick()
+            self.notify_changed()
+
+        self._unsub_due = async_track_point_in_time(self.hass, _fire, due)
 
     def schedule_save(self) -> None:
         """Save soon (debounced): scheduled calls, preferences, audit, known devices."""
