@@ -62,11 +62,17 @@ DTEND;TZID=Europe/Berlin:20251103T170000
 RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR
 SUMMARY:Office
 LOCATION:Unter den Eichen 5\\, 12203 Berlin
+DESCRIPTION:travel: 30 (Alice drives at about 07:30)
 END:VEVENT
 END:VCALENDAR
 """.replace("\n", "\r\n")
 """Alice's weekday office day, for the departure situations (calendar.alice)."""
-DEMO_START = "2026-01-12T05:30"  # a Monday after a warm night: alarm 06:30, Alice drives off ~07:30
+DEMO_START = "2026-01-12T01:00"
+"""A Monday, 01:00: a warm night (the TRV heats again from 01:30), alarm 06:30, Office at 08:00."""
+DEMO_SPEED = 120.0
+"""At 120x, 01:00 → 08:00 takes 3.5 minutes: the overheating night, then the cold morning drive."""
+DEMO_TIME_LINE = "Demo time:"
+"""What the integration logs when it builds its demo clock (the clock's anchor, to the millisecond)."""
 
 
 def parse_args() -> argparse.Namespace:
@@ -76,15 +82,69 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--mqtt-port", type=int, default=1883, help="broker port (1883)")
     parser.add_argument("--mosquitto", action="store_true", help="use the mosquitto binary, not amqtt")
     parser.add_argument("--no-sim", action="store_true", help="do not start the simulator")
-    parser.add_argument("--speed", type=float, default=60, help="simulated seconds per second (60)")
     parser.add_argument(
-        "--start", default=DEMO_START, help=f"simulated start, local time, or 'now' ({DEMO_START})"
+        "--speed", type=float, default=DEMO_SPEED, help=f"simulated seconds per second ({DEMO_SPEED:g})"
+    )
+    parser.add_argument(
+        "--start",
+        default=DEMO_START,
+        help=f"simulated start, local time of the household, or 'now' ({DEMO_START})",
     )
     parser.add_argument("--household", type=Path, default=HOUSEHOLD, help="household YAML file")
     parser.add_argument(
         "--reset", action="store_true", help="forget Home Assistant's state (config/.storage)"
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.speed < 1:
+        parser.error("--speed must be at least 1 (the integration's demo clock never runs slower)")
+    if args.start != "now":
+        try:
+            datetime.fromisoformat(args.start)
+        except ValueError:
+            parser.error(f"--start {args.start!r} is not an ISO time (e.g. {DEMO_START}) or 'now'")
+    return args
+
+
+def demo_environment(args: argparse.Namespace) -> dict[str, str]:
+    """Variables that put the integration's clock on the simulated day (none for real time)."""
+    if args.speed == 1 and args.start == "now":
+        return {}
+    env = {"AMBIENT_MESH_DEMO_SPEED": f"{args.speed:g}"}
+    if args.start != "now":
+        env["AMBIENT_MESH_DEMO_START"] = args.start
+    return env
+
+
+def demo_anchor(log: Path, offset: int) -> float | None:
+    """When the integration's demo clock started (epoch seconds), from its log line, if it logged one.
+
+    Home Assistant stamps log lines in this machine's local time, as ``datetime.strptime`` reads them.
+    The last line counts: a reload of the entry starts the clock again.
+    """
+    try:
+        with log.open("rb") as handle:
+            handle.seek(offset)
+            lines = handle.read().decode(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        if DEMO_TIME_LINE in line:
+            with contextlib.suppress(ValueError):
+                # Local wall time, as Home Assistant wrote it (time.mktime reads it in the local zone).
+                return time.mktime(time.strptime(line[:19], "%Y-%m-%d %H:%M:%S")) + float(line[19:23])
+    return None
+
+
+def simulator_start(args: argparse.Namespace, anchor: float, now: float) -> str:
+    """The simulated time at ``now`` for a clock that started at ``anchor``: where the simulator starts.
+
+    The simulator then runs at the same speed, so both clocks agree (to the log's millisecond).
+    """
+    elapsed = timedelta(seconds=(now - anchor) * args.speed)
+    if args.start == "now":
+        return (datetime.fromtimestamp(anchor, UTC) + elapsed).isoformat(timespec="seconds")
+    # Naive stays naive: both sides read it in the household's (Home Assistant's) time zone.
+    return (datetime.fromisoformat(args.start) + elapsed).isoformat(timespec="seconds")
 
 
 def in_use(port: int) -> bool:
@@ -182,6 +242,11 @@ def household_subentries(household: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _older_seed(ics: str) -> bool:
+    """Whether a calendar is our seed from before it said how long Alice drives (07:40, not 07:30)."""
+    return "alice-office@ambient-mesh.invalid" in ics and "travel:" not in ics
+
+
 def seed_storage(args: argparse.Namespace) -> str:
     """Write a ready Home Assistant state unless one exists; keep the MQTT entry on our broker.
 
@@ -269,6 +334,10 @@ def seed_storage(args: argparse.Namespace) -> str:
         _store("core.config_entries", {"entries": [mqtt, calendar, mesh]}, minor=5)
         _store("onboarding", {"done": ["user", "core_config", "analytics", "integration"]}, version=4)
         print("develop: seeded config/.storage (onboarding done, user dev, MQTT and Ambient Mesh entries)")
+    # Alice's calendar gives the demo morning its departure; put it back if it went missing.
+    ics = STORAGE / "local_calendar.alice.ics"
+    if not ics.exists() or _older_seed(ics.read_text()):
+        ics.write_text(OFFICE_ICS)
     # Every run: point the MQTT entry at this run's broker (the port may differ between runs).
     path = STORAGE / "core.config_entries"
     stored = json.loads(path.read_text())
@@ -377,7 +446,14 @@ def main() -> int:
             f"develop: MQTT broker ({'mosquitto' if args.mosquitto else 'amqtt'}) on 127.0.0.1:{args.mqtt_port}"
         )
 
-        env = {**os.environ, "AMBIENT_MESH_HTTP_PORT": str(args.port)}
+        demo = demo_environment(args)
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("AMBIENT_MESH_DEMO_")},
+            "AMBIENT_MESH_HTTP_PORT": str(args.port),
+            **demo,
+        }
+        hass_log = RUN / "hass.log"
+        log_offset = hass_log.stat().st_size if hass_log.exists() else 0
         hass = spawn("hass", [str(VENV_BIN / "hass"), "-c", str(CONFIG)], env)
         children.append(("hass", hass, 60))
         print(
@@ -403,6 +479,11 @@ def main() -> int:
         loaded = entries_loaded(args.port, token, ("mqtt", "ambient_mesh"), stop_when=lambda: stopping)
         print(f"develop: config entries loaded: {', '.join(loaded) or 'none yet'}")
         if not args.no_sim:
+            # Start the simulator where the integration's clock is now, so both tell the same time.
+            anchor = demo_anchor(hass_log, log_offset) if demo else None
+            now = time.time()
+            start = simulator_start(args, anchor if anchor is not None else now, now)
+            sim_start = [] if not demo else ["--start", start]
             sim = spawn(
                 "simulator",
                 [
@@ -415,14 +496,23 @@ def main() -> int:
                     str(args.household),
                     "--speed",
                     f"{args.speed:g}",
-                    *(["--start", args.start] if args.start != "now" else []),
-                    # Payload times on the wall clock, so Home Assistant sees fresh, consistent facts.
+                    *sim_start,
+                    # Payload times in simulated time: the integration's clock is simulated too.
                     "--stamp",
-                    "wall",
+                    "sim",
                 ],
             )
             children.append(("simulator", sim, 10))
-            print(f"develop: simulator from {args.start} at {args.speed:g}x (log in .run/simulator.log)")
+            print(
+                f"develop: simulator from {start if demo else 'now'} at {args.speed:g}x"
+                f"{'' if anchor is not None or not demo else ' (no demo clock in the log: clocks may skew)'}"
+                " (log in .run/simulator.log)"
+            )
+        if demo:
+            print(
+                f"develop: demo time {args.start} at {args.speed:g}x "
+                f"(Home Assistant's Ambient Mesh runs on it; other integrations keep real time)"
+            )
 
         print(
             f"\n  Home Assistant  http://127.0.0.1:{args.port}\n"

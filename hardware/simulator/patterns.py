@@ -38,6 +38,8 @@ TRV_PERIOD_MIN = 10
 DAY_START = time(6, 0)  # heating day begins
 NIGHT_START = time(22, 0)
 WARM_FROM = time(1, 30)  # on a warm night the TRV starts heating again here (a bad schedule entry)
+CABIN_MAX = timedelta(minutes=45)  # a car stops conditioning a parked cabin by itself after this
+CABIN_TAU_S = 360  # seconds for the cabin air to close most of the gap to its target
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +57,27 @@ class Controls:
     """Commands devices received, in arrival order (simulated time)."""
 
     setpoints: list[tuple[datetime, str, float | None, str | None]] = field(default_factory=list)
+    cabins: list[tuple[datetime, str, float | None]] = field(default_factory=list)
+    """Car climate commands: (when, command topic, target °C, or None for stop)."""
 
     def apply(self, at_: datetime, topic: str, payload: bytes | str) -> bool:
-        """Take a Zigbee2MQTT ``<device>/set`` command; return whether it changed anything."""
+        """Take a Zigbee2MQTT ``<device>/set`` or a car's climate command; return whether it changed anything."""
         try:
             data = json.loads(payload)
         except ValueError:
             return False
         if not isinstance(data, dict):
             return False
+        command = data.get("command")
+        if command == "stop_climate":
+            self.cabins.append((at_, topic, None))
+            return True
+        if command == "precondition":
+            target = data.get("target_c")
+            if not isinstance(target, int | float) or isinstance(target, bool) or not 5 <= target <= 30:
+                target = 21.0  # what the car does when told to precondition without a target
+            self.cabins.append((at_, topic, float(target)))
+            return True
         setpoint = data.get("occupied_heating_setpoint", data.get("current_heating_setpoint"))
         mode = data.get("system_mode")
         if not isinstance(setpoint, int | float) or isinstance(setpoint, bool):
@@ -352,10 +366,30 @@ class Patterns:
         upcoming = [leg for leg in self.legs_on(day) if leg.by == vehicle.id and leg.depart > t]
         return not (upcoming and upcoming[0].depart - t <= 2 * MINUTE)
 
+    def conditioning(self, vehicle: Vehicle, t: datetime) -> tuple[datetime, float] | None:
+        """(since, target °C) while a parked car conditions its cabin on command, else None.
+
+        The last command counts; driving off, a stop command or ``CABIN_MAX`` ends it.
+        """
+        if vehicle.command is None:
+            return None
+        last_command = next(
+            (c for c in reversed(self.controls.cabins) if c[1] == vehicle.command and c[0] <= t), None
+        )
+        if last_command is None or last_command[2] is None or t - last_command[0] > CABIN_MAX:
+            return None
+        _, leg, last = self.vehicle_at(vehicle, t)
+        if leg is not None or (last is not None and last.depart >= last_command[0]):
+            return None
+        return last_command[0], last_command[2]
+
     def cabin_temp(self, vehicle: Vehicle, t: datetime) -> float:
         """Cabin air: near outside when parked long, warm while driving, cooling after."""
         _, leg, last = self.vehicle_at(vehicle, t)
         parked = self.outside_temp(t) + 1.5
+        if (conditioning := self.conditioning(vehicle, t)) is not None:
+            since, target = conditioning
+            return target + (parked - target) * math.exp(-(t - since).total_seconds() / CABIN_TAU_S)
         if leg is not None:
             start = self.outside_temp(leg.depart) + 1.5
             return 21.0 + (start - 21.0) * math.exp(-(t - leg.depart).total_seconds() / 360)
@@ -373,6 +407,8 @@ class Patterns:
             return "driving"
         if self.soc(vehicle, t)[1]:
             return "charging"
+        if self.conditioning(vehicle, t) is not None:
+            return "online"  # awake to run the climate
         day = t.astimezone(self.world.tz).date()
         if any(
             leg.by == vehicle.id and timedelta(0) < leg.depart - t <= 10 * MINUTE for leg in self.legs_on(day)
@@ -389,6 +425,8 @@ class Patterns:
         plugged = self.plugged_in(vehicle, t)
         outside = self.outside_temp(t)
         cabin = self.cabin_temp(vehicle, t)
+        conditioning = self.conditioning(vehicle, t) is not None
+        climate = leg is not None or conditioning
         if leg is not None:
             lat, lon = leg.position(t)
         else:
@@ -399,7 +437,7 @@ class Patterns:
                 "metric/v/b/soc": _num(soc, 1),
                 "metric/v/e/cabintemp": _num(cabin, 1),
                 "metric/v/e/temp": _num(outside, 1),
-                "metric/v/e/hvac": "yes" if leg is not None else "no",
+                "metric/v/e/hvac": "yes" if climate else "no",
                 "metric/v/c/charging": "yes" if charging else "no",
                 "metric/v/c/pilot": "yes" if plugged else "no",
                 "metric/v/p/latitude": f"{lat:.6f}",
@@ -428,8 +466,8 @@ class Patterns:
             "usable_battery_level": _num(max(0.0, soc - 1), 1),
             "inside_temp": _num(cabin, 0.5),
             "outside_temp": _num(outside, 0.5),
-            "is_climate_on": "true" if leg is not None else "false",
-            "is_preconditioning": "false",
+            "is_climate_on": "true" if climate else "false",
+            "is_preconditioning": "true" if conditioning else "false",
             "plugged_in": "true" if plugged else "false",
             "charging_state": "Charging" if charging else ("Complete" if plugged else "Disconnected"),
             "geofence": (place.geofence or "") if place is not None else "",

@@ -40,9 +40,14 @@ class Publisher:
     """A paho client that reconnects by itself and counts what it published."""
 
     def __init__(
-        self, host: str, port: int, client_id: str, on_command: Callable[[str, bytes], None]
+        self,
+        host: str,
+        port: int,
+        client_id: str,
+        on_command: Callable[[str, bytes], None],
+        command_topics: tuple[str, ...] = (),
     ) -> None:
-        """Connect in the background; commands (``…/set``) are handed to on_command."""
+        """Connect in the background; commands (``…/set``, the cars' topics) are handed to on_command."""
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
         self.client.max_queued_messages_set(20_000)  # bounded backlog while the broker is away
@@ -53,6 +58,7 @@ class Publisher:
         self._flushed = threading.Event()
         self.published = 0
         self._on_command = on_command
+        self._command_topics = command_topics
         self._host, self._port, self._client_id = host, port, client_id
 
     def start(self) -> None:
@@ -85,6 +91,8 @@ class Publisher:
             return
         _LOGGER.info("Connected to %s:%s", self._host, self._port)
         client.subscribe("zigbee2mqtt/+/set", qos=1)
+        for topic in self._command_topics:
+            client.subscribe(topic, qos=1)
         self.connected.set()
 
     def _on_disconnect(self, _: mqtt.Client, __: Any, ___: Any, reason: Any, ____: Any) -> None:
@@ -142,7 +150,8 @@ def run_forever(
             if controls.apply(now, topic, payload):
                 _LOGGER.info("%s: %s applied at %s", topic, payload.decode(errors="replace")[:80], now)
 
-    publisher = Publisher(host, port, f"ambient-mesh-sim-{world.seed}", on_command)
+    cars = tuple(v.command for v in world.vehicles.values() if v.command)
+    publisher = Publisher(host, port, f"ambient-mesh-sim-{world.seed}", on_command, cars)
     publisher.start()
     if not publisher.connected.wait(10):
         _LOGGER.warning("No broker at %s:%s yet; publishing will start when it is there", host, port)

@@ -173,6 +173,7 @@ class Vehicle:
     km_per_percent: float
     charge_percent_per_hour: float
     charge_from: time
+    command: str | None = None  # where the car takes climate commands (the household's `command` role)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -306,6 +307,7 @@ def world_from_dict(data: Mapping[str, Any]) -> World:
                     km_per_percent=params.get("km_per_percent", 4.5),
                     charge_percent_per_hour=params.get("charge_percent_per_hour", 12.0),
                     charge_from=params.get("charge_from", time(1, 0)),
+                    command=v.get("sources", {}).get("command"),
                 )
                 break
     for person in people.values():

@@ -164,6 +164,41 @@ def test_trv_setpoint_command_cools_the_bedroom_and_the_sleeper(world: World) ->
     assert commanded.setpoint(bedroom, local(world, "2026-01-12T06:30")) == (20.5, "heat")
 
 
+def test_precondition_command_warms_the_parked_car_until_it_drives_off(world: World) -> None:
+    controls = Controls()
+    commanded = Patterns(world, controls)
+    untouched = Patterns(world)
+    car = world.vehicles["car1"]
+    assert car.command == "ambient_mesh/car1/cmd"
+    command_at = local(world, "2026-01-12T07:05")
+    ready = local(world, "2026-01-12T07:24")  # Alice drives off at 07:30 ± 4 min
+    payload = b'{"command": "precondition", "target_c": 22.0, "ready_by": "2026-01-12T07:30:00+01:00"}'
+
+    assert controls.apply(command_at, car.command, payload)
+
+    topics, before = commanded.vehicle_topics(car, ready), untouched.vehicle_topics(car, ready)
+    assert (topics["is_climate_on"], topics["is_preconditioning"]) == ("true", "true")
+    assert before["is_climate_on"] == "false"
+    assert float(topics["inside_temp"]) >= 20.0 > 0 > float(before["inside_temp"])
+    assert commanded.car_state(car, ready) == "online"
+    # Driving off ends the conditioning; back home in the evening the car is cold and off again.
+    evening = local(world, "2026-01-12T19:00")
+    assert commanded.conditioning(car, evening) is None
+    assert commanded.vehicle_topics(car, evening)["is_climate_on"] == "false"
+
+
+def test_stop_climate_command_ends_conditioning(world: World) -> None:
+    controls = Controls()
+    patterns = Patterns(world, controls)
+    car = world.vehicles["car1"]
+    assert car.command is not None
+    controls.apply(local(world, "2026-01-12T07:00"), car.command, b'{"command": "precondition"}')
+    controls.apply(local(world, "2026-01-12T07:05"), car.command, b'{"command": "stop_climate"}')
+
+    assert patterns.conditioning(car, local(world, "2026-01-12T07:03")) is not None
+    assert patterns.conditioning(car, local(world, "2026-01-12T07:10")) is None
+
+
 def test_same_seed_repeats_the_same_week_and_another_seed_does_not(world: World) -> None:
     start = local(world, "2026-01-12T06:00")
     end = start + timedelta(hours=3)
