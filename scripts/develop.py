@@ -242,6 +242,22 @@ def household_subentries(household: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def merge_household(entry: dict[str, Any], household: dict[str, Any]) -> None:
+    """Add what the household file gained since the entry was seeded: subjects and source roles.
+
+    Only additions: what someone changed in Home Assistant's UI stays as it is.
+    """
+    existing = {(sub["subentry_type"], sub["unique_id"]): sub for sub in entry.get("subentries", [])}
+    for sub in household_subentries(household):
+        have = existing.get((sub["subentry_type"], sub["unique_id"]))
+        if have is None:
+            entry.setdefault("subentries", []).append(sub)
+            continue
+        sources = have["data"].setdefault("sources", {})
+        for role, source in sub["data"]["sources"].items():
+            sources.setdefault(role, source)
+
+
 def _older_seed(ics: str) -> bool:
     """Whether a calendar is our seed from before it said how long Alice drives (07:40, not 07:30)."""
     return "alice-office@ambient-mesh.invalid" in ics and "travel:" not in ics
@@ -341,9 +357,12 @@ def seed_storage(args: argparse.Namespace) -> str:
     # Every run: point the MQTT entry at this run's broker (the port may differ between runs).
     path = STORAGE / "core.config_entries"
     stored = json.loads(path.read_text())
+    household = yaml.safe_load(args.household.read_text())["household"]
     for entry in stored["data"]["entries"]:
         if entry["domain"] == "mqtt":
             entry["data"].update({"broker": "127.0.0.1", "port": args.mqtt_port})
+        if entry["domain"] == "ambient_mesh":
+            merge_household(entry, household)
     path.write_text(json.dumps(stored, indent=2))
     return token_file.read_text().strip() if token_file.exists() else ""
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 import contextlib
+import copy
 from datetime import datetime, timedelta
 import importlib.util
 import json
 from pathlib import Path
 import socket
+from typing import Any
 
 from amqtt.broker import Broker
 from amqtt.client import MQTTClient
@@ -318,3 +321,65 @@ def test_develop_seeds_the_demo_household_as_valid_subentries(world: World) -> N
     assert set(household.vehicles) == {"car1", "leaf"}
     for device in world.devices():  # every simulated device belongs to someone in the seeded household
         assert household.owner_of(device) is not None, device
+
+
+def _develop() -> Any:
+    spec = importlib.util.spec_from_file_location("develop", DEMO.parents[2] / "scripts" / "develop.py")
+    assert spec is not None
+    assert spec.loader is not None
+    develop = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(develop)
+    return develop
+
+
+def test_develop_adds_new_household_roles_to_a_seeded_entry_and_keeps_ui_changes(world: World) -> None:
+    develop = _develop()
+    household = copy.deepcopy(dict(world.household))
+    old = copy.deepcopy(household)
+    del old["vehicles"][0]["sources"]["command"]  # seeded before the Tesla took commands
+    old["zones"] = old["zones"][:1]
+    entry = {"subentries": develop.household_subentries(old)}
+    car = next(s for s in entry["subentries"] if s["unique_id"] == "car1")
+    car["data"]["sources"]["telemetry"] = "teslamate/cars/2"  # changed in the UI since
+
+    develop.merge_household(entry, household)
+
+    assert car["data"]["sources"] == {"telemetry": "teslamate/cars/2", "command": "ambient_mesh/car1/cmd"}
+    assert {s["unique_id"] for s in entry["subentries"] if s["subentry_type"] == "zone"} == {
+        "bedroom",
+        "living_room",
+    }
+
+
+def test_develop_runs_the_integration_clock_only_for_simulated_time() -> None:
+    develop = _develop()
+
+    def args(start: str, speed: float) -> argparse.Namespace:
+        return argparse.Namespace(start=start, speed=speed)
+
+    assert develop.demo_environment(args("now", 1)) == {}
+    assert develop.demo_environment(args("now", 60)) == {"AMBIENT_MESH_DEMO_SPEED": "60"}
+    assert develop.demo_environment(args("2026-01-12T01:00", 120)) == {
+        "AMBIENT_MESH_DEMO_SPEED": "120",
+        "AMBIENT_MESH_DEMO_START": "2026-01-12T01:00",
+    }
+    # The simulator starts where the integration's clock is: 5 s after its anchor at 120x is 10 minutes.
+    assert develop.simulator_start(args("2026-01-12T01:00", 120), 1000.0, 1005.0) == "2026-01-12T01:10:00"
+
+
+def test_develop_reads_the_demo_clock_anchor_from_the_home_assistant_log(tmp_path: Path) -> None:
+    develop = _develop()
+    log = tmp_path / "hass.log"
+    log.write_text(
+        "2026-11-29 02:00:00.000 WARNING (MainThread) [custom_components.ambient_mesh] Demo time: old run\n"
+    )
+    offset = log.stat().st_size
+    assert develop.demo_anchor(log, offset) is None
+    with log.open("a") as handle:
+        handle.write(
+            "2026-11-29 02:22:43.527 WARNING (MainThread) [custom_components.ambient_mesh] "
+            "Demo time: 120x from 2026-01-12 01:00:00+01:00 (AMBIENT_MESH_DEMO_SPEED is set)\n"
+        )
+
+    expected = datetime(2026, 11, 29, 2, 22, 43, 527000).astimezone().timestamp()  # local, as HA logs
+    assert develop.demo_anchor(log, offset) == pytest.approx(expected)
