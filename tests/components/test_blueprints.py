@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 import shutil
 from typing import Any
@@ -12,6 +12,7 @@ from homeassistant.components import persistent_notification
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint.models import Blueprint
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
@@ -30,6 +31,7 @@ from .conftest import Publish
 AUTOMATIONS = Path(__file__).parents[2] / "automations"
 BLUEPRINTS = sorted(AUTOMATIONS.glob("*.yaml"))
 THERMOSTAT = "climate.bedroom_thermostat"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @pytest.fixture
@@ -294,6 +296,42 @@ async def test_cabin_follows_a_timestamp_sensor_that_moves_into_the_window(
     await hass.async_block_till_done()
     [decision] = preconditions(car)
     assert dt_util.parse_datetime(decision["args"]["ready_by"]) == local(30, 7, 11)
+
+
+async def test_cabin_follows_the_integrations_next_departure_from_a_phone_alarm(
+    hass: HomeAssistant,
+    car: MockConfigEntry,
+    publish: Publish,
+    blueprints: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    """End to end: Sleep as Android announces the next alarm on the broker; the integration's
+    next-departure sensor (alarm + morning routine) drives the blueprint."""
+    start = dt_util.now().replace(second=0, microsecond=0)
+    alarm = start + timedelta(hours=2)
+    await publish("sleep/alice", {"event": "alarm_rescheduled", "value1": str(int(alarm.timestamp() * 1000))})
+    # Only now freeze the clock: waiting on the broker needs a running one.
+    freezer: FrozenDateTimeFactory = request.getfixturevalue("freezer")
+    await move_to(hass, freezer, start + timedelta(minutes=1))  # the next tick refreshes the sensor
+    sensor = er.async_get(hass).async_get_entity_id(
+        "sensor", "ambient_mesh", f"{car.entry_id}_alice_next_departure"
+    )
+    assert sensor is not None
+    state = hass.states.get(sensor)
+    assert state is not None
+    departure = dt_util.parse_datetime(state.state)
+    assert departure is not None and departure > alarm  # the routine comes after the alarm
+    await use_blueprint(
+        hass,
+        "cabin_preconditioning",
+        {"vehicle": "car1", "departure_entity": sensor, "lead_minutes": 25, "weekdays": list(DAYS)},
+    )
+    await move_to(hass, freezer, departure - timedelta(minutes=26))
+    assert preconditions(car) == []
+    await move_to(hass, freezer, departure - timedelta(minutes=25))
+    [decision] = preconditions(car)
+    assert dt_util.parse_datetime(decision["args"]["ready_by"]) == departure
+    assert car_hvac(hass)[0] == "heat"
 
 
 # sleep climate
