@@ -391,14 +391,18 @@ class Patterns:
             since, target = conditioning
             return target + (parked - target) * math.exp(-(t - since).total_seconds() / CABIN_TAU_S)
         if leg is not None:
-            start = self.outside_temp(leg.depart) + 1.5
+            start = self._cabin_at_departure(vehicle, leg)
             return 21.0 + (start - 21.0) * math.exp(-(t - leg.depart).total_seconds() / 360)
         if last is not None:
-            warm = 21.0 + (self.outside_temp(last.depart) + 1.5 - 21.0) * math.exp(
+            warm = 21.0 + (self._cabin_at_departure(vehicle, last) - 21.0) * math.exp(
                 -(last.arrive - last.depart).total_seconds() / 360
             )
             return parked + (warm - parked) * math.exp(-(t - last.arrive).total_seconds() / 2400)
         return parked
+
+    def _cabin_at_departure(self, vehicle: Vehicle, leg: Leg) -> float:
+        """The cabin air as the car drives off: cold after a night out, warm when preconditioned."""
+        return self.cabin_temp(vehicle, leg.depart - timedelta(seconds=1))
 
     def car_state(self, vehicle: Vehicle, t: datetime) -> str:
         """TeslaMate's state: driving, charging, online around trips, else asleep."""

@@ -184,7 +184,12 @@ def test_precondition_command_warms_the_parked_car_until_it_drives_off(world: Wo
     assert before["is_climate_on"] == "false"
     assert float(topics["inside_temp"]) >= 20.0 > 0 > float(before["inside_temp"])
     assert commanded.car_state(car, ready) == "online"
-    # Driving off ends the conditioning; back home in the evening the car is cold and off again.
+    # The drive starts in the warm cabin, and driving off ends the conditioning; back home in the
+    # evening the car is cold and off again.
+    leg = next(leg for leg in commanded.legs_on(ready.date()) if leg.by == "car1")
+    driving = leg.depart + timedelta(minutes=1)
+    assert float(commanded.vehicle_topics(car, driving)["inside_temp"]) >= 20.0
+    assert float(untouched.vehicle_topics(car, driving)["inside_temp"]) < 10.0
     evening = local(world, "2026-01-12T19:00")
     assert commanded.conditioning(car, evening) is None
     assert commanded.vehicle_topics(car, evening)["is_climate_on"] == "false"
