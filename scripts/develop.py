@@ -437,6 +437,14 @@ def main() -> int:
         for path in STORAGE.iterdir():
             path.unlink()
     token = seed_storage(args)
+    if demo_environment(args) and args.start != "now":
+        # The simulated day starts over: calls scheduled, decisions and habits learned on an earlier
+        # run of the same day would fire twice or skew it (the sleep target drifts run after run).
+        stores = sorted(STORAGE.glob("ambient_mesh.*"))
+        for path in stores:
+            path.unlink()
+        if stores:
+            print("develop: the demo day starts over: cleared Ambient Mesh's schedule, audit and habits")
 
     children: list[tuple[str, subprocess.Popen[bytes], float]] = []
     stopping = False
