@@ -27,6 +27,7 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import get_default_context
+import voluptuous as vol
 
 from .const import (
     CONF_ALLOWLIST,
@@ -195,7 +196,11 @@ class AmbientMeshHub:
         clock = HomeAssistantClock.from_environment()
         store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
         stored = await store.async_load() or {}
-        preferences = Preferences.from_dict(stored.get("preferences") or {})
+        try:
+            preferences = Preferences.from_dict(stored.get("preferences") or {})
+        except vol.Invalid as err:
+            LOGGER.warning("Stored preferences are unreadable (%s); starting from defaults", err)
+            preferences = Preferences()
         holder: dict[str, AmbientMeshHub] = {}
         executor = HomeAssistantExecutor(hass, lambda: holder["hub"].mesh.household)
         guard = Guard(
@@ -226,6 +231,8 @@ class AmbientMeshHub:
             if endpoints
             else None
         )
+        if llm is not None:
+            llm.allowlist = guard.policy.allowlist  # the model is not even offered what the guard refuses
         planner = PlannerChain(llm, rules)
         formats = dict(data[CONF_FORMATS])
         detector = SituationDetector(preferences=preferences)
