@@ -17,7 +17,7 @@ from tests.ollama_standin import OllamaStandIn, Reply
 
 from .conftest import _subscribed
 from .helpers import hub_state
-from .household import mesh_entry
+from .household import PEOPLE, mesh_entry, subentries
 
 Listen = Callable[[str], Awaitable[list[Any]]]
 Factory = Callable[..., Awaitable[OllamaStandIn]]
@@ -168,3 +168,35 @@ async def test_home_assistants_own_agents_get_our_guarded_tools(
     decision = mesh.runtime_data.hub.guard.audit[-1]
     assert decision.call.planner == "ha_llm_api:ollama"
     assert decision.args["target_c"] == 28
+
+
+async def test_a_voice_request_runs_with_the_speakers_permissions(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, hass_admin_user, received: Listen
+) -> None:
+    assert await async_setup_component(hass, "homeassistant", {})
+    people = [dict(p) for p in PEOPLE]
+    people[0] = {**people[0], "user_id": hass_admin_user.id}  # Alice speaks through this HA user
+    entry = mesh_entry(
+        options={"permissions": {"alice": ["notify"]}}, subentries_data=subentries(people=people)
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await _subscribed(hass)
+    commands = await received("ambient_mesh/car1/cmd")
+
+    result = await conversation.async_converse(
+        hass,
+        "Warm up the Model 3 to 22 degrees",
+        None,
+        Context(user_id=hass_admin_user.id),
+        agent_id="conversation.ambient_mesh_agent",
+        language="en",
+    )
+    await asyncio.sleep(0.3)
+    speech = result.response.speech["plain"]["speech"]
+    assert speech.startswith("I did not do that")
+    assert commands == []
+    decision = entry.runtime_data.hub.guard.audit[-1]
+    assert decision.call.person == "alice"
+    assert decision.verdict.value == "rejected"
