@@ -7,20 +7,22 @@ planner — deterministic rules or a local LLM through Ollama — act only throu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr, llm
 from homeassistant.helpers.typing import ConfigType
 
 from .confirmations import ACTION_APPROVE, ACTION_DENY
 from .const import CONF_SHADOW, DOMAIN, LOGGER
+from .engine.mesh import Mesh
 from .hub import AmbientMeshHub, household_from_subentries
-from .services import async_setup_services
+from .services import async_answer, async_setup_services
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -41,7 +43,7 @@ class AmbientMeshRuntimeData:
     hub: AmbientMeshHub
 
     @property
-    def mesh(self) -> object:
+    def mesh(self) -> Mesh:
         """The engine (the config flow reads discovered sources from it)."""
         return self.hub.mesh
 
@@ -122,16 +124,22 @@ async def async_remove_config_entry_device(
     return True
 
 
-def _phone_answer(hub: AmbientMeshHub):  # type: ignore[no-untyped-def]
+async def _answer(hub: AmbientMeshHub, request_id: str, approve: bool, user_id: str | None) -> None:
+    """A phone's Approve/Deny button, answered like the services answer (a stale button is harmless)."""
+    try:
+        await async_answer(hub, request_id, approve=approve, user_id=user_id)
+    except ServiceValidationError as err:
+        LOGGER.debug("Ignored a phone answer for request %s: %s", request_id, err)
+
+
+def _phone_answer(hub: AmbientMeshHub) -> Callable[[Event], None]:
     @callback
     def _on_action(event: Event) -> None:
         action = str(event.data.get("action", ""))
         for prefix, approve in ((ACTION_APPROVE, True), (ACTION_DENY, False)):
             if action.startswith(prefix):
-                decision_id = action.removeprefix(prefix)
-                person = hub.person_for_user(event.context.user_id)
-                guard = hub.guard
-                coro = guard.approve(decision_id, person) if approve else guard.deny(decision_id, person)
-                hub.hass.async_create_task(coro)
+                hub.hass.async_create_task(
+                    _answer(hub, action.removeprefix(prefix), approve, event.context.user_id)
+                )
 
     return _on_action

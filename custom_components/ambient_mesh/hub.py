@@ -29,6 +29,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import get_default_context
 import voluptuous as vol
 
+from .confirmations import async_request_confirmation, dismiss
 from .const import (
     CONF_ALLOWLIST,
     CONF_ENDPOINTS,
@@ -47,7 +48,7 @@ from .const import (
 from .engine import tokenizer
 from .engine.calendar import from_ha_event
 from .engine.guard import Guard, Policy
-from .engine.household import Household
+from .engine.household import Household, is_entity_id
 from .engine.mesh import Mesh
 from .engine.model import Caller, Decision, Situation, ToolCall, Verdict
 from .engine.planners.chain import PlannerChain
@@ -171,7 +172,6 @@ class AmbientMeshHub:
     token_budget: int = DEFAULT_TOKEN_BUDGET
     known: dict[tuple[str, str], KnownFact] = field(default_factory=dict)
     last_decision: Decision | None = None
-    last_situation: Situation | None = None
     conversation_entity_id: str | None = None
     applied: dict[str, Any] = field(
         default_factory=dict
@@ -338,7 +338,6 @@ class AmbientMeshHub:
 
     @callback
     def _on_situation(self, situation: Situation) -> None:
-        self.last_situation = situation
         self.hass.bus.async_fire(
             EVENT_SITUATION,
             {
@@ -358,14 +357,15 @@ class AmbientMeshHub:
         self.hass.bus.async_fire(EVENT_DECISION, decision.as_dict())
         if decision.verdict is Verdict.PENDING:
             self.hass.async_create_task(self._async_ask_for_confirmation(decision))
+        elif decision.verdict in (Verdict.APPROVED, Verdict.DENIED, Verdict.EXPIRED):
+            # however it was answered (service, button, phone) or not answered: the question is gone
+            dismiss(self.hass, decision.id)
         self._schedule_save()
         # The guard reports a decision before it files it (pending, audit): update on the next turn.
         self.hass.loop.call_soon(async_dispatcher_send, self.hass, signal_hub_update(self.entry_id))
 
     async def _async_ask_for_confirmation(self, decision: Decision) -> None:
         """Tell the people who can approve: an actionable phone notification, else a persistent one."""
-        from .confirmations import async_request_confirmation
-
         await async_request_confirmation(self.hass, self.mesh.household, decision)
 
     def _follow_entities(self) -> None:
@@ -373,11 +373,7 @@ class AmbientMeshHub:
         roles: dict[str, tuple[str, Any]] = {}
         for subject in household.subjects():
             for role, source in subject.sources.items():
-                if (
-                    "." in source
-                    and "/" not in source
-                    and role not in ("calendar", "lights", "lock", "cover")
-                ):
+                if is_entity_id(source) and role not in ("calendar", "lights", "lock", "cover"):
                     roles[source] = (role, subject.type)
         if not roles:
             return
@@ -564,10 +560,6 @@ class AmbientMeshHub:
             self.notify_changed()
 
         self._unsub_due = async_track_point_in_time(self.hass, _fire, due)
-
-    def schedule_save(self) -> None:
-        """Save soon (debounced): scheduled calls, preferences, audit, known devices."""
-        self._schedule_save()
 
     def _schedule_save(self) -> None:
         if self._store is not None:

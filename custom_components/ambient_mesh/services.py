@@ -101,9 +101,6 @@ async def async_answer(
             translation_key="unknown_request",
             translation_placeholders={"id": request_id},
         ) from err
-    from .confirmations import dismiss
-
-    dismiss(hub.hass, request_id)
     return decision
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.components import persistent_notification
@@ -174,3 +175,41 @@ async def _settle(hass: HomeAssistant) -> None:
     await hass.async_block_till_done()
     await asyncio.sleep(0.3)  # the broker's round trip to our own subscription
     await hass.async_block_till_done()
+
+
+async def test_a_phone_answer_approves_and_a_stale_one_is_harmless(
+    hass: HomeAssistant, mesh_with_devices: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    hub = mesh_with_devices.runtime_data.hub
+    held = await hub.async_submit(
+        ToolCall(tool="unlock_vehicle", args={"vehicle": "car1"}, caller=Caller.VOICE, planner="voice")
+    )
+    notifications = persistent_notification._async_get_or_create_notifications(hass)
+    assert f"ambient_mesh_confirm_{held.id}" in notifications
+
+    hass.bus.async_fire("mobile_app_notification_action", {"action": f"AMBIENT_MESH_APPROVE_{held.id}"})
+    await hass.async_block_till_done()
+    assert hass.states.get("lock.car_doors").state == "unlocked"
+    assert f"ambient_mesh_confirm_{held.id}" not in notifications
+
+    # the same button pressed again on another phone: nothing happens, nothing is logged as an error
+    hass.bus.async_fire("mobile_app_notification_action", {"action": f"AMBIENT_MESH_DENY_{held.id}"})
+    await hass.async_block_till_done()
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "WARNING") and "ambient_mesh" in r.name]
+
+
+async def test_an_unanswered_request_expires_and_its_notification_goes(
+    hass: HomeAssistant, mesh_with_devices: MockConfigEntry
+) -> None:
+    hub = mesh_with_devices.runtime_data.hub
+    hub.guard.policy.confirm_ttl = timedelta(seconds=0)
+    held = await hub.async_submit(
+        ToolCall(tool="open_cover", args={"zone": "garage"}, caller=Caller.LLM, planner="llm")
+    )
+    assert held.verdict.value == "pending"
+    await hub.async_tick()
+    await hass.async_block_till_done()
+    assert hub.guard.audit[-1].verdict.value == "expired"
+    notifications = persistent_notification._async_get_or_create_notifications(hass)
+    assert f"ambient_mesh_confirm_{held.id}" not in notifications
+    assert hass.states.get("cover.garage_door").state == "closed"

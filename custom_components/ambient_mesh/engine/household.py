@@ -189,9 +189,10 @@ class Household:
 
     def entities(self) -> set[str]:
         """Every Home Assistant entity id the household names (to follow their state)."""
-        return {s for subject in self.subjects() for s in subject.sources.values() if _is_entity_id(s)}
+        return {s for subject in self.subjects() for s in subject.sources.values() if is_entity_id(s)}
 
 
-def _is_entity_id(source: str) -> bool:
+def is_entity_id(source: str) -> bool:
+    """Whether a source is a Home Assistant entity id (``domain.object``) rather than an MQTT topic."""
     domain, _, object_id = source.partition(".")
     return bool(domain) and bool(object_id) and "/" not in source
