@@ -16,10 +16,9 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import intent
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AmbientMeshConfigEntry
+from . import AmbientMeshConfigEntry, local_agent
 from .const import DOMAIN, LOGGER
-from .engine import intents
-from .engine.model import Caller, Decision, ToolCall, Verdict
+from .engine.model import Decision, ToolCall, Verdict
 from .engine.planners.llm import LlmError
 from .entity import hub_device_info
 from .hub import AmbientMeshHub
@@ -76,9 +75,11 @@ class AmbientMeshConversationEntity(conversation.ConversationEntity):
         self, user_input: conversation.ConversationInput, chat_log: conversation.ChatLog
     ) -> conversation.ConversationResult:
         """Answer one utterance."""
+        if (local := await local_agent.async_respond(self.hub, user_input, chat_log)) is not None:
+            return local
         hub = self.hub
         person = hub.person_for_user(user_input.context.user_id)
-        text = await self._local(user_input.text, person) or await self._llm(user_input, chat_log, person)
+        text = await self._llm(user_input, chat_log, person)
         chat_log.async_add_assistant_content_without_tools(
             conversation.AssistantContent(agent_id=user_input.agent_id, content=text)
         )
@@ -87,20 +88,6 @@ class AmbientMeshConversationEntity(conversation.ConversationEntity):
         return conversation.ConversationResult(
             response=response, conversation_id=chat_log.conversation_id, continue_conversation=False
         )
-
-    async def _local(self, text: str, person: str | None) -> str | None:
-        found = intents.match(text, self.hub.mesh.household, self.hub.mesh.world.clock.now(), person)
-        if found is None:
-            return None
-        call = ToolCall(
-            tool=found.tool,
-            args=found.args,
-            caller=Caller.VOICE,
-            planner="local_intent",
-            reason=text[:200],
-            person=person,
-        )
-        return say(await self.hub.async_submit(call), found.summary)
 
     async def _llm(
         self, user_input: conversation.ConversationInput, chat_log: conversation.ChatLog, person: str | None
