@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import json
 import logging
+import time
 from typing import Any
 
 import httpx
@@ -218,6 +219,8 @@ class OllamaPlanner:
         self._clients: dict[str, ollama.AsyncClient] = {}
         self.states: dict[str, EndpointState] = {e.key: EndpointState(e) for e in self.endpoints}
         self.last_error: str | None = None
+        self.last_prompt_tokens: int | None = None  # of the last answered round (the dashboard shows it)
+        self.last_latency_ms: int | None = None
 
     # -- health --------------------------------------------------------------------------------------
 
@@ -502,6 +505,7 @@ class OllamaPlanner:
                 continue
             tried = True
             client = self._client_for(endpoint)  # outside the timeout: building it may load certificates
+            started = time.monotonic()
             try:
                 async with asyncio.timeout(endpoint.timeout_s):
                     answer = await self._ask(client, endpoint, messages, tools)
@@ -513,6 +517,8 @@ class OllamaPlanner:
                 self._failed(endpoint, _describe(err))
                 continue
             self._ok(endpoint)
+            self.last_latency_ms = round((time.monotonic() - started) * 1000)
+            self.last_prompt_tokens = answer.prompt_tokens
             return endpoint, answer
         if not tried:
             self.last_error = last_error
