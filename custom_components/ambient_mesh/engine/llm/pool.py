@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import logging
+import time
 from typing import Protocol
 
 import aiohttp
@@ -107,6 +108,7 @@ class EndpointPool:
         self.max_backoff = max_backoff
         self.states: dict[str, EndpointState] = {e.key: EndpointState(e) for e in self.endpoints}
         self.last_error: str | None = None
+        self.last_latency_ms: int | None = None  # of the last answered round (the dashboard shows it)
         self._session = session
         self._own_session: aiohttp.ClientSession | None = None
 
@@ -204,6 +206,7 @@ class EndpointPool:
         ready, last_error = self._candidates()
         for endpoint in ready:
             client = make_client(self.session(), endpoint)
+            started = time.monotonic()
             content: list[str] = []
             calls: list[RawCall] = []
             tokens: int | None = None
@@ -223,6 +226,7 @@ class EndpointPool:
             finally:
                 await stream.aclose()
             self.ok(endpoint)
+            self.last_latency_ms = round((time.monotonic() - started) * 1000)
             return endpoint, Answer("".join(content), tuple(calls), tokens)
         raise NoEndpointError(last_error)
 

@@ -183,6 +183,11 @@ class LlmPlanner:
         return self.pool.last_error
 
     @property
+    def last_latency_ms(self) -> int | None:
+        """How long the last answered round took (the dashboard shows it)."""
+        return self.pool.last_latency_ms
+
+    @property
     def active_endpoint(self) -> Endpoint | None:
         """The endpoint the next request goes to first."""
         return self.pool.active_endpoint
