@@ -33,6 +33,8 @@ KIND_NAMES = {
     SourceKind.ROOM: "Room sensor",
 }
 
+ZONE_ROLE_NAMES = {"climate": "thermostat", "sensor": "sensor", "motion": "motion sensor"}
+
 
 def hub_device_info(hub: AmbientMeshHub) -> DeviceInfo:
     """The integration's own device, parent of every source device."""
@@ -53,6 +55,9 @@ def source_device_info(hub: AmbientMeshHub, fact: KnownFact) -> DeviceInfo:
         name = f"{owner.name} {kind.lower()}"
     elif owner is not None and owner.type is SubjectType.VEHICLE:
         name = owner.name
+    elif owner is not None:  # a zone's device, after its role there: "Bedroom thermostat"
+        role = next((r for r, src in owner.sources.items() if src == fact.source), "")
+        name = f"{owner.name} {ZONE_ROLE_NAMES.get(role, kind.lower())}"
     else:
         name = f"{kind} {fact.name or fact.source.rsplit('/', 1)[-1]}"
     return DeviceInfo(
