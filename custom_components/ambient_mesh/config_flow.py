@@ -278,7 +278,11 @@ def _discovered(entry: ConfigEntry) -> list[SourceInfo]:
         return []
     mesh = getattr(getattr(entry, "runtime_data", None), "mesh", None)
     sources: Mapping[str, SourceInfo] = getattr(getattr(mesh, "context", None), "sources", None) or {}
-    return list(sources.values())
+    # Sources the household does not name yet are held back (admission.py): offering them here is
+    # how the user accepts one.
+    admission = getattr(getattr(getattr(entry, "runtime_data", None), "hub", None), "admission", None)
+    discovered = admission.discovery.sources() if admission is not None else []
+    return [*sources.values(), *(s.as_source_info() for s in discovered if s.source not in sources)]
 
 
 def _subjects(entry: ConfigEntry, subentry_type: str) -> list[ConfigSubentry]:

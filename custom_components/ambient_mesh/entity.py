@@ -34,6 +34,8 @@ KIND_NAMES = {
     SourceKind.ROOM: "Room sensor",
 }
 
+ZONE_ROLE_NAMES = {"climate": "thermostat", "sensor": "sensor", "motion": "motion sensor"}
+
 
 def hub_device_info(hub: AmbientMeshHub) -> DeviceInfo:
     """The integration's own device, parent of every source device."""

@@ -29,6 +29,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import get_default_context
 import voluptuous as vol
 
+from .admission import Admission
 from .confirmations import async_request_confirmation, dismiss
 from .const import (
     CONF_ALLOWLIST,
@@ -173,6 +174,7 @@ class AmbientMeshHub:
     known: dict[tuple[str, str], KnownFact] = field(default_factory=dict)
     last_decision: Decision | None = None
     conversation_entity_id: str | None = None
+    admission: Admission | None = None  # strangers on the broker are listed, not made devices
     applied: dict[str, Any] = field(
         default_factory=dict
     )  # what the mesh was built from, to spot live changes
@@ -256,6 +258,7 @@ class AmbientMeshHub:
             detector=detector,
             formats=formats,
             token_budget=budget,
+            admission=Admission(hass, entry_id, mesh),
             _store=store,
         )
         holder["hub"] = hub
@@ -264,7 +267,8 @@ class AmbientMeshHub:
             fact = KnownFact(
                 item["source"], item["kind"], SourceKind(item["source_kind"]), item["format"], item["name"]
             )
-            hub.known[(fact.source, fact.kind)] = fact
+            if hub.admission is not None and hub.admission.discovery.admitted(fact.source):
+                hub.known[(fact.source, fact.kind)] = fact  # strangers stored by older versions go
         mesh.update_listeners.append(hub._on_update)
         mesh.situation_listeners.append(hub._on_situation)
         return hub
@@ -309,6 +313,8 @@ class AmbientMeshHub:
             self._unsub_due = None
         if self._health_task is not None:
             self._health_task.cancel()
+        if self.admission is not None:
+            self.admission.close()
         if self.planner.llm is not None:
             await self.planner.llm.close()
         await self.async_save()
@@ -591,6 +597,8 @@ class AmbientMeshHub:
     def forget_source(self, source: str) -> None:
         """A device was removed by the user: drop its facts and its known entities."""
         self.mesh.context.remove_source(source)
+        if self.admission is not None:
+            self.admission.discovery.forget(source)
         for key in [k for k in self.known if k[0] == source]:
             del self.known[key]
         self._schedule_save()

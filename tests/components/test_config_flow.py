@@ -665,7 +665,7 @@ async def test_a_phone_heard_on_the_real_broker_is_offered_and_becomes_a_person(
         await mqtt.async_publish(hass, "owntracks/alice/pixel", payload)
         await asyncio.sleep(0.1)
         await hass.async_block_till_done()
-        if entry.runtime_data.mesh.context.sources:
+        if entry.runtime_data.hub.admission.discovery.sources():  # heard, held back
             break
 
     result = await _start_subentry(hass, entry, SUBENTRY_PERSON)

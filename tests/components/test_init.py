@@ -65,17 +65,18 @@ async def test_unload_leaves_no_subscription_listener_timer_or_api(
 async def test_a_device_that_appears_mid_run_gets_its_device_and_entities(
     hass: HomeAssistant, mesh: MockConfigEntry, publish: Publish
 ) -> None:
+    # a household source (strangers are only listed: test_admission.py)
     registry = dr.async_get(hass)
-    assert registry.async_get_device(identifiers={(DOMAIN, "zigbee2mqtt/kitchen_sensor")}) is None
-    await publish("zigbee2mqtt/kitchen_sensor", {"temperature": 20.5, "humidity": 51, "battery": 90})
-    device = registry.async_get_device(identifiers={(DOMAIN, "zigbee2mqtt/kitchen_sensor")})
+    assert registry.async_get_device(identifiers={(DOMAIN, "zigbee2mqtt/bedroom_sensor")}) is None
+    await publish("zigbee2mqtt/bedroom_sensor", {"temperature": 20.5, "humidity": 51, "battery": 90})
+    device = registry.async_get_device(identifiers={(DOMAIN, "zigbee2mqtt/bedroom_sensor")})
     assert device is not None
     assert device.via_device_id is not None
-    temp = fact_state(hass, mesh.entry_id, "zigbee2mqtt/kitchen_sensor", "room_temp")
+    temp = fact_state(hass, mesh.entry_id, "zigbee2mqtt/bedroom_sensor", "room_temp")
     assert temp is not None and float(temp.state) == 20.5
     # a fact kind the device had not sent before adds its entity too
-    await publish("zigbee2mqtt/kitchen_sensor", {"occupancy": True})
-    occupancy = fact_state(hass, mesh.entry_id, "zigbee2mqtt/kitchen_sensor", "occupancy")
+    await publish("zigbee2mqtt/bedroom_sensor", {"occupancy": True})
+    occupancy = fact_state(hass, mesh.entry_id, "zigbee2mqtt/bedroom_sensor", "occupancy")
     assert occupancy is not None and occupancy.state == "on"
 
 
@@ -153,9 +154,12 @@ async def test_a_source_outside_the_household_can_be_removed_one_inside_cannot(
     from homeassistant.setup import async_setup_component
 
     assert await async_setup_component(hass, "config", {})
-    await publish("zigbee2mqtt/old_plug", {"temperature": 19.0})
     await publish("zigbee2mqtt/bedroom_sensor", {"temperature": 21.0})
+    # a device stored by an earlier version, before strangers were held back (admission.py)
     registry = dr.async_get(hass)
+    registry.async_get_or_create(
+        config_entry_id=mesh.entry_id, identifiers={(DOMAIN, "zigbee2mqtt/old_plug")}
+    )
     stale = registry.async_get_device(identifiers={(DOMAIN, "zigbee2mqtt/old_plug")})
     member = registry.async_get_device(identifiers={(DOMAIN, "zigbee2mqtt/bedroom_sensor")})
     assert stale is not None and member is not None
