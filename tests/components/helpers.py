@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import json
 from pathlib import Path
 from typing import Any
 
+from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+from homeassistant.util import slugify
 
 PAYLOADS = Path(__file__).parents[1] / "fixtures" / "payloads"
 
@@ -32,3 +36,49 @@ def hub_state(hass: HomeAssistant, entry_id: str, key: str, domain: str = "senso
     """The state of one of the hub device's entities."""
     entity_id = er.async_get(hass).async_get_entity_id(domain, "ambient_mesh", f"{entry_id}_{key}")
     return None if entity_id is None else hass.states.get(entity_id)
+
+
+# The template integration's own YAML (``template: - lock: …``) has lights on every supported version, but
+# locks and covers only since 2025.6; the legacy ``lock: - platform: template`` form is gone since 2026.6.
+# Tests use the modern form wherever it exists. Goes with the 2025.4 minimum.
+_MODERN_TEMPLATE_LOCK_COVER = (MAJOR_VERSION, MINOR_VERSION) >= (2025, 6)
+
+
+async def async_setup_template_entities(
+    hass: HomeAssistant,
+    *,
+    light: Sequence[dict[str, Any]] = (),
+    lock: Sequence[dict[str, Any]] = (),
+    cover: Sequence[dict[str, Any]] = (),
+) -> None:
+    """Template lights, locks and covers in the modern ``template:`` YAML (entity ids from their names).
+
+    Each entity is given as in the modern schema (``name``, ``unique_id``, ``state`` and the actions). On
+    Home Assistant before 2025.6 locks and covers are set up with the legacy platform YAML instead.
+    """
+    section: dict[str, Any] = {"light": list(light)}
+    if _MODERN_TEMPLATE_LOCK_COVER:
+        section |= {"lock": list(lock), "cover": list(cover)}
+    assert await async_setup_component(hass, "template", {"template": [section]})
+    if not _MODERN_TEMPLATE_LOCK_COVER:
+        if lock:
+            locks = [
+                {"platform": "template", "name": e["name"], **_legacy(e, ("lock", "unlock"))} for e in lock
+            ]
+            assert await async_setup_component(hass, "lock", {"lock": locks})
+        if cover:
+            covers = {
+                slugify(e["name"]): {"friendly_name": e["name"], **_legacy(e, ("open_cover", "close_cover"))}
+                for e in cover
+            }
+            assert await async_setup_component(
+                hass, "cover", {"cover": [{"platform": "template", "covers": covers}]}
+            )
+    await hass.async_block_till_done()
+
+
+def _legacy(entity: dict[str, Any], actions: tuple[str, ...]) -> dict[str, Any]:
+    """The fields a modern template entity shares with the legacy platform YAML (before 2025.6)."""
+    return {"unique_id": entity["unique_id"], "value_template": entity["state"]} | {
+        action: entity[action] for action in actions
+    }
