@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 import json
 from pathlib import Path
 from typing import Any
@@ -32,3 +34,11 @@ def hub_state(hass: HomeAssistant, entry_id: str, key: str, domain: str = "senso
     """The state of one of the hub device's entities."""
     entity_id = er.async_get(hass).async_get_entity_id(domain, "ambient_mesh", f"{entry_id}_{key}")
     return None if entity_id is None else hass.states.get(entity_id)
+
+
+async def until(condition: Callable[[], object]) -> None:
+    """Wait until ``condition()`` holds: a message's round trip through the real broker takes real time."""
+    async with asyncio.timeout(10):
+        # Polled: what the condition reads is filled by callbacks in Home Assistant, not ours to signal.
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
