@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
@@ -62,6 +62,13 @@ def _hub(hass: HomeAssistant) -> AmbientMeshHub:
 
 
 def _response(decision: Decision) -> dict[str, Any]:
+    """The decision as the service's response; a failed execution is an error the caller sees."""
+    if decision.verdict is Verdict.FAILED:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="execution_failed",
+            translation_placeholders={"tool": decision.call.tool, "error": decision.outcome},
+        )
     return {"decision": decision.as_dict()}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ from custom_components.ambient_mesh.const import DOMAIN
 from tests.ollama_standin import OllamaStandIn, Reply
 
 from .conftest import _subscribed
-from .helpers import hub_state
+from .helpers import hub_state, until
 from .household import PEOPLE, mesh_entry, subentries
 
 Listen = Callable[[str], Awaitable[list[Any]]]
@@ -46,7 +45,7 @@ async def test_local_intent_runs_without_any_model(
 ) -> None:
     commands = await received("ambient_mesh/car1/cmd")
     speech = await _ask(hass, "Warm up the Model 3 to 22 degrees")
-    await asyncio.sleep(0.3)
+    await until(lambda: commands)
     assert speech.startswith("Done")
     assert commands == [{"command": "precondition", "target_c": 22.0, "ready_by": None}]
     assert mesh.runtime_data.hub.guard.audit[-1].call.planner == "local_intent"
@@ -72,7 +71,7 @@ async def test_the_model_acts_through_the_guard(
     entry = await _agent_entry(hass, [server.url])
     sets = await received("zigbee2mqtt/bedroom_trv/set")
     speech = await _ask(hass, "It's too warm to sleep")
-    await asyncio.sleep(0.3)
+    await until(lambda: sets)
     assert speech == "I set the bedroom to 19 °C."
     assert sets == [{"occupied_heating_setpoint": 19.0}]
     first = server.chats[0]
@@ -98,7 +97,7 @@ async def test_a_model_that_asks_for_too_much_is_clamped_and_refused(
     entry = await _agent_entry(hass, [server.url])
     commands = await received("ambient_mesh/car1/cmd")
     await _ask(hass, "Make it toasty everywhere and switch off the alarm")
-    await asyncio.sleep(0.3)
+    await until(lambda: commands)
     assert commands == [{"command": "precondition", "target_c": 28.0, "ready_by": None}]
     verdicts = {d.call.tool: d.verdict.value for d in entry.runtime_data.hub.guard.audit}
     assert verdicts["precondition_cabin"] == "clamped"
@@ -193,7 +192,6 @@ async def test_a_voice_request_runs_with_the_speakers_permissions(
         agent_id="conversation.ambient_mesh_agent",
         language="en",
     )
-    await asyncio.sleep(0.3)
     speech = result.response.speech["plain"]["speech"]
     assert speech.startswith("I did not do that")
     assert commands == []

@@ -18,7 +18,7 @@ from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.engine.model import Caller, ToolCall
 
 from .conftest import Publish, _subscribed
-from .helpers import fact_state, hub_state
+from .helpers import fact_state, hub_state, until
 
 
 def _our_subscriptions(hass: HomeAssistant) -> set[str]:
@@ -204,12 +204,9 @@ async def test_a_scheduled_call_survives_a_restart_and_fires_on_time(
     assert [e.call.tool for e in reloaded.guard.scheduler.entries()] == ["precondition_cabin"]
     ready = hub_state(hass, mesh.entry_id, "cabin_ready_at")  # not a hub entity: per vehicle
     assert ready is None
-    import asyncio
-
     assert not commands  # not before its time
     # no tick needed: the hub aims a point-in-time timer at the next scheduled call
-    await asyncio.sleep(max(0.0, (at - dt_util.now()).total_seconds()) + 0.3)
-    await hass.async_block_till_done()
-    await asyncio.sleep(0.3)
-    assert commands and commands[-1]["command"] == "precondition"
+    await until(lambda: commands)
+    assert dt_util.now() >= at
+    assert commands[-1]["command"] == "precondition"
     assert not reloaded.guard.scheduler.entries()

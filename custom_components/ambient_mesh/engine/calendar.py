@@ -153,10 +153,3 @@ def from_ha_event(person: str, event: Mapping[str, Any], tz: tzinfo) -> Calendar
     except vol.Invalid as err:
         _LOGGER.debug("Dropped a calendar event of %s: %s", person, err)
         return None
-
-
-def events_of(
-    calendar: Iterable[Mapping[str, Any] | CalendarEvent], person: str, tz: tzinfo
-) -> list[CalendarEvent]:
-    """The (normalized) events of one person from ``World.calendar``."""
-    return [e for e in normalize_events(calendar, tz) if e.person == person]
