@@ -65,7 +65,7 @@ class KnownHome:
 
     home: Home
     origin: str  # "household", "zone.home" or "inferred"
-    person: str | None = None  # whose phone it was inferred from
+    person: str | None = None  # whose phone it was inferred from (their name)
     fixes: int = 0
 
     @property
@@ -77,7 +77,7 @@ class KnownHome:
         """Words for reasons and attributes."""
         where = f"{self.home.lat:.4f}, {self.home.lon:.4f} (radius {self.home.radius_m:g} m)"
         if self.origin == "inferred":
-            return f"home is at {where}, inferred from {self.fixes} fix(es) of {self.person}'s phone in its home region"
+            return f"home is at {where}, inferred from {self.person}'s phone in its home region ({self.fixes} fixes)"
         if self.origin == "zone.home":
             return f"home is Home Assistant's zone.home at {where}"
         return f"home is at {where}, as the household says"
@@ -116,12 +116,13 @@ class HomeLocator:
         if best is None:
             return
         count, person_id, fixes = best
+        name = household.people[person_id].name
         home = Home(
             lat=statistics.median(f.lat for f in fixes),
             lon=_median_lon([f.lon for f in fixes]),
             radius_m=DEFAULT_RADIUS_M,
         )
-        self._inferred = KnownHome(home=home, origin="inferred", person=person_id, fixes=count)
+        self._inferred = KnownHome(home=home, origin="inferred", person=name, fixes=count)
 
 
 def _median_lon(lons: list[float]) -> float:

@@ -579,10 +579,13 @@ class SituationDetector:
     def _house_empty(self, world: World, now: datetime, tz: tzinfo) -> Iterator[Situation]:
         home = self.known_home
         known: list[bool] = []
+        unknown: list[str] = []
         for person in world.household.people.values():
             where = True if self.is_asleep(person.id) else at_home(world.context, person, now, home)
             if where is not None:
                 known.append(where)
+            else:
+                unknown.append(person.name)
         occupied = any(
             world.context.value(z, "occupancy", now) is True for z in world.household.zones.values()
         )
@@ -604,7 +607,11 @@ class SituationDetector:
                 **_words(
                     f"assumed {home.describe()} — set home in the household"
                     if home is not None and home.assumed
-                    else None
+                    else None,
+                    f"assumed {' and '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not at home "
+                    "(nothing fresh tells where) — give them a phone or a sleep source in their options"
+                    if unknown
+                    else None,
                 ),
             },
         )
