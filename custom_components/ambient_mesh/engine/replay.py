@@ -23,6 +23,10 @@ daylight-saving day a repeated local time means its first occurrence; time is ke
 Top level:
 
 * ``description`` — free text.
+* ``home: {lat, lon, radius_m?}`` — where home is (radius 150 m unless given); the same as
+  ``household.home``, which it may replace but not contradict. Without either, home is inferred from
+  the fixes a phone reports while in its ``home`` region (``engine/home.py``), as a household
+  described the short way would have it.
 * ``policy: {shadow: bool, allowlist: [tool, …]}`` — the guard's policy (default: all tools, live).
 * ``until`` — run at least until this time.
 * ``calendar_changes`` — ``[{at, add: <calendar event>}]`` or ``[{at, remove: {person, summary?}}]``
@@ -58,7 +62,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace as _replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 import json
 from pathlib import Path
@@ -74,7 +78,7 @@ import yaml
 from .calendar import EVENT_SCHEMA, normalize_events
 from .clock import VirtualClock
 from .guard import Guard, Policy
-from .household import Household
+from .household import HOME_SCHEMA, Home, Household
 from .mesh import Mesh, Planner
 from .model import Decision, Situation, Verdict
 from .planners.rules import RulesPlanner
@@ -257,6 +261,7 @@ SCENARIO_SCHEMA = vol.Schema(
         vol.Optional("timezone", default="UTC"): _tz,
         vol.Required("start"): _start,
         vol.Required("household"): dict,
+        vol.Optional("home"): HOME_SCHEMA,
         vol.Optional("preferences", default=dict): vol.Any(None, dict),
         vol.Optional("calendar", default=list): vol.Any(None, [dict]),
         vol.Optional("calendar_changes", default=list): [CALENDAR_CHANGE],
@@ -334,6 +339,10 @@ def load_scenario(path: str | Path) -> Scenario:
         household = Household.from_dict(data["household"])
     except vol.Invalid as err:
         raise field_error("household", err) from err
+    if "home" in data:
+        if household.home is not None:
+            raise ScenarioError(f"{name}: home: given twice (top level and household.home); keep one")
+        household = _replace(household, home=Home(**data["home"]))
     try:
         prefs_block = dict(data["preferences"] or {})
         Preferences.from_dict(prefs_block)
