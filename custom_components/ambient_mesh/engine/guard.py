@@ -21,7 +21,7 @@ import voluptuous as vol
 
 from .clock import Clock
 from .household import Household
-from .model import Caller, Decision, ExecutionError, Executor, Risk, ToolCall, Verdict
+from .model import Caller, Decision, ExecutionError, Executor, Risk, Situation, ToolCall, Verdict
 from .scheduler import ScheduledCall, Scheduler, SchedulerFullError
 from .tools import CATALOGUE, ToolSpec, check_subjects, is_available, show
 
@@ -377,11 +377,108 @@ class Guard:
                 _LOGGER.exception("A decision listener failed")
         return decision
 
+    # -- persistence (the shell's storage.py saves and restores these) -----------------------------
+
+    def pending_records(self) -> list[dict[str, Any]]:
+        """Waiting confirmations, JSON-ready, with their expiry."""
+        return [{**p.decision.as_dict(), "expires": p.expires.isoformat()} for p in self._pending.values()]
+
+    def restore(self, audit: Sequence[Mapping[str, Any]], pending: Sequence[Mapping[str, Any]]) -> int:
+        """Put back the audit and the waiting confirmations saved before a restart; return how many skipped.
+
+        A confirmation whose time ran out while Home Assistant was down expires at the next tick, with
+        its record, as it would have. Records that do not read are skipped (and counted).
+        """
+        skipped = 0
+        restored: list[Decision] = []
+        for record in audit:
+            decision = decision_from_record(record)
+            if decision is None:
+                skipped += 1
+            else:
+                restored.append(decision)
+        self._audit.extendleft(reversed(restored[-(self._audit.maxlen or len(restored)) :]))
+        for record in pending:
+            decision = decision_from_record(record)
+            try:
+                expires = _aware(record.get("expires"))
+            except (TypeError, ValueError):
+                decision = None
+            if decision is None or decision.verdict is not Verdict.PENDING:
+                skipped += 1
+                continue
+            self._pending[decision.id] = _Pending(decision, expires)
+        return skipped
+
     def _new_id(self) -> str:
         while True:
             candidate = secrets.token_hex(4)
             if candidate not in self._pending and candidate not in self.scheduler:
                 return candidate
+
+
+_RECORD = vol.Schema(
+    {
+        vol.Required("id"): vol.All(str, vol.Length(min=1, max=40)),
+        vol.Required("time"): str,
+        vol.Required("tool"): vol.All(str, vol.Length(min=1, max=64)),
+        vol.Required("args"): dict,
+        vol.Optional("requested_args", default=dict): dict,
+        vol.Optional("situation"): vol.Any(None, str),
+        vol.Optional("subject"): vol.Any(None, str),
+        vol.Optional("facts", default=dict): dict,
+        vol.Required("caller"): vol.In([c.value for c in Caller]),
+        vol.Optional("planner", default=""): str,
+        vol.Optional("person"): vol.Any(None, str),
+        vol.Optional("why", default=""): str,
+        vol.Required("verdict"): vol.In([v.value for v in Verdict]),
+        vol.Optional("reason", default=""): str,
+        vol.Optional("outcome", default=""): str,
+    },
+    extra=vol.ALLOW_EXTRA,
+)
+
+
+def decision_from_record(record: Any) -> Decision | None:
+    """Read back ``Decision.as_dict`` output (the stored audit); None when it does not read."""
+    try:
+        item = _RECORD(dict(record))
+        at = _aware(item["time"])
+    except (vol.Invalid, TypeError, ValueError):
+        return None
+    situation = None
+    if item.get("situation") and item.get("subject"):
+        facts = {
+            k: v for k, v in item["facts"].items() if isinstance(v, str | int | float | bool) or v is None
+        }
+        situation = Situation(
+            kind=item["situation"], subject=item["subject"], at=at, key=f"restored:{item['id']}", facts=facts
+        )
+    call = ToolCall(
+        tool=item["tool"],
+        args=item["requested_args"] or item["args"],
+        caller=Caller(item["caller"]),
+        planner=item["planner"],
+        reason=item["why"],
+        situation=situation,
+        person=item.get("person"),
+    )
+    return Decision(
+        id=item["id"],
+        at=at,
+        call=call,
+        verdict=Verdict(item["verdict"]),
+        reason=item["reason"],
+        args=item["args"],
+        outcome=item["outcome"],
+    )
+
+
+def _aware(value: Any) -> datetime:
+    when = datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        raise ValueError("naive datetime")
+    return when
 
 
 def _join(head: str, notes: Sequence[str]) -> str:
