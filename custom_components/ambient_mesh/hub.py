@@ -248,6 +248,7 @@ class AmbientMeshHub:
             guard=guard,
             preferences={"timezone": str(dt_util.get_default_time_zone())},
         )
+        guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
         hub = cls(
             hass=hass,
             entry_id=entry_id,
