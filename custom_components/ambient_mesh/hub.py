@@ -24,7 +24,6 @@ from homeassistant.helpers.event import (
     async_track_state_change_event,
     async_track_time_interval,
 )
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import get_default_context
 import voluptuous as vol
@@ -61,8 +60,8 @@ from .engine.profiles.registry import make_profiles
 from .engine.situations import SituationDetector, local_tz
 from .entity_signals import signals_from_state
 from .executor import HomeAssistantExecutor
+from .storage import MeshStorage
 
-STORAGE_VERSION = 1
 CALENDAR_REFRESH = timedelta(minutes=5)
 CALENDAR_HORIZON = timedelta(hours=36)
 HEALTH_CHECK = timedelta(minutes=5)
@@ -178,7 +177,7 @@ class AmbientMeshHub:
     applied: dict[str, Any] = field(
         default_factory=dict
     )  # what the mesh was built from, to spot live changes
-    _store: Store[dict[str, Any]] | None = None
+    _store: MeshStorage | None = None
     _unsubs: list[Callable[[], None]] = field(default_factory=list)
     _calendar_refreshed: datetime | None = None
     _health_checked: datetime | None = None
@@ -196,10 +195,10 @@ class AmbientMeshHub:
     ) -> AmbientMeshHub:
         """Build the engine for an entry and restore what was stored (nothing runs yet)."""
         clock = HomeAssistantClock.from_environment()
-        store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
-        stored = await store.async_load() or {}
+        store = MeshStorage(hass, entry_id)
+        stored = await store.async_load()  # never raises: an unreadable store starts clean (storage.py)
         try:
-            preferences = Preferences.from_dict(stored.get("preferences") or {})
+            preferences = Preferences.from_dict(stored.preferences)
         except vol.Invalid as err:
             LOGGER.warning("Stored preferences are unreadable (%s); starting from defaults", err)
             preferences = Preferences()
@@ -212,7 +211,8 @@ class AmbientMeshHub:
             policy=policy_from_options(options),
             on_decision=lambda decision: holder["hub"].handle_decision(decision),
         )
-        guard.scheduler.load(stored.get("schedule") or [])
+        guard.scheduler.load(stored.schedule)
+        guard.restore(stored.audit, stored.pending)
         guard.scheduler.listeners.append(lambda *_: holder["hub"].scheduler_changed())
         endpoints = [
             Endpoint(
@@ -248,6 +248,7 @@ class AmbientMeshHub:
             guard=guard,
             preferences={"timezone": str(dt_util.get_default_time_zone())},
         )
+        guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
         hub = cls(
             hass=hass,
             entry_id=entry_id,
@@ -263,10 +264,18 @@ class AmbientMeshHub:
         )
         holder["hub"] = hub
         hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
-        for item in stored.get("sources") or []:
-            fact = KnownFact(
-                item["source"], item["kind"], SourceKind(item["source_kind"]), item["format"], item["name"]
-            )
+        hub.last_decision = guard.audit[-1] if guard.audit else None
+        for item in stored.sources:
+            try:
+                fact = KnownFact(
+                    item["source"],
+                    item["kind"],
+                    SourceKind(item["source_kind"]),
+                    item["format"],
+                    item["name"],
+                )
+            except (KeyError, ValueError):
+                continue
             if hub.admission is not None and hub.admission.discovery.admitted(fact.source):
                 hub.known[(fact.source, fact.kind)] = fact  # strangers stored by older versions go
         mesh.update_listeners.append(hub._on_update)
@@ -295,6 +304,8 @@ class AmbientMeshHub:
             )
         self._follow_entities()
         self._arm_next_due()
+        for decision in self.guard.pending.values():  # restored: notifications do not survive a restart
+            self.hass.async_create_task(self._async_ask_for_confirmation(decision))
         self._unsubs.append(
             async_track_time_interval(
                 self.hass,
@@ -569,7 +580,7 @@ class AmbientMeshHub:
 
     def _schedule_save(self) -> None:
         if self._store is not None:
-            self._store.async_delay_save(self._data_to_save, 10)
+            self._store.async_delay_save(self._data_to_save)
 
     async def async_save(self) -> None:
         """Write state now (at unload)."""
@@ -581,7 +592,8 @@ class AmbientMeshHub:
         return {
             "schedule": self.guard.scheduler.dump(),
             "preferences": self.preferences.as_dict(),
-            "audit": [d.as_dict() for d in list(self.guard.audit)[-50:]],
+            "audit": [d.as_dict() for d in self.guard.audit],
+            "pending": self.guard.pending_records(),
             "sources": [
                 {
                     "source": f.source,

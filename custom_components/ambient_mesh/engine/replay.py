@@ -493,6 +493,7 @@ async def run_scenario(
         guard=guard,
         preferences={**scenario.preferences, "timezone": scenario.tz_name},
     )
+    guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
     mesh.world.calendar = [dict(e) for e in scenario.calendar]
     mesh.situation_listeners.append(result.situations.append)
 
