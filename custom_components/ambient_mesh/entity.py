@@ -12,6 +12,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .compat import link_to_parent_device
 from .const import DOMAIN
 from .engine.household import SubjectType
 from .engine.profiles import SourceKind
@@ -55,13 +56,13 @@ def source_device_info(hub: AmbientMeshHub, fact: KnownFact) -> DeviceInfo:
         name = owner.name
     else:
         name = f"{kind} {fact.name or fact.source.rsplit('/', 1)[-1]}"
-    return DeviceInfo(
+    device = DeviceInfo(
         identifiers={(DOMAIN, fact.source)},
         name=name,
         manufacturer=MODELS.get(fact.format, fact.format),
         model=KIND_NAMES[fact.source_kind],
-        via_device=(DOMAIN, hub.entry_id),
     )
+    return link_to_parent_device(hub.hass, hub.entry_id, device, hub_device_info(hub))
 
 
 def add_fact_entities(

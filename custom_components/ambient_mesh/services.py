@@ -14,8 +14,8 @@ from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, Supp
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
 
+from .compat import vol
 from .const import DOMAIN
 from .engine.guard import UnknownDecisionError
 from .engine.model import Caller, Decision, Verdict
