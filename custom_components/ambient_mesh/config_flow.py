@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from homeassistant.auth.models import User
 from homeassistant.config_entries import (
@@ -44,8 +44,8 @@ from homeassistant.util import slugify
 from homeassistant.util.ssl import get_default_context
 import httpx
 import ollama
-import voluptuous as vol
 
+from .compat import vol
 from .const import (
     CONF_ALLOWLIST,
     CONF_ENDPOINTS,
@@ -67,6 +67,9 @@ from .engine.household import PERSON_SCHEMA, VEHICLE_SCHEMA, ZONE_SCHEMA
 from .engine.model import Risk
 from .engine.profiles import SourceKind
 from .engine.tools import CATALOGUE
+
+if TYPE_CHECKING:
+    from voluptuous import Schema as EngineSchema
 
 TITLE = "Ambient Mesh"
 MQTT_DOMAIN = "mqtt"
@@ -299,7 +302,8 @@ class _SubjectFlow(ConfigSubentryFlow):
     """Add or edit one subject of the household; ``data`` has the engine's household item shape."""
 
     roles: ClassVar[tuple[_Role, ...]]
-    item_schema: ClassVar[vol.Schema]
+    # The engine's own schema: voluptuous (Home Assistant 2026.9+ runs it as probatio), not compat.vol.
+    item_schema: ClassVar[EngineSchema]
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add a subject."""

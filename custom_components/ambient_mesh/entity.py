@@ -13,6 +13,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .compat import link_to_parent_device
 from .const import DOMAIN
 from .engine.household import SubjectType
 from .engine.profiles import SourceKind
@@ -84,20 +85,21 @@ def source_device_info(hub: AmbientMeshHub, fact: KnownFact) -> DeviceInfo:
         name, area = f"{owner.name} {role_name}", owner.name
     else:
         name = f"{kind} {fact.name or fact.source.rsplit('/', 1)[-1]}"
+    parent_info = hub_device_info(hub)
     if owner is not None and owner.type is not SubjectType.ZONE:
         # Under the subject's device once that exists (a via_device that does not exist is an error
         # from 2025.12 on); the hub until then.
         subject = subject_device_identifier(hub, owner.id)
         if dr.async_get(hub.hass).async_get_device(identifiers={subject}) is not None:
-            parent = subject
-    return DeviceInfo(
+            parent_info = DeviceInfo(identifiers={subject})
+    device = DeviceInfo(
         identifiers={(DOMAIN, fact.source)},
         name=name,
         manufacturer=MODELS.get(fact.format, fact.format),
         model=KIND_NAMES[fact.source_kind],
         suggested_area=area,
-        via_device=parent,
     )
+    return link_to_parent_device(hub.hass, hub.entry_id, device, parent_info)
 
 
 def owner_subentry_id(entry: ConfigEntry[Any], hub: AmbientMeshHub, source: str) -> str | None:

@@ -14,8 +14,8 @@ from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, Supp
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
 
+from .compat import vol
 from .const import DOMAIN
 from .engine.guard import UnknownDecisionError
 from .engine.kinds import SNOOZABLE

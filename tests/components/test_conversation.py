@@ -11,11 +11,12 @@ from homeassistant.helpers import llm
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ambient_mesh.compat import tool_result_data
 from custom_components.ambient_mesh.const import DOMAIN
 from tests.ollama_standin import OllamaStandIn, Reply
 
 from .conftest import _subscribed
-from .helpers import hub_state, until
+from .helpers import hub_state, make_llm_context, until
 from .household import PEOPLE, mesh_entry, subentries
 
 Listen = Callable[[str], Awaitable[list[Any]]]
@@ -147,15 +148,7 @@ async def test_the_ask_service_returns_the_reply_and_the_decisions(
 async def test_home_assistants_own_agents_get_our_guarded_tools(
     hass: HomeAssistant, mesh: MockConfigEntry
 ) -> None:
-    context = llm.LLMContext(
-        platform="ollama",
-        context=Context(),
-        user_prompt="warm the car",
-        language="en",
-        assistant="conversation",
-        device_id=None,
-    )
-    api = await llm.async_get_api(hass, DOMAIN, context)
+    api = await llm.async_get_api(hass, DOMAIN, make_llm_context("ollama"))
     names = {tool.name for tool in api.tools}
     assert {"precondition_cabin", "set_room_climate", "notify", "schedule"} <= names
     assert "unlock_vehicle" not in names
@@ -163,9 +156,10 @@ async def test_home_assistants_own_agents_get_our_guarded_tools(
     result = await api.async_call_tool(
         llm.ToolInput(tool_name="precondition_cabin", tool_args={"vehicle": "car1", "target_c": 99})
     )
-    assert result["verdict"] == "clamped"
+    assert tool_result_data(result)["verdict"] == "clamped"
     decision = mesh.runtime_data.hub.guard.audit[-1]
     assert decision.call.planner == "ha_llm_api:ollama"
+    assert decision.call.reason == "requested by Home Assistant's ollama agent"
     assert decision.args["target_c"] == 28
 
 
