@@ -124,37 +124,48 @@ class AmbientMeshLLMEntity(Entity):
         offered = planner.offered(self.hub.mesh.household)
         api_tools = {tool.name for tool in chat_log.llm_api.tools} if chat_log.llm_api else set()
         tools = format_tools(spec for name, spec in offered.items() if name in api_tools)
-        for _ in range(planner.max_rounds or MAX_ROUNDS):
-            messages = trim_history([convert_content(content) for content in chat_log.content])
-            try:
-                endpoint, deltas = await planner.pool.stream(
-                    planner.request(messages, tools=tools, stream=True)
-                )
-            except NoEndpointError as err:
-                raise _error("model_unreachable", err) from err
-            except LlmError as err:
-                raise _error("model_failed", err) from err
-            token = AGENT_TURN.set(
-                AgentTurn(planner=f"llm:{endpoint.key}", reason=user_input.text[:200], person=person)
-            )
-            try:
-                async for _content in chat_log.async_add_delta_content_stream(
-                    self.entity_id, transform_stream(deltas)
-                ):
-                    pass
-            except CannotConnectError as err:
-                raise _error("model_unreachable", err) from err
-            except MalformedReplyError as err:
-                raise _error("model_failed", err) from err
-            finally:
-                AGENT_TURN.reset(token)
-                self.hub.notify_changed()
-            if not chat_log.unresponded_tool_results:
-                return
+        try:
+            for _ in range(planner.max_rounds or MAX_ROUNDS):
+                if not await self._async_round(user_input, chat_log, planner, tools, person):
+                    return
+        finally:
+            self.hub.notify_changed()  # the Planner sensor shows the endpoint's health now
         # The loop is bounded: the model still wanted to act. Say what the guard decided.
         chat_log.async_add_assistant_content_without_tools(
             conversation.AssistantContent(agent_id=self.entity_id, content=_verdicts(chat_log))
         )
+
+    async def _async_round(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        planner: LlmPlanner,
+        tools: list[dict[str, Any]],
+        person: str | None,
+    ) -> bool:
+        """Stream one model round into the chat log; True when tool results wait for the model."""
+        messages = trim_history([convert_content(content) for content in chat_log.content])
+        try:
+            endpoint, deltas = await planner.pool.stream(planner.request(messages, tools=tools, stream=True))
+        except NoEndpointError as err:
+            raise _error("model_unreachable", err) from err
+        except LlmError as err:
+            raise _error("model_failed", err) from err
+        token = AGENT_TURN.set(
+            AgentTurn(planner=f"llm:{endpoint.key}", reason=user_input.text[:200], person=person)
+        )
+        try:
+            async for _content in chat_log.async_add_delta_content_stream(
+                self.entity_id, transform_stream(deltas)
+            ):
+                pass
+        except CannotConnectError as err:
+            raise _error("model_unreachable", err) from err
+        except MalformedReplyError as err:
+            raise _error("model_failed", err) from err
+        finally:
+            AGENT_TURN.reset(token)
+        return chat_log.unresponded_tool_results
 
 
 def _error(key: str, err: Exception) -> HomeAssistantError:
