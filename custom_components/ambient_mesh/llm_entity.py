@@ -125,8 +125,11 @@ class AmbientMeshLLMEntity(Entity):
         api_tools = {tool.name for tool in chat_log.llm_api.tools} if chat_log.llm_api else set()
         tools = format_tools(spec for name, spec in offered.items() if name in api_tools)
         try:
-            for _ in range(planner.max_rounds or MAX_ROUNDS):
-                if not await self._async_round(user_input, chat_log, planner, tools, person):
+            for round_number in range(planner.max_rounds or MAX_ROUNDS):
+                # A constrained (small) model must act through a tool in its first round: its free
+                # text is rarely a usable call. The guard judges the call like any other.
+                require = round_number == 0 and bool(tools) and _constrained(planner)
+                if not await self._async_round(user_input, chat_log, planner, tools, person, require):
                     return
         finally:
             self.hub.notify_changed()  # the Planner sensor shows the endpoint's health now
@@ -142,11 +145,14 @@ class AmbientMeshLLMEntity(Entity):
         planner: LlmPlanner,
         tools: list[dict[str, Any]],
         person: str | None,
+        require_tool: bool,
     ) -> bool:
         """Stream one model round into the chat log; True when tool results wait for the model."""
         messages = trim_history([convert_content(content) for content in chat_log.content])
         try:
-            endpoint, deltas = await planner.pool.stream(planner.request(messages, tools=tools, stream=True))
+            endpoint, deltas = await planner.pool.stream(
+                planner.request(messages, tools=tools, stream=True, require_tool=require_tool)
+            )
         except NoEndpointError as err:
             raise _error("model_unreachable", err) from err
         except LlmError as err:
@@ -166,6 +172,11 @@ class AmbientMeshLLMEntity(Entity):
         finally:
             AGENT_TURN.reset(token)
         return chat_log.unresponded_tool_results
+
+
+def _constrained(planner: LlmPlanner) -> bool:
+    endpoint = planner.active_endpoint
+    return endpoint is not None and endpoint.constrained
 
 
 def _error(key: str, err: Exception) -> HomeAssistantError:
