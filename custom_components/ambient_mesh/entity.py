@@ -75,7 +75,6 @@ def source_device_info(hub: AmbientMeshHub, fact: KnownFact) -> DeviceInfo:
     kind = KIND_NAMES[fact.source_kind]
     role = next((r for r, s in owner.sources.items() if s == fact.source), None) if owner else None
     role_name = ROLE_NAMES.get(role or "", kind.lower())
-    parent = (DOMAIN, hub.entry_id)
     area: str | None = None
     if owner is not None and owner.type is SubjectType.PERSON:
         name = f"{owner.name}'s {role_name}"

@@ -18,6 +18,7 @@ from typing import Any
 
 from homeassistant.components import mqtt
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import (
     async_track_point_in_time,
@@ -25,7 +26,6 @@ from homeassistant.helpers.event import (
     async_track_time_interval,
 )
 from homeassistant.util import dt as dt_util
-from homeassistant.util.ssl import get_default_context
 import voluptuous as vol
 
 from .admission import Admission
@@ -49,10 +49,11 @@ from .engine import tokenizer
 from .engine.calendar import from_ha_event
 from .engine.guard import Guard, Policy
 from .engine.household import Household, is_entity_id
+from .engine.llm import endpoint_from_options
 from .engine.mesh import Mesh
 from .engine.model import Caller, Decision, Situation, ToolCall, Verdict
 from .engine.planners.chain import PlannerChain
-from .engine.planners.llm import Endpoint, OllamaPlanner
+from .engine.planners.llm import LlmPlanner
 from .engine.planners.rules import RulesPlanner
 from .engine.preferences import PreferenceLearner, Preferences
 from .engine.profiles import Parsed, SourceKind
@@ -214,22 +215,12 @@ class AmbientMeshHub:
         guard.scheduler.load(stored.schedule)
         guard.restore(stored.audit, stored.pending)
         guard.scheduler.listeners.append(lambda *_: holder["hub"].scheduler_changed())
-        endpoints = [
-            Endpoint(
-                url=e["url"],
-                model=e["model"],
-                priority=int(e.get("priority", 0)),
-                timeout_s=float(e.get("timeout", DEFAULT_TIMEOUT)),
-            )
-            for e in options.get(CONF_ENDPOINTS) or []
-        ]
+        endpoints = [endpoint_from_options(e, DEFAULT_TIMEOUT) for e in options.get(CONF_ENDPOINTS) or []]
         budget = int(options.get(CONF_TOKEN_BUDGET, DEFAULT_TOKEN_BUDGET))
         rules = RulesPlanner(preferences)
         await hass.async_add_executor_job(tokenizer.load)  # reads the vocabulary file once, off the loop
         llm = (
-            OllamaPlanner(
-                endpoints, clock=clock, budget_tokens=budget, client_kwargs={"verify": get_default_context()}
-            )
+            LlmPlanner(endpoints, clock=clock, budget_tokens=budget, session=async_get_clientsession(hass))
             if endpoints
             else None
         )

@@ -5,7 +5,7 @@ Constrained output uses ``format`` with a JSON schema (Ollama 0.5+).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 import json
 from typing import Any
 
@@ -40,7 +40,7 @@ class OllamaClient:
         except (KeyError, TypeError, AttributeError) as err:
             raise MalformedReplyError(f"/api/tags: unexpected answer {str(data)[:80]}") from err
 
-    async def chat(self, chat: ChatRequest, deadline: float) -> AsyncIterator[Delta]:
+    async def chat(self, chat: ChatRequest, deadline: float) -> AsyncGenerator[Delta]:
         """One round; yields deltas, the last with ``done``."""
         body: dict[str, Any] = {
             "model": self.endpoint.model,

@@ -8,7 +8,7 @@ turns into a grammar.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 import json
 from typing import Any
 
@@ -74,7 +74,7 @@ class OpenAICompatClient:
         except (KeyError, TypeError) as err:
             raise MalformedReplyError(f"/v1/models: unexpected answer {str(data)[:80]}") from err
 
-    async def chat(self, chat: ChatRequest, deadline: float) -> AsyncIterator[Delta]:
+    async def chat(self, chat: ChatRequest, deadline: float) -> AsyncGenerator[Delta]:
         """One round; yields deltas, the last with ``done``."""
         body: dict[str, Any] = {
             "model": self.endpoint.model,
@@ -89,6 +89,8 @@ class OpenAICompatClient:
             }
         elif chat.tools:
             body["tools"] = [dict(t) for t in chat.tools]
+            if chat.require_tool:
+                body["tool_choice"] = "required"
         if chat.stream:
             body["stream_options"] = {"include_usage": True}
         response = await request(

@@ -10,7 +10,7 @@ back to the rules.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import logging
@@ -47,7 +47,7 @@ class ModelClient(Protocol):
     async def list_models(self, deadline: float) -> list[str]:
         """The models the server has."""
 
-    def chat(self, chat: ChatRequest, deadline: float) -> AsyncIterator[Delta]:
+    def chat(self, chat: ChatRequest, deadline: float) -> AsyncGenerator[Delta]:
         """One round as deltas, the last with ``done``."""
 
 
@@ -256,7 +256,7 @@ class EndpointPool:
         raise NoEndpointError(last_error)
 
     async def _rest(
-        self, endpoint: Endpoint, first: Delta, stream: AsyncIterator[Delta]
+        self, endpoint: Endpoint, first: Delta, stream: AsyncGenerator[Delta]
     ) -> AsyncIterator[Delta]:
         try:
             yield first
@@ -269,7 +269,7 @@ class EndpointPool:
             self.failed(endpoint, str(err))
             raise CannotConnectError(f"{endpoint.key}: {err}") from err
         finally:
-            await stream.aclose()  # type: ignore[attr-defined]
+            await stream.aclose()
         self.ok(endpoint)
 
 
