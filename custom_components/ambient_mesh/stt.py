@@ -34,6 +34,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .engine import intents
 from .entity import hub_device_info
 from .hub import AmbientMeshHub
 
@@ -107,10 +108,14 @@ def prepare(data: bytes, rate: int, channels: int) -> array.array[int]:
     return samples
 
 
-def household_prompt(hub: AmbientMeshHub) -> str:
-    """Whisper's initial prompt: the household's names, so they come out spelled as configured."""
-    names = [s.name for s in hub.mesh.household.subjects()]
-    return ", ".join(dict.fromkeys(names)) + "." if names else ""
+def household_prompt(hub: AmbientMeshHub, language: str | None) -> str:
+    """Whisper's initial prompt: typical commands in the language, and the household's names.
+
+    Whisper continues the prompt's style and vocabulary, so names come out spelled as configured.
+    """
+    lang = intents.language_for(language)
+    names = ", ".join(dict.fromkeys(s.name for s in hub.mesh.household.subjects()))
+    return " ".join(part for part in (lang.prompt if lang else "", f"{names}." if names else "") if part)
 
 
 class WhisperRecognizer:
@@ -119,6 +124,11 @@ class WhisperRecognizer:
     def __init__(self, model: str, download_root: str, threads: int) -> None:
         """Load the model: a folder, or a size that faster-whisper finds cached or downloads once."""
         from faster_whisper import WhisperModel  # heavy, and optional until used
+        import tqdm  # comes with faster-whisper
+
+        # faster-whisper makes (disabled) progress bars; tqdm would start a monitor thread for them
+        # that outlives every request. Home Assistant needs no monitor.
+        tqdm.tqdm.monitor_interval = 0
 
         if os.path.isdir(model):
             self.model = WhisperModel(model, device="cpu", compute_type="int8", cpu_threads=threads)
@@ -286,10 +296,11 @@ class AmbientMeshSpeechToText(stt.SpeechToTextEntity):
             prepare, bytes(data), int(metadata.sample_rate), int(metadata.channel)
         )
         recognizer = await self.async_get_recognizer()
-        language = self.language if self.language != DEFAULT_STT_LANGUAGE else metadata.language
-        return await self.hass.async_add_executor_job(
-            recognizer.transcribe, samples, _base_language(language), household_prompt(self.hub)
+        language = _base_language(
+            self.language if self.language != DEFAULT_STT_LANGUAGE else metadata.language
         )
+        prompt = await self.hass.async_add_executor_job(household_prompt, self.hub, language)
+        return await self.hass.async_add_executor_job(recognizer.transcribe, samples, language, prompt)
 
 
 def _base_language(tag: str | None) -> str | None:

@@ -2,7 +2,8 @@
 
 The sentences live in ``sentences/<language>.yaml`` in Home Assistant's own template language
 (hassil): intents, lists, expansion rules, plus our ``replace`` (text normalized before matching)
-and ``responses`` (what the agent says). Adding a language is adding a file. The household's own
+``responses`` (what the agent says) and ``prompt``
+(typical commands, to bias speech-to-text). Adding a language is adding a file. The household's own
 names (vehicles, zones, people) become slot lists at run time.
 
 ``understand`` turns a sentence into a :class:`Command` (a tool call for the guard), a
@@ -43,6 +44,7 @@ class Language:
     intents: Intents
     responses: Mapping[str, str]
     replace: Mapping[str, str]
+    prompt: str = ""  # a few typical commands: biases speech-to-text toward how people talk to us
 
     def say(self, key: str, **values: Any) -> str:
         """A response, filled in (missing keys fall back to English so a new language can start small)."""
@@ -86,8 +88,13 @@ def load(code: str) -> Language | None:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     responses = raw.pop("responses", {})
     replace = raw.pop("replace", {})
+    prompt = str(raw.pop("prompt", ""))
     return Language(
-        code=code, intents=Intents.from_dict(raw), responses=dict(responses), replace=dict(replace)
+        code=code,
+        intents=Intents.from_dict(raw),
+        responses=dict(responses),
+        replace=dict(replace),
+        prompt=prompt,
     )
 
 
