@@ -49,12 +49,17 @@ from .const import (
     CONF_FORMATS,
     CONF_PERMISSIONS,
     CONF_SHADOW,
+    CONF_STT_LANGUAGE,
+    CONF_STT_MODEL,
     CONF_TOKEN_BUDGET,
     DEFAULT_FORMATS,
+    DEFAULT_STT_LANGUAGE,
+    DEFAULT_STT_MODEL,
     DEFAULT_TIMEOUT,
     DEFAULT_TOKEN_BUDGET,
     DOMAIN,
     LOGGER,
+    STT_MODELS,
     SUBENTRY_PERSON,
     SUBENTRY_VEHICLE,
     SUBENTRY_ZONE,
@@ -488,6 +493,11 @@ class AmbientMeshOptionsFlow(OptionsFlow):
                     CONF_SHADOW: user_input[CONF_SHADOW],
                     CONF_TOKEN_BUDGET: int(user_input[CONF_TOKEN_BUDGET]),
                     CONF_ALLOWLIST: list(user_input.get(CONF_ALLOWLIST) or []),
+                    **{
+                        k: str(user_input[k]).strip()
+                        for k in (CONF_STT_MODEL, CONF_STT_LANGUAGE)
+                        if user_input.get(k)
+                    },
                 }
             )
         options = self.config_entry.options
@@ -498,9 +508,17 @@ class AmbientMeshOptionsFlow(OptionsFlow):
                     NumberSelectorConfig(min=100, max=4000, step=1, mode=NumberSelectorMode.BOX)
                 ),
                 vol.Optional(CONF_ALLOWLIST): _tool_selector(),
+                vol.Optional(CONF_STT_MODEL): SelectSelector(
+                    SelectSelectorConfig(options=list(STT_MODELS), custom_value=True)
+                ),
+                vol.Optional(CONF_STT_LANGUAGE): SelectSelector(
+                    SelectSelectorConfig(options=[DEFAULT_STT_LANGUAGE, "en", "de"], custom_value=True)
+                ),
             }
         )
         suggested = {
+            CONF_STT_MODEL: options.get(CONF_STT_MODEL, DEFAULT_STT_MODEL),
+            CONF_STT_LANGUAGE: options.get(CONF_STT_LANGUAGE, DEFAULT_STT_LANGUAGE),
             CONF_SHADOW: options.get(CONF_SHADOW, False),
             CONF_TOKEN_BUDGET: options.get(CONF_TOKEN_BUDGET, DEFAULT_TOKEN_BUDGET),
             CONF_ALLOWLIST: list(options.get(CONF_ALLOWLIST, [])),

@@ -737,6 +737,8 @@ async def test_settings_defaults_then_saved(hass: HomeAssistant) -> None:
         CONF_SHADOW: False,
         CONF_TOKEN_BUDGET: DEFAULT_TOKEN_BUDGET,
         CONF_ALLOWLIST: [],
+        "stt_model": "base",
+        "stt_language": "auto",
     }
     assert set(_select_options(result, CONF_ALLOWLIST)) == set(TOOLS)
     assert "disarm_alarm" not in TOOLS  # never allowed, so never offered
@@ -755,7 +757,7 @@ async def test_settings_defaults_then_saved(hass: HomeAssistant) -> None:
     assert isinstance(entry.options[CONF_TOKEN_BUDGET], int)
 
     result = await _options_step(hass, entry, "settings")
-    assert _suggested(result) == dict(entry.options)
+    assert _suggested(result) == {**entry.options, "stt_model": "base", "stt_language": "auto"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SHADOW: False, CONF_TOKEN_BUDGET: 400, CONF_ALLOWLIST: []}
     )

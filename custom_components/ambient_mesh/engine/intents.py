@@ -1,9 +1,10 @@
 """Local understanding: household sentences matched by hassil, with no language model.
 
 The sentences live in ``sentences/<language>.yaml`` in Home Assistant's own template language
-(hassil): intents, lists, expansion rules, plus our ``replace`` (text normalized before matching)
-and ``responses`` (what the agent says). Adding a language is adding a file. The household's own
-names (vehicles, zones, people) become slot lists at run time.
+(hassil): intents, lists, expansion rules, plus our own keys: ``replace`` (text normalized before
+matching), ``clock_words`` (after which "645" means 6:45), ``prompt`` (typical commands, to bias
+speech-to-text) and ``responses`` (what the agent says). Adding a language is adding a file. The
+household's own names (vehicles, zones, people) become slot lists at run time.
 
 ``understand`` turns a sentence into a :class:`Command` (a tool call for the guard), a
 :class:`Query` (a question answered from the context), a :class:`Control` (approve, deny, snooze)
@@ -43,6 +44,8 @@ class Language:
     intents: Intents
     responses: Mapping[str, str]
     replace: Mapping[str, str]
+    prompt: str = ""  # a few typical commands: biases speech-to-text toward how people talk to us
+    clock: re.Pattern[str] | None = None  # "by 645" (how Whisper may write 6:45) → "by 6:45"
 
     def say(self, key: str, **values: Any) -> str:
         """A response, filled in (missing keys fall back to English so a new language can start small)."""
@@ -63,6 +66,8 @@ class Language:
         """Text as the templates expect it: replacements applied, spacing and final punctuation tidied."""
         for old, new in self.replace.items():
             text = text.replace(old, new)
+        if self.clock is not None:
+            text = self.clock.sub(r"\g<word> \g<hour>:\g<minute>", text)
         return _SPACES.sub(" ", text).strip().rstrip(".!?")
 
 
@@ -86,8 +91,23 @@ def load(code: str) -> Language | None:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     responses = raw.pop("responses", {})
     replace = raw.pop("replace", {})
+    prompt = str(raw.pop("prompt", ""))
+    clock_words = [re.escape(str(word)) for word in raw.pop("clock_words", [])]
+    clock = (
+        re.compile(
+            rf"\b(?P<word>{'|'.join(clock_words)})\s+(?P<hour>[01]?\d|2[0-3])(?P<minute>[0-5]\d)\b",
+            re.IGNORECASE,
+        )
+        if clock_words
+        else None
+    )
     return Language(
-        code=code, intents=Intents.from_dict(raw), responses=dict(responses), replace=dict(replace)
+        code=code,
+        intents=Intents.from_dict(raw),
+        responses=dict(responses),
+        replace=dict(replace),
+        prompt=prompt,
+        clock=clock,
     )
 
 
