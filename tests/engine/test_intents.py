@@ -41,6 +41,7 @@ NOW = datetime(2026, 1, 12, 6, 0, tzinfo=UTC)
             {"vehicle": "car1", "target_c": 21.0, "ready_by": "2026-01-13T05:15:00+00:00"},
         ),
         ("Stop the Leaf climate", None, "stop_cabin_climate", {"vehicle": "leaf"}),
+        ("unlock the Leaf", None, "unlock_vehicle", {"vehicle": "leaf"}),
         ("set the bedroom to 19", None, "set_room_climate", {"zone": "bedroom", "target_c": 19.0}),
         ("turn on the lights in the living room", None, "set_lights", {"zone": "living_room", "on": True}),
         ("switch the bedroom lights off", None, "set_lights", {"zone": "bedroom", "on": False}),

@@ -20,6 +20,7 @@ _TIME = r"(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<ampm>am|pm)?"
 
 _WARM = re.compile(r"\b(?:warm|heat|cool|precondition|pre-condition)\b", re.IGNORECASE)
 _STOP = re.compile(r"\b(?:stop|turn off|switch off)\b", re.IGNORECASE)
+_UNLOCK = re.compile(r"\bunlock\b", re.IGNORECASE)
 _CAR_WORD = re.compile(r"\b(?:car|cabin|vehicle)\b", re.IGNORECASE)
 _TO_TEMP = re.compile(rf"\bto\s+{_NUMBER}", re.IGNORECASE)
 _BY_TIME = re.compile(rf"\b(?:by|for|at)\s+{_TIME}", re.IGNORECASE)
@@ -52,6 +53,14 @@ def match(text: str, household: Household, now: datetime, person: str | None = N
             None
             if vehicle is None
             else Intent("stop_cabin_climate", {"vehicle": vehicle.id}, f"{vehicle.name} climate off")
+        )
+    if about_car and _UNLOCK.search(sentence):
+        # A confirm-class tool: the guard holds it until a person approves (phone, dashboard, service).
+        vehicle = _vehicle(sentence, household, person)
+        return (
+            None
+            if vehicle is None
+            else Intent("unlock_vehicle", {"vehicle": vehicle.id}, f"unlock the {vehicle.name}")
         )
     if about_car and _WARM.search(sentence):
         vehicle = _vehicle(sentence, household, person)
