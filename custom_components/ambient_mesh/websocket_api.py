@@ -12,6 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from homeassistant.components import websocket_api
+from homeassistant.components.websocket_api.connection import ActiveConnection
+from homeassistant.components.websocket_api.const import WebSocketCommandHandler
+from homeassistant.components.websocket_api.messages import (
+    BASE_COMMAND_MESSAGE_SCHEMA,
+    event_message,
+)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -85,9 +91,9 @@ def _loaded_hub(hass: HomeAssistant, entry_id: str | None) -> AmbientMeshHub | N
     return None
 
 
-def _subscription(snapshot: Snapshot) -> websocket_api.const.WebSocketCommandHandler:
+def _subscription(snapshot: Snapshot) -> WebSocketCommandHandler:
     @callback
-    def handle(hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]) -> None:
+    def handle(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
         hub = _loaded_hub(hass, msg.get("entry_id"))
         if hub is None:
             connection.send_error(msg["id"], "not_loaded", "Ambient Mesh is not loaded")
@@ -105,7 +111,7 @@ def _subscription(snapshot: Snapshot) -> websocket_api.const.WebSocketCommandHan
             if data != last:
                 last.clear()
                 last.update(data)
-                connection.send_message(websocket_api.event_message(msg["id"], data))
+                connection.send_message(event_message(msg["id"], data))
 
         connection.subscriptions[msg["id"]] = async_dispatcher_connect(
             hass, signal_hub_update(entry_id), push
@@ -120,7 +126,7 @@ def _subscription(snapshot: Snapshot) -> websocket_api.const.WebSocketCommandHan
 def async_register_websocket_commands(hass: HomeAssistant) -> None:
     """Register the subscription commands (once, in async_setup)."""
     for command, snapshot in SNAPSHOTS.items():
-        schema = websocket_api.BASE_COMMAND_MESSAGE_SCHEMA.extend(
+        schema = BASE_COMMAND_MESSAGE_SCHEMA.extend(
             {vol.Required("type"): command, vol.Optional("entry_id"): str}
         )
         websocket_api.async_register_command(hass, command, _subscription(snapshot), schema)
