@@ -18,10 +18,11 @@ from homeassistant.helpers import intent
 
 from .engine import intents
 from .engine.guard import UnknownDecisionError
+from .engine.home import at_home
 from .engine.intents import Ask, Command, Control, Language, Query
 from .engine.model import Caller, Decision, ToolCall, Verdict
 from .engine.signals import Location
-from .engine.situations import HOUSEHOLD, _at_home, lead_minutes, local_tz
+from .engine.situations import HOUSEHOLD, lead_minutes, local_tz
 from .hub import AmbientMeshHub
 
 PLANNER = "local_intent"
@@ -194,8 +195,9 @@ def answer(hub: AmbientMeshHub, lang: Language, query: Query) -> str:
 def _who_is_home(hub: AmbientMeshHub, lang: Language, now: datetime) -> str:
     world = hub.mesh.world
     home, away = [], []
+    known = hub.detector.home(world)
     for person in world.household.people.values():
-        where = _at_home(world, person, now, world.household.home)
+        where = at_home(world.context, person, now, known)
         if where is True:
             home.append(person.name)
         elif where is False:
