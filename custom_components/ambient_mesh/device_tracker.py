@@ -21,6 +21,7 @@ class SourceTracker(AmbientMeshSourceEntity, TrackerEntity):
     """The position a phone or car reports."""
 
     _attr_source_type = SourceType.GPS
+    watched_kinds = ("device_battery",)  # shown as battery_level
 
     @property
     def _location(self) -> Location | None:
