@@ -10,7 +10,7 @@ must survive a restart (scheduled calls, audit, learned preferences, known devic
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import os
@@ -104,6 +104,33 @@ class HomeAssistantClock:
         return start + (real - self._anchor) * self.speed
 
 
+class HomeAssistantLater:
+    """The mesh's ``Later`` on Home Assistant's event loop: event-driven evaluations run as tasks."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Jobs are started on this instance's loop; ``cancel`` drops the ones not yet started."""
+        self._hass = hass
+        self._timers: set[asyncio.TimerHandle] = set()
+
+    def call_later(self, delay: timedelta, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Start ``job`` now (eagerly, inside the MQTT callback) or after ``delay``."""
+        if delay <= timedelta(0):
+            self._hass.async_create_task(job(), "ambient_mesh evaluate")
+            return
+
+        def _start() -> None:
+            self._timers.discard(handle)
+            self._hass.async_create_task(job(), "ambient_mesh evaluate")
+
+        handle = self._hass.loop.call_later(delay.total_seconds(), _start)
+        self._timers.add(handle)
+
+    def cancel(self) -> None:
+        """Forget queued evaluations (at unload)."""
+        while self._timers:
+            self._timers.pop().cancel()
+
+
 def signal_new_fact(entry_id: str) -> str:
     """Dispatcher signal: a (source, kind) pair was seen for the first time."""
     return f"{DOMAIN}_{entry_id}_new_fact"
@@ -184,6 +211,7 @@ class AmbientMeshHub:
     _health_checked: datetime | None = None
     _health_task: asyncio.Task[Any] | None = None
     _unsub_due: Callable[[], None] | None = None
+    _later: HomeAssistantLater | None = None
 
     @classmethod
     async def async_create(
@@ -229,6 +257,7 @@ class AmbientMeshHub:
         planner = PlannerChain(llm, rules)
         formats = dict(data[CONF_FORMATS])
         detector = SituationDetector(preferences=preferences)
+        later = HomeAssistantLater(hass)
         mesh = Mesh(
             household=household,
             clock=clock,
@@ -238,6 +267,7 @@ class AmbientMeshHub:
             planner=planner,
             guard=guard,
             preferences={"timezone": str(dt_util.get_default_time_zone())},
+            later=later,
         )
         guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
         hub = cls(
@@ -252,6 +282,7 @@ class AmbientMeshHub:
             token_budget=budget,
             admission=Admission(hass, entry_id, mesh),
             _store=store,
+            _later=later,
         )
         holder["hub"] = hub
         hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
@@ -317,6 +348,8 @@ class AmbientMeshHub:
             self._health_task.cancel()
         if self.admission is not None:
             self.admission.close()
+        if self._later is not None:
+            self._later.cancel()
         if self.planner.llm is not None:
             await self.planner.llm.close()
         await self.async_save()
