@@ -60,6 +60,8 @@ from .engine.profiles.registry import make_profiles
 from .engine.situations import SituationDetector, local_tz
 from .entity_signals import signals_from_state
 from .executor import HomeAssistantExecutor
+from .home_zone import async_follow_zone_home, in_home_assistant
+from .link_issues import async_clear_link_issues, async_update_link_issues
 
 STORAGE_VERSION = 1
 CALENDAR_REFRESH = timedelta(minutes=5)
@@ -260,6 +262,7 @@ class AmbientMeshHub:
         )
         holder["hub"] = hub
         hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
+        mesh.set_household(in_home_assistant(hass, household))  # zone.home, and the areas rooms are in
         for item in stored.get("sources") or []:
             fact = KnownFact(
                 item["source"], item["kind"], SourceKind(item["source_kind"]), item["format"], item["name"]
@@ -290,6 +293,8 @@ class AmbientMeshHub:
                 await mqtt.async_subscribe(self.hass, f"{base}/#", self._on_message, qos=0, encoding=None)
             )
         self._follow_entities()
+        self._unsubs.append(async_follow_zone_home(self.hass, self.mesh))
+        async_update_link_issues(self.hass, self.entry_id, self.mesh.household)
         self._arm_next_due()
         self._unsubs.append(
             async_track_time_interval(
@@ -304,6 +309,7 @@ class AmbientMeshHub:
         """Undo everything async_start did, close the model clients and save state."""
         while self._unsubs:
             self._unsubs.pop()()
+        async_clear_link_issues(self.hass, self.entry_id)
         if self._unsub_due is not None:
             self._unsub_due()
             self._unsub_due = None
