@@ -61,6 +61,8 @@ from .engine.profiles.registry import make_profiles
 from .engine.situations import SituationDetector, local_tz
 from .entity_signals import signals_from_state
 from .executor import HomeAssistantExecutor
+from .home_zone import async_follow_zone_home, in_home_assistant
+from .link_issues import async_clear_link_issues, async_update_link_issues
 from .storage import MeshStorage
 
 CALENDAR_REFRESH = timedelta(minutes=5)
@@ -286,6 +288,7 @@ class AmbientMeshHub:
         )
         holder["hub"] = hub
         hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
+        mesh.set_household(in_home_assistant(hass, household))  # zone.home, and the areas rooms are in
         hub.last_decision = guard.audit[-1] if guard.audit else None
         for item in stored.sources:
             try:
@@ -325,6 +328,8 @@ class AmbientMeshHub:
                 await mqtt.async_subscribe(self.hass, f"{base}/#", self._on_message, qos=0, encoding=None)
             )
         self._follow_entities()
+        self._unsubs.append(async_follow_zone_home(self.hass, self.mesh))
+        async_update_link_issues(self.hass, self.entry_id, self.mesh.household)
         self._arm_next_due()
         for decision in self.guard.pending.values():  # restored: notifications do not survive a restart
             self.hass.async_create_task(self._async_ask_for_confirmation(decision))
@@ -341,6 +346,7 @@ class AmbientMeshHub:
         """Undo everything async_start did, close the model clients and save state."""
         while self._unsubs:
             self._unsubs.pop()()
+        async_clear_link_issues(self.hass, self.entry_id)
         if self._unsub_due is not None:
             self._unsub_due()
             self._unsub_due = None

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 import re
 
-from .household import Household, Subject
+from .household import Household, Subject, SubjectType
 
 BEDROOM_WORDS = (
     "bedroom",
@@ -240,3 +240,37 @@ def _evident_bedroom(household: Household, person: Subject) -> tuple[Subject | N
     if not called:
         return None, "no zone is called like a bedroom"
     return None, "several zones are called like a bedroom: " + ", ".join(z.name for z in called)
+
+
+def explain(household: Household, person_id: str, home_words: str | None = None) -> dict[str, object]:
+    """What the engine assumes for one person, for an entity's attributes or diagnostics.
+
+    Each assumed link with its value (zone or car names), why, and where to set it; links that are
+    missing; and where home is (``home_words``, from ``KnownHome.describe``).
+    """
+    links = resolve(household)
+    person = household.people.get(person_id)
+    out: dict[str, object] = {}
+    for assumption in links.about(person_id):
+        names = [
+            (
+                household.zones.get(v) or household.vehicles.get(v) or household.people.get(v) or _unnamed(v)
+            ).name
+            for v in assumption.value
+        ]
+        out[assumption.link] = {
+            "assumed": names,
+            "because": assumption.because,
+            "set_in": _options(person) if person else "",
+        }
+    vehicle = links.vehicles.get(person_id)
+    missing = [m.words for m in links.missing if m.subject in (person_id, vehicle)]
+    if missing:
+        out["missing"] = missing
+    if home_words:
+        out["home"] = home_words
+    return out
+
+
+def _unnamed(subject_id: str) -> Subject:
+    return Subject(id=subject_id, type=SubjectType.ZONE, name=subject_id)
