@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 import logging
 import re
@@ -187,6 +187,14 @@ class Guard:
     async def submit(self, call: ToolCall) -> Decision:
         """Judge a call and, when it passes every check, execute (or hold, or schedule) it."""
         now = self.clock.now()
+        if not isinstance(call.args, Mapping):  # recorded as text: the audit must always be JSON-ready
+            call = replace(call, args={"unreadable": show(call.args)})
+            return self._record(
+                call,
+                Verdict.REJECTED,
+                f"arguments must be an object, got {call.args['unreadable']}",
+                call.args,
+            )
         try:
             checked = self._check(call.tool, call.args, call.person, now)
         except _RejectedError as err:
