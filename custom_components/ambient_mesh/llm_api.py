@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import llm
 from homeassistant.util.json import JsonObjectType
 
@@ -18,6 +19,7 @@ from .const import DOMAIN
 from .engine.digest import render_digest
 from .engine.model import Caller, ToolCall
 from .engine.tools import ToolSpec, available_tools
+from .llm_entity import AGENT_TURN
 
 if TYPE_CHECKING:
     from . import AmbientMeshConfigEntry
@@ -42,15 +44,28 @@ class GuardedTool(llm.Tool):
     ) -> JsonObjectType:
         """Submit to the guard and report its verdict to the model (as the tool's result)."""
         hub = self.entry.runtime_data.hub
-        user_id = llm_context.context.user_id if llm_context.context else None
-        call = ToolCall(
-            tool=self.name,
-            args=dict(tool_input.tool_args),
-            caller=Caller.LLM,
-            planner=f"ha_llm_api:{llm_context.platform}",
-            reason=request_reason(llm_context),
-            person=hub.person_for_user(user_id),
-        )
+        if not isinstance(tool_input.tool_args, Mapping):
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="arguments_not_object")
+        if (turn := AGENT_TURN.get()) is not None and llm_context.platform == DOMAIN:
+            # Our own Assist agent: the person speaking asked, through this model.
+            call = ToolCall(
+                tool=self.name,
+                args=dict(tool_input.tool_args),
+                caller=Caller.VOICE,
+                planner=turn.planner,
+                reason=turn.reason,
+                person=turn.person,
+            )
+        else:
+            user_id = llm_context.context.user_id if llm_context.context else None
+            call = ToolCall(
+                tool=self.name,
+                args=dict(tool_input.tool_args),
+                caller=Caller.LLM,
+                planner=f"ha_llm_api:{llm_context.platform}",
+                reason=request_reason(llm_context),
+                person=hub.person_for_user(user_id),
+            )
         decision = await hub.async_submit(call)
         return tool_result(
             {"verdict": decision.verdict.value, "reason": decision.reason, "outcome": decision.outcome}

@@ -14,6 +14,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .compat import link_to_parent_device
 from .const import DOMAIN, SUBENTRY_PERSON, SUBENTRY_VEHICLE
+from .engine.situations import local_tz
 from .entity import hub_device_info
 from .hub import AmbientMeshHub, signal_hub_update
 
@@ -30,6 +31,18 @@ class SubjectSensorDescription(SensorEntityDescription):
     attrs_fn: Callable[[AmbientMeshHub, str], dict[str, Any]] = lambda hub, subject: {}
 
 
+def departure_attributes(hub: AmbientMeshHub, person_id: str) -> dict[str, Any]:
+    """Where the next departure came from (calendar, a departure fact, the alarm, habit) and its detail."""
+    person = hub.mesh.household.people.get(person_id)
+    if person is None:
+        return {}
+    world = hub.mesh.world
+    estimates = hub.detector.estimates(world, person, world.clock.now(), local_tz(world))
+    if not estimates:
+        return {}
+    return {"source": estimates[0].source, "detail": estimates[0].detail or None}
+
+
 SUBJECT_SENSORS: tuple[SubjectSensorDescription, ...] = (
     SubjectSensorDescription(
         key="next_departure",
@@ -37,6 +50,7 @@ SUBJECT_SENSORS: tuple[SubjectSensorDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         subentry_type=SUBENTRY_PERSON,
         value_fn=lambda hub, subject: hub.next_departure(subject),
+        attrs_fn=departure_attributes,
     ),
     SubjectSensorDescription(
         key="learned_preferences",

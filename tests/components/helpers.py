@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
 import dataclasses
 import json
 from pathlib import Path
@@ -83,6 +84,14 @@ def _legacy(entity: dict[str, Any], actions: tuple[str, ...]) -> dict[str, Any]:
     return {"unique_id": entity["unique_id"], "value_template": entity["state"]} | {
         action: entity[action] for action in actions
     }
+
+
+async def until(condition: Callable[[], object]) -> None:
+    """Wait until ``condition()`` holds: a message's round trip through the real broker takes real time."""
+    async with asyncio.timeout(10):
+        # Polled: what the condition reads is filled by callbacks in Home Assistant, not ours to signal.
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
 
 
 def device_by_identifier(

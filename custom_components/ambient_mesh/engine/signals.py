@@ -99,6 +99,7 @@ KINDS: dict[str, KindSpec] = {
     "vehicle_state": KindSpec(type=str, stale_after=24 * _HOUR),  # asleep/online/driving/charging
     "minutes_to_arrival": KindSpec(type=float, unit="min", low=0, high=24 * 60, stale_after=10 * _MIN),
     "destination": KindSpec(type=str, stale_after=2 * _HOUR),
+    "destination_location": KindSpec(type=Location, stale_after=2 * _HOUR),  # where the route ends
     # rooms
     "room_temp": KindSpec(type=float, unit="°C", low=-30, high=60, stale_after=2 * _HOUR),
     "humidity": KindSpec(type=float, unit="%", low=0, high=100, stale_after=2 * _HOUR),
