@@ -38,10 +38,12 @@ import jwt
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "config"
+# scripts/develop --ha current runs on its own configuration directory (Home Assistant 2026 migrates
+# .storage to versions 2025.4 cannot read) and on the venv inside the Debian root (scripts/ha-root).
+CONFIG = Path(os.environ.get("AMBIENT_MESH_CONFIG") or ROOT / "config")
 STORAGE = CONFIG / ".storage"
 RUN = ROOT / ".run"
-VENV_BIN = ROOT / ".venv" / "bin"
+VENV_BIN = Path(os.environ.get("AMBIENT_MESH_VENV") or ROOT / ".venv") / "bin"
 HOUSEHOLD = ROOT / "hardware" / "households" / "demo.yaml"
 USERNAME = PASSWORD = "dev"
 WHISPER_DIR = Path(os.environ.get("AMBIENT_MESH_WHISPER_DIR", "/var/cache/ambient-mesh/whisper-base"))
@@ -457,7 +459,7 @@ def main() -> int:
     link = CONFIG / "custom_components" / "ambient_mesh"
     link.parent.mkdir(exist_ok=True)
     if not link.is_symlink():
-        link.symlink_to(Path("..") / ".." / "custom_components" / "ambient_mesh")
+        link.symlink_to(os.path.relpath(ROOT / "custom_components" / "ambient_mesh", link.parent))
     if args.reset and STORAGE.exists():
         for path in STORAGE.iterdir():
             path.unlink()

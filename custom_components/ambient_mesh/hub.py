@@ -94,7 +94,8 @@ class HomeAssistantClock:
         when = dt_util.parse_datetime(start) if start else None
         if when is not None and when.tzinfo is None:
             when = when.replace(tzinfo=dt_util.get_default_time_zone())
-        LOGGER.warning("Demo time: %sx from %s (AMBIENT_MESH_DEMO_SPEED is set)", speed, when or "now")
+        # INFO, not WARNING: a demo run logs no warning of ours (scripts/develop reads the line at any level).
+        LOGGER.info("Demo time: %sx from %s (AMBIENT_MESH_DEMO_SPEED is set)", speed, when or "now")
         return cls(max(1.0, float(speed)), when)
 
     def now(self) -> datetime:
