@@ -22,8 +22,8 @@ from pathlib import Path
 import re
 from typing import Any
 
-from hassil import Intents, recognize_best
-from hassil.intents import SlotList, TextSlotList
+from hassil.intents import Intents, SlotList, TextSlotList
+from hassil.recognize import recognize_best
 import yaml
 
 from .household import Household, Subject
@@ -364,7 +364,7 @@ class _Context:
         if (named := vehicles.get(str(slots.get("vehicle", "")))) is not None:
             return named
         speaker = self.household.people.get(self.person or "")
-        if speaker is not None and speaker.vehicle in vehicles:
+        if speaker is not None and speaker.vehicle and speaker.vehicle in vehicles:
             return vehicles[speaker.vehicle]
         if len(vehicles) == 1:
             return next(iter(vehicles.values()))
@@ -387,7 +387,7 @@ class _Context:
         head = value[1:]
         options = tuple(z for z in zones.values() if z.name.lower().split()[-1] == head)
         speaker = self.household.people.get(self.person or "")
-        if speaker is not None and speaker.bedroom in {z.id for z in options}:
+        if speaker is not None and speaker.bedroom and speaker.bedroom in {z.id for z in options}:
             return zones[speaker.bedroom]
         return Ask(
             intent=intent,
