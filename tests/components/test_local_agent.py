@@ -47,6 +47,7 @@ async def test_two_cars_ask_back_and_the_answer_runs_the_command(
     assert commands == [{"command": "precondition", "target_c": 21.0, "ready_by": None}]
     decision = mesh.runtime_data.hub.guard.audit[-1]
     assert (decision.call.caller, decision.call.planner) == (Caller.VOICE, "local_intent")
+    assert decision.call.reason == "Warm up the car to 21 degrees — the Model 3"
 
 
 async def test_no_match_without_a_model_is_a_no_intent_match_error(
@@ -80,6 +81,7 @@ async def test_what_did_you_just_do_tells_the_last_decision_and_why(
     assert "stop_cabin_climate" in speech
     assert "executed" in speech
     assert "stop the Model 3 climate" in speech
+    assert "climate.." not in speech
 
 
 async def test_a_spoken_approval_answers_the_pending_request(

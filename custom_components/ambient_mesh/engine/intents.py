@@ -15,7 +15,7 @@ or an :class:`Ask` (which car? which room? — the conversation stays open for t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from functools import cache
 from pathlib import Path
@@ -156,6 +156,7 @@ class Ask:
     kind: str  # "vehicle", "zone" or "person"
     options: tuple[Subject, ...]
     slots: Mapping[str, Any] = field(default_factory=dict)
+    said: str = ""  # the sentence that asked: with the answer, the reason the guard records
 
 
 type Understood = Command | Query | Control | Ask
@@ -189,7 +190,8 @@ def understand(
     if result is None:
         return None
     slots = {name: entity.value for name, entity in result.entities.items()}
-    return context.build(result.intent.name, slots)
+    found = context.build(result.intent.name, slots)
+    return replace(found, said=text) if isinstance(found, Ask) else found
 
 
 def pick(text: str, options: tuple[Subject, ...]) -> Subject | None:
