@@ -14,6 +14,7 @@ is exactly what Home Assistant itself would have stored (same keys and versions 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 from collections.abc import Callable
 import contextlib
@@ -43,6 +44,7 @@ RUN = ROOT / ".run"
 VENV_BIN = ROOT / ".venv" / "bin"
 HOUSEHOLD = ROOT / "hardware" / "households" / "demo.yaml"
 USERNAME = PASSWORD = "dev"
+WHISPER_DIR = Path(os.environ.get("AMBIENT_MESH_WHISPER_DIR", "/var/cache/ambient-mesh/whisper-base"))
 FORMATS = {
     "owntracks": "owntracks",
     "teslamate": "teslamate",
@@ -363,6 +365,8 @@ def seed_storage(args: argparse.Namespace) -> str:
             entry["data"].update({"broker": "127.0.0.1", "port": args.mqtt_port})
         if entry["domain"] == "ambient_mesh":
             merge_household(entry, household)
+            if (WHISPER_DIR / "model.bin").is_file():  # scripts/whisper-model assembled it: speak at once
+                entry["options"] = {**entry.get("options", {}), "stt_model": str(WHISPER_DIR)}
     path.write_text(json.dumps(stored, indent=2))
     return token_file.read_text().strip() if token_file.exists() else ""
 
@@ -400,6 +404,27 @@ def entries_loaded(
             break
         time.sleep(1)
     return loaded
+
+
+def create_pipeline(port: int, token: str) -> str:
+    """Create the "Ambient Mesh" Assist pipeline (our Whisper STT, our agent) and make it preferred."""
+    import aiohttp  # only the running demo needs it
+
+    if str(ROOT) not in sys.path:  # run as a script: the repository's packages are not on the path
+        sys.path.insert(0, str(ROOT))
+    from scripts.say_client import PipelineError, connect, ensure_pipeline
+
+    async def run() -> str:
+        async with aiohttp.ClientSession() as session:
+            ws = await connect(session, f"http://127.0.0.1:{port}", token)
+            pipeline_id = await ensure_pipeline(ws, [0], "en")
+            await ws.close()
+            return f'Ambient Mesh ({pipeline_id}); speak with scripts/say "warm up the car by 7:30"'
+
+    try:
+        return asyncio.run(run())
+    except (PipelineError, aiohttp.ClientError, OSError) as err:
+        return f"not created ({err})"
 
 
 def stop(proc: subprocess.Popen[bytes] | None, name: str, timeout: float) -> None:
@@ -505,6 +530,7 @@ def main() -> int:
 
         loaded = entries_loaded(args.port, token, ("mqtt", "ambient_mesh"), stop_when=lambda: stopping)
         print(f"develop: config entries loaded: {', '.join(loaded) or 'none yet'}")
+        print(f"develop: Assist pipeline: {create_pipeline(args.port, token)}")
         if not args.no_sim:
             # Start the simulator where the integration's clock is now, so both tell the same time.
             anchor = demo_anchor(hass_log, log_offset) if demo else None

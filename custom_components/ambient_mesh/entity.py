@@ -7,11 +7,13 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .compat import link_to_parent_device
 from .const import DOMAIN
 from .engine.household import SubjectType
 from .engine.profiles import SourceKind
@@ -33,6 +35,8 @@ KIND_NAMES = {
     SourceKind.ROOM: "Room sensor",
 }
 
+ZONE_ROLE_NAMES = {"climate": "thermostat", "sensor": "sensor", "motion": "motion sensor"}
+
 
 def hub_device_info(hub: AmbientMeshHub) -> DeviceInfo:
     """The integration's own device, parent of every source device."""
@@ -45,23 +49,64 @@ def hub_device_info(hub: AmbientMeshHub) -> DeviceInfo:
     )
 
 
+ROLE_NAMES = {
+    "phone": "phone",
+    "sleep": "sleep tracker",
+    "wearable": "watch",
+    "telemetry": "car",
+    "climate": "thermostat",
+    "sensor": "sensor",
+    "motion": "motion sensor",
+}
+"""What a household role's device is called after its owner ("Alice's phone", "Bedroom thermostat")."""
+
+
+def subject_device_identifier(hub: AmbientMeshHub, subject_id: str) -> tuple[str, str]:
+    """The device of a person or vehicle (subjects.py creates it with the subject's sensors)."""
+    return (DOMAIN, f"{hub.entry_id}_{subject_id}")
+
+
 def source_device_info(hub: AmbientMeshHub, fact: KnownFact) -> DeviceInfo:
-    """One device per discovered source (phone, wearable, car, room sensor), named after its owner."""
+    """One device per discovered source, named after its owner and role, under its owner's device.
+
+    A zone's devices are suggested into the Home Assistant area of the zone's name.
+    """
     owner = hub.mesh.household.owner_of(fact.source)
     kind = KIND_NAMES[fact.source_kind]
+    role = next((r for r, s in owner.sources.items() if s == fact.source), None) if owner else None
+    role_name = ROLE_NAMES.get(role or "", kind.lower())
+    area: str | None = None
     if owner is not None and owner.type is SubjectType.PERSON:
-        name = f"{owner.name} {kind.lower()}"
+        name = f"{owner.name}'s {role_name}"
     elif owner is not None and owner.type is SubjectType.VEHICLE:
-        name = owner.name
+        name = owner.name if role in (None, "telemetry") else f"{owner.name} {role_name}"
+    elif owner is not None:
+        name, area = f"{owner.name} {role_name}", owner.name
     else:
         name = f"{kind} {fact.name or fact.source.rsplit('/', 1)[-1]}"
-    return DeviceInfo(
+    parent_info = hub_device_info(hub)
+    if owner is not None and owner.type is not SubjectType.ZONE:
+        # Under the subject's device once that exists (a via_device that does not exist is an error
+        # from 2025.12 on); the hub until then.
+        subject = subject_device_identifier(hub, owner.id)
+        if dr.async_get(hub.hass).async_get_device(identifiers={subject}) is not None:
+            parent_info = DeviceInfo(identifiers={subject})
+    device = DeviceInfo(
         identifiers={(DOMAIN, fact.source)},
         name=name,
         manufacturer=MODELS.get(fact.format, fact.format),
         model=KIND_NAMES[fact.source_kind],
-        via_device=(DOMAIN, hub.entry_id),
+        suggested_area=area,
     )
+    return link_to_parent_device(hub.hass, hub.entry_id, device, parent_info)
+
+
+def owner_subentry_id(entry: ConfigEntry[Any], hub: AmbientMeshHub, source: str) -> str | None:
+    """The config subentry of the person, vehicle or zone a source belongs to (its devices show there)."""
+    owner = hub.mesh.household.owner_of(source)
+    if owner is None:
+        return None
+    return next((sid for sid, sub in entry.subentries.items() if sub.data.get("id") == owner.id), None)
 
 
 def add_fact_entities(
@@ -76,7 +121,7 @@ def add_fact_entities(
     @callback
     def _add(fact: KnownFact) -> None:
         if (entity := build(hub, fact)) is not None:
-            async_add_entities([entity])
+            async_add_entities([entity], config_subentry_id=owner_subentry_id(entry, hub, fact.source))
 
     for fact in list(hub.known.values()):
         _add(fact)

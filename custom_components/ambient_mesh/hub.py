@@ -18,17 +18,17 @@ from typing import Any
 
 from homeassistant.components import mqtt
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import (
     async_track_point_in_time,
     async_track_state_change_event,
     async_track_time_interval,
 )
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
-from homeassistant.util.ssl import get_default_context
 import voluptuous as vol
 
+from .admission import Admission
 from .confirmations import async_request_confirmation, dismiss
 from .const import (
     CONF_ALLOWLIST,
@@ -49,10 +49,11 @@ from .engine import tokenizer
 from .engine.calendar import from_ha_event
 from .engine.guard import Guard, Policy
 from .engine.household import Household, is_entity_id
+from .engine.llm import endpoint_from_options
 from .engine.mesh import Mesh
 from .engine.model import Caller, Decision, Situation, ToolCall, Verdict
 from .engine.planners.chain import PlannerChain
-from .engine.planners.llm import Endpoint, OllamaPlanner
+from .engine.planners.llm import LlmPlanner
 from .engine.planners.rules import RulesPlanner
 from .engine.preferences import PreferenceLearner, Preferences
 from .engine.profiles import Parsed, SourceKind
@@ -62,8 +63,8 @@ from .entity_signals import signals_from_state
 from .executor import HomeAssistantExecutor
 from .home_zone import async_follow_zone_home, in_home_assistant
 from .link_issues import async_clear_link_issues, async_update_link_issues
+from .storage import MeshStorage
 
-STORAGE_VERSION = 1
 CALENDAR_REFRESH = timedelta(minutes=5)
 CALENDAR_HORIZON = timedelta(hours=36)
 HEALTH_CHECK = timedelta(minutes=5)
@@ -175,10 +176,11 @@ class AmbientMeshHub:
     known: dict[tuple[str, str], KnownFact] = field(default_factory=dict)
     last_decision: Decision | None = None
     conversation_entity_id: str | None = None
+    admission: Admission | None = None  # strangers on the broker are listed, not made devices
     applied: dict[str, Any] = field(
         default_factory=dict
     )  # what the mesh was built from, to spot live changes
-    _store: Store[dict[str, Any]] | None = None
+    _store: MeshStorage | None = None
     _unsubs: list[Callable[[], None]] = field(default_factory=list)
     _calendar_refreshed: datetime | None = None
     _health_checked: datetime | None = None
@@ -196,10 +198,10 @@ class AmbientMeshHub:
     ) -> AmbientMeshHub:
         """Build the engine for an entry and restore what was stored (nothing runs yet)."""
         clock = HomeAssistantClock.from_environment()
-        store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
-        stored = await store.async_load() or {}
+        store = MeshStorage(hass, entry_id)
+        stored = await store.async_load()  # never raises: an unreadable store starts clean (storage.py)
         try:
-            preferences = Preferences.from_dict(stored.get("preferences") or {})
+            preferences = Preferences.from_dict(stored.preferences)
         except vol.Invalid as err:
             LOGGER.warning("Stored preferences are unreadable (%s); starting from defaults", err)
             preferences = Preferences()
@@ -212,24 +214,15 @@ class AmbientMeshHub:
             policy=policy_from_options(options),
             on_decision=lambda decision: holder["hub"].handle_decision(decision),
         )
-        guard.scheduler.load(stored.get("schedule") or [])
+        guard.scheduler.load(stored.schedule)
+        guard.restore(stored.audit, stored.pending)
         guard.scheduler.listeners.append(lambda *_: holder["hub"].scheduler_changed())
-        endpoints = [
-            Endpoint(
-                url=e["url"],
-                model=e["model"],
-                priority=int(e.get("priority", 0)),
-                timeout_s=float(e.get("timeout", DEFAULT_TIMEOUT)),
-            )
-            for e in options.get(CONF_ENDPOINTS) or []
-        ]
+        endpoints = [endpoint_from_options(e, DEFAULT_TIMEOUT) for e in options.get(CONF_ENDPOINTS) or []]
         budget = int(options.get(CONF_TOKEN_BUDGET, DEFAULT_TOKEN_BUDGET))
         rules = RulesPlanner(preferences)
         await hass.async_add_executor_job(tokenizer.load)  # reads the vocabulary file once, off the loop
         llm = (
-            OllamaPlanner(
-                endpoints, clock=clock, budget_tokens=budget, client_kwargs={"verify": get_default_context()}
-            )
+            LlmPlanner(endpoints, clock=clock, budget_tokens=budget, session=async_get_clientsession(hass))
             if endpoints
             else None
         )
@@ -248,6 +241,7 @@ class AmbientMeshHub:
             guard=guard,
             preferences={"timezone": str(dt_util.get_default_time_zone())},
         )
+        guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
         hub = cls(
             hass=hass,
             entry_id=entry_id,
@@ -258,16 +252,26 @@ class AmbientMeshHub:
             detector=detector,
             formats=formats,
             token_budget=budget,
+            admission=Admission(hass, entry_id, mesh),
             _store=store,
         )
         holder["hub"] = hub
         hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
         mesh.set_household(in_home_assistant(hass, household))  # zone.home, and the areas rooms are in
-        for item in stored.get("sources") or []:
-            fact = KnownFact(
-                item["source"], item["kind"], SourceKind(item["source_kind"]), item["format"], item["name"]
-            )
-            hub.known[(fact.source, fact.kind)] = fact
+        hub.last_decision = guard.audit[-1] if guard.audit else None
+        for item in stored.sources:
+            try:
+                fact = KnownFact(
+                    item["source"],
+                    item["kind"],
+                    SourceKind(item["source_kind"]),
+                    item["format"],
+                    item["name"],
+                )
+            except (KeyError, ValueError):
+                continue
+            if hub.admission is not None and hub.admission.discovery.admitted(fact.source):
+                hub.known[(fact.source, fact.kind)] = fact  # strangers stored by older versions go
         mesh.update_listeners.append(hub._on_update)
         mesh.situation_listeners.append(hub._on_situation)
         return hub
@@ -296,6 +300,8 @@ class AmbientMeshHub:
         self._unsubs.append(async_follow_zone_home(self.hass, self.mesh))
         async_update_link_issues(self.hass, self.entry_id, self.mesh.household)
         self._arm_next_due()
+        for decision in self.guard.pending.values():  # restored: notifications do not survive a restart
+            self.hass.async_create_task(self._async_ask_for_confirmation(decision))
         self._unsubs.append(
             async_track_time_interval(
                 self.hass,
@@ -315,6 +321,8 @@ class AmbientMeshHub:
             self._unsub_due = None
         if self._health_task is not None:
             self._health_task.cancel()
+        if self.admission is not None:
+            self.admission.close()
         if self.planner.llm is not None:
             await self.planner.llm.close()
         await self.async_save()
@@ -569,7 +577,7 @@ class AmbientMeshHub:
 
     def _schedule_save(self) -> None:
         if self._store is not None:
-            self._store.async_delay_save(self._data_to_save, 10)
+            self._store.async_delay_save(self._data_to_save)
 
     async def async_save(self) -> None:
         """Write state now (at unload)."""
@@ -581,7 +589,8 @@ class AmbientMeshHub:
         return {
             "schedule": self.guard.scheduler.dump(),
             "preferences": self.preferences.as_dict(),
-            "audit": [d.as_dict() for d in list(self.guard.audit)[-50:]],
+            "audit": [d.as_dict() for d in self.guard.audit],
+            "pending": self.guard.pending_records(),
             "sources": [
                 {
                     "source": f.source,
@@ -597,6 +606,8 @@ class AmbientMeshHub:
     def forget_source(self, source: str) -> None:
         """A device was removed by the user: drop its facts and its known entities."""
         self.mesh.context.remove_source(source)
+        if self.admission is not None:
+            self.admission.discovery.forget(source)
         for key in [k for k in self.known if k[0] == source]:
             del self.known[key]
         self._schedule_save()

@@ -10,7 +10,7 @@ such quoted text is data, never instructions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 import json
@@ -306,8 +306,3 @@ def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
     y = math.radians(lat2 - lat1)
     return 6_371_000 * math.hypot(x, y)
-
-
-def digest_facts(digest: Digest) -> Mapping[str, int]:
-    """Sizes for diagnostics and the benchmark."""
-    return {"tokens": digest.tokens, "system_tokens": count_tokens(digest.system), "dropped": digest.dropped}

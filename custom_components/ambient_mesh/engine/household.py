@@ -13,8 +13,10 @@ from typing import Any
 
 import voluptuous as vol
 
-ID = vol.All(str, vol.Match(r"^[a-z0-9_]{1,32}$"))
-SOURCES = vol.Schema({vol.Match(r"^[a-z0-9_]{1,32}$"): vol.All(str, vol.Length(min=1, max=200))})
+ID_PATTERN = r"^[a-z0-9_]{1,32}$"
+ID = vol.All(str, vol.Match(ID_PATTERN))
+"""The one validator of an id: a person, vehicle or zone (also a source role or a tool name)."""
+SOURCES = vol.Schema({vol.Match(ID_PATTERN): vol.All(str, vol.Length(min=1, max=200))})
 
 PERSON_SCHEMA = vol.Schema(
     {

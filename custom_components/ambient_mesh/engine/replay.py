@@ -2,7 +2,8 @@
 
 ``scripts/replay FILE...`` (or ``python -m custom_components.ambient_mesh.engine.replay FILE...``)
 builds a ``Mesh`` with the real profiles, the situation detector, the rules planner (or, with
-``--ollama URL --model M``, the LLM planner) and the real ``Guard`` with a recording executor. It feeds
+``--endpoint URL --model M [--kind K] [--constrained]``, the LLM planner) and the real ``Guard``
+with a recording executor. It feeds
 the scenario's events in time order, ticks the mesh every 60 virtual seconds and at every event, runs
 until the last event, the end of the last expectation window, the start of the last calendar event or
 ``until`` (whichever is latest) plus two minutes,
@@ -492,6 +493,7 @@ async def run_scenario(
         guard=guard,
         preferences={**scenario.preferences, "timezone": scenario.tz_name},
     )
+    guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
     mesh.world.calendar = [dict(e) for e in scenario.calendar]
     mesh.situation_listeners.append(result.situations.append)
 
@@ -729,25 +731,63 @@ def situation_line(situation: Situation, tz: tzinfo) -> dict[str, Any]:
     }
 
 
-def llm_planner_factory(url: str, model: str) -> Callable[[Preferences], Planner]:
-    """The LLM planner from ``engine/planners/llm.py`` (falling back to rules when the model fails)."""
-    try:
-        from .planners import llm
-    except ImportError as err:
-        raise ScenarioError(f"--ollama: the LLM planner is not available ({err})") from err
-    factory: Callable[..., Planner] | None = getattr(llm, "replay_planner", None)
-    if factory is None:
-        raise ScenarioError("--ollama: engine/planners/llm.py has no replay_planner(url, model, fallback)")
+def llm_planner_factory(
+    url: str,
+    model: str,
+    *,
+    kind: str = "ollama",
+    constrained: bool = False,
+    api_key: str | None = None,
+    timeout_s: float = 60.0,
+) -> Callable[[Preferences], Planner]:
+    """The LLM planner at one endpoint (falling back to rules when the model fails)."""
+    from .llm import EndpointKind
+    from .planners.chain import replay_planner
 
     def build(preferences: Preferences) -> Planner:
-        assert factory is not None
-        return factory(url=url, model=model, fallback=RulesPlanner(preferences))
+        return replay_planner(
+            url=url,
+            model=model,
+            fallback=RulesPlanner(preferences),
+            kind=EndpointKind(kind),
+            constrained=constrained,
+            api_key=api_key,
+            timeout_s=timeout_s,
+        )
 
     return build
 
 
+async def _endpoint_kind(url: str, kind: str, api_key: str | None) -> str:
+    """``auto``: ask the server which protocol it speaks (Ollama's own first)."""
+    if kind != "auto":
+        return kind
+    import aiohttp
+
+    from .llm import LlmError, detect_kind
+
+    async with aiohttp.ClientSession() as session:
+        try:
+            found, _ = await detect_kind(session, url, api_key=api_key)
+        except LlmError as err:
+            raise ScenarioError(f"--endpoint {url}: no model server answers ({err})") from err
+    return found.value
+
+
 async def _main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    factory = llm_planner_factory(args.ollama, args.model) if args.ollama else None
+    factory = None
+    url = args.endpoint or args.ollama
+    if url:
+        kind = "ollama" if args.ollama and not args.endpoint else args.kind
+        kind = await _endpoint_kind(url, kind, args.api_key)
+        factory = llm_planner_factory(
+            url,
+            args.model,
+            kind=kind,
+            constrained=args.constrained,
+            api_key=args.api_key,
+            timeout_s=args.timeout,
+        )
     status = 0
     for path in args.files:
         try:
@@ -782,8 +822,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     """Command line entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="replay", description="Replay Ambient Mesh scenario files.")
     parser.add_argument("files", nargs="+", help="scenario YAML files")
-    parser.add_argument("--ollama", metavar="URL", help="use the LLM planner at this Ollama server")
-    parser.add_argument("--model", default="qwen2.5:3b", help="Ollama model (with --ollama)")
+    parser.add_argument(
+        "--endpoint", metavar="URL", help="plan with the model at this server (Ollama or OpenAI-compatible)"
+    )
+    parser.add_argument("--ollama", metavar="URL", help="the same as --endpoint URL --kind ollama")
+    parser.add_argument("--model", default="qwen2.5:3b", help="the model to ask (with --endpoint)")
+    parser.add_argument(
+        "--kind",
+        choices=("auto", "ollama", "openai"),
+        default="auto",
+        help="the server's API (default: detect)",
+    )
+    parser.add_argument(
+        "--constrained", action="store_true", help="ask for a JSON object of exactly the allowed calls"
+    )
+    parser.add_argument("--api-key", help="bearer token for an OpenAI-compatible server that needs one")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for one answer")
     parser.add_argument("--situations", action="store_true", help="also print each situation raised")
     args = parser.parse_args(argv)
     try:

@@ -25,10 +25,11 @@ from datetime import datetime
 from typing import Any
 
 from ..assumptions import resolve
+from ..bounds import ROOM_C
 from ..household import Subject
 from ..mesh import World
 from ..model import Caller, FactValue, Situation, ToolCall
-from ..preferences import ROOM_BOUNDS, Preferences, band, preferences_of
+from ..preferences import Preferences, band, preferences_of
 from ..signals import Signal
 from ..situations import ASLEEP
 
@@ -228,7 +229,7 @@ class RulesPlanner:
         base = self._current_target(world, bedroom)
         if base is None:
             base = prefs.bedroom_target(person.id, "sleep")
-        target = min(max(_half(base + nudge), ROOM_BOUNDS[0]), ROOM_BOUNDS[1])
+        target = ROOM_C.clamp(_half(base + nudge))
         if target == base:
             return []  # already at the bound: nothing a nudge can do
         facts = situation.facts
