@@ -32,17 +32,25 @@ from typing import Any
 import urllib.error
 import urllib.request
 import uuid
+from zoneinfo import ZoneInfo
 
 import bcrypt
 import jwt
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "config"
+# Another configuration directory and run directory: scripts/develop --ha current runs on its own
+# configuration (Home Assistant 2026 migrates .storage to versions 2025.4 cannot read), the browser tests
+# run a second demo beside yours. The venv is the one inside the Debian root for --ha current.
+CONFIG = Path(
+    os.environ.get("AMBIENT_MESH_CONFIG") or os.environ.get("AMBIENT_MESH_DEVELOP_CONFIG") or ROOT / "config"
+).resolve()
 STORAGE = CONFIG / ".storage"
-RUN = ROOT / ".run"
-VENV_BIN = ROOT / ".venv" / "bin"
+RUN = Path(os.environ.get("AMBIENT_MESH_DEVELOP_RUN") or ROOT / ".run").resolve()
+VENV_BIN = Path(os.environ.get("AMBIENT_MESH_VENV") or ROOT / ".venv") / "bin"
 HOUSEHOLD = ROOT / "hardware" / "households" / "demo.yaml"
+HOUSEHOLD_TIMEZONE = "Europe/Berlin"
+"""The demo household's (and config/configuration.yaml's) time zone: "today" is the household's day."""
 USERNAME = PASSWORD = "dev"
 WHISPER_DIR = Path(os.environ.get("AMBIENT_MESH_WHISPER_DIR", "/var/cache/ambient-mesh/whisper-base"))
 FORMATS = {
@@ -69,8 +77,9 @@ END:VEVENT
 END:VCALENDAR
 """.replace("\n", "\r\n")
 """Alice's weekday office day, for the departure situations (calendar.alice)."""
-DEMO_START = "2026-01-12T01:00"
-"""A Monday, 01:00: a warm night (the TRV heats again from 01:30), alarm 06:30, Office at 08:00."""
+DEMO_START = f"{datetime.now(ZoneInfo(HOUSEHOLD_TIMEZONE)).date().isoformat()}T01:00"
+"""Today, 01:00 (so times and "in 20 minutes" read right in the browser): a warm night on Sundays and
+Wednesdays (the TRV heats again from 01:30), the alarm at 06:30, Office at 08:00 on weekdays."""
 DEMO_SPEED = 120.0
 """At 120x, 01:00 → 08:00 takes 3.5 minutes: the overheating night, then the cold morning drive."""
 DEMO_TIME_LINE = "Demo time:"
@@ -457,7 +466,7 @@ def main() -> int:
     link = CONFIG / "custom_components" / "ambient_mesh"
     link.parent.mkdir(exist_ok=True)
     if not link.is_symlink():
-        link.symlink_to(Path("..") / ".." / "custom_components" / "ambient_mesh")
+        link.symlink_to(os.path.relpath(ROOT / "custom_components" / "ambient_mesh", link.parent))
     if args.reset and STORAGE.exists():
         for path in STORAGE.iterdir():
             path.unlink()

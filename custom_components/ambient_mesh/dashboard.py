@@ -109,7 +109,8 @@ def _person_card(hass: HomeAssistant, person: Subject, index: EntityIndex) -> di
     departure_rows: list[dict[str, Any]] = []
     if departure:
         departure_rows = [
-            {"entity": departure, "format": "relative"},
+            # A clock time, not "in 20 minutes": right in a home, and in the demo's simulated day too
+            {"entity": departure, "format": "time"},
             {"type": "attribute", "entity": departure, "attribute": "source", "name": "↳"},
         ]
     battery = index.get(phone, "device_battery") if phone else None

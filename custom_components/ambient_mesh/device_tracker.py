@@ -30,6 +30,7 @@ class SourceTracker(AmbientMeshSourceEntity, TrackerEntity):
     """
 
     _attr_source_type = SourceType.GPS
+    watched_kinds = ("device_battery",)  # shown as battery_level
 
     @property
     def _location(self) -> Location | None:

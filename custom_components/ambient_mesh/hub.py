@@ -10,7 +10,7 @@ must survive a restart (scheduled calls, audit, learned preferences, known devic
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import os
@@ -94,7 +94,8 @@ class HomeAssistantClock:
         when = dt_util.parse_datetime(start) if start else None
         if when is not None and when.tzinfo is None:
             when = when.replace(tzinfo=dt_util.get_default_time_zone())
-        LOGGER.warning("Demo time: %sx from %s (AMBIENT_MESH_DEMO_SPEED is set)", speed, when or "now")
+        # INFO, not WARNING: a demo run logs no warning of ours (scripts/develop reads the line at any level).
+        LOGGER.info("Demo time: %sx from %s (AMBIENT_MESH_DEMO_SPEED is set)", speed, when or "now")
         return cls(max(1.0, float(speed)), when)
 
     def now(self) -> datetime:
@@ -104,6 +105,33 @@ class HomeAssistantClock:
             return real
         start = self._start or self._anchor
         return start + (real - self._anchor) * self.speed
+
+
+class HomeAssistantLater:
+    """The mesh's ``Later`` on Home Assistant's event loop: event-driven evaluations run as tasks."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Jobs are started on this instance's loop; ``cancel`` drops the ones not yet started."""
+        self._hass = hass
+        self._timers: set[asyncio.TimerHandle] = set()
+
+    def call_later(self, delay: timedelta, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Start ``job`` now (eagerly, inside the MQTT callback) or after ``delay``."""
+        if delay <= timedelta(0):
+            self._hass.async_create_task(job(), "ambient_mesh evaluate")
+            return
+
+        def _start() -> None:
+            self._timers.discard(handle)
+            self._hass.async_create_task(job(), "ambient_mesh evaluate")
+
+        handle = self._hass.loop.call_later(delay.total_seconds(), _start)
+        self._timers.add(handle)
+
+    def cancel(self) -> None:
+        """Forget queued evaluations (at unload)."""
+        while self._timers:
+            self._timers.pop().cancel()
 
 
 def signal_new_fact(entry_id: str) -> str:
@@ -186,6 +214,7 @@ class AmbientMeshHub:
     _health_checked: datetime | None = None
     _health_task: asyncio.Task[Any] | None = None
     _unsub_due: Callable[[], None] | None = None
+    _later: HomeAssistantLater | None = None
 
     @classmethod
     async def async_create(
@@ -231,6 +260,7 @@ class AmbientMeshHub:
         planner = PlannerChain(llm, rules)
         formats = dict(data[CONF_FORMATS])
         detector = SituationDetector(preferences=preferences)
+        later = HomeAssistantLater(hass)
         mesh = Mesh(
             household=household,
             clock=clock,
@@ -240,6 +270,7 @@ class AmbientMeshHub:
             planner=planner,
             guard=guard,
             preferences={"timezone": str(dt_util.get_default_time_zone())},
+            later=later,
         )
         guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
         hub = cls(
@@ -254,6 +285,7 @@ class AmbientMeshHub:
             token_budget=budget,
             admission=Admission(hass, entry_id, mesh),
             _store=store,
+            _later=later,
         )
         holder["hub"] = hub
         hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
@@ -323,6 +355,8 @@ class AmbientMeshHub:
             self._health_task.cancel()
         if self.admission is not None:
             self.admission.close()
+        if self._later is not None:
+            self._later.cancel()
         if self.planner.llm is not None:
             await self.planner.llm.close()
         await self.async_save()

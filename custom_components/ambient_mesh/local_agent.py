@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+import time
 
 from homeassistant.components import conversation
 from homeassistant.helpers import intent
@@ -26,7 +27,7 @@ from .engine.situations import HOUSEHOLD, lead_minutes, local_tz
 from .hub import AmbientMeshHub
 
 PLANNER = "local_intent"
-ASK_TTL = timedelta(minutes=5)
+ASK_TTL_S = 300.0
 ASK_MAX = 50
 APPROVE = "Approve"
 
@@ -34,7 +35,7 @@ APPROVE = "Approve"
 @dataclass(frozen=True, slots=True)
 class _Asked:
     ask: Ask
-    at: datetime
+    at: float  # monotonic seconds: a person's answer comes in real time, even when the demo clock races
 
 
 # Questions asked back, by conversation id: the next turn of that conversation may answer them.
@@ -63,7 +64,7 @@ async def async_respond(
     person = hub.person_for_user(user_input.context.user_id)
     now = hub.clock.now()
     asked = _ASKED.pop(conversation_id, None)
-    pending = asked.ask if asked is not None and now - asked.at <= ASK_TTL else None
+    pending = asked.ask if asked is not None and time.monotonic() - asked.at <= ASK_TTL_S else None
     world = hub.mesh.world
     understood = await hub.hass.async_add_executor_job(
         partial(
@@ -83,17 +84,20 @@ async def async_respond(
     keep_open = False
     match understood:
         case Ask():
-            _remember(conversation_id, understood, now)
+            _remember(conversation_id, understood)
             response.async_set_speech(understood.question)
             keep_open = True
         case Command():
+            said = user_input.text
+            if pending is not None and intents.pick(said, pending.options) is not None:
+                said = f"{pending.said} — {said}"  # the question asked back and its answer
             decision = await hub.async_submit(
                 ToolCall(
                     tool=understood.tool,
                     args=understood.args,
                     caller=Caller.VOICE,
                     planner=PLANNER,
-                    reason=user_input.text[:200],
+                    reason=said[:200],
                     person=person,
                 )
             )
@@ -187,7 +191,7 @@ def answer(hub: AmbientMeshHub, lang: Language, query: Query) -> str:
                 tool=last.call.tool,
                 verdict=last.verdict.value,
                 time=f"{last.at.astimezone(tz):%H:%M}",
-                why=why[:160],
+                why=why[:160].rstrip("."),
             )
     return lang.say("no_match")
 
@@ -248,8 +252,9 @@ def _snooze(hub: AmbientMeshHub, lang: Language, control: Control, person: str |
     )
 
 
-def _remember(conversation_id: str, ask: Ask, now: datetime) -> None:
-    for key in [k for k, v in _ASKED.items() if now - v.at > ASK_TTL]:
+def _remember(conversation_id: str, ask: Ask) -> None:
+    now = time.monotonic()
+    for key in [k for k, v in _ASKED.items() if now - v.at > ASK_TTL_S]:
         del _ASKED[key]
     while len(_ASKED) >= ASK_MAX:  # bounded: the oldest question goes first
         del _ASKED[next(iter(_ASKED))]

@@ -119,7 +119,7 @@ FACT_SENSORS: dict[str, FactSensorDescription] = {
             key="sleep_state",
             translation_key="sleep_state",
             device_class=SensorDeviceClass.ENUM,
-            options=["awake", "tracking", "light", "deep", "rem"],
+            options=["awake", "tracking", "light", "deep", "rem", "stopped"],
         ),
         FactSensorDescription(key="vehicle_state", translation_key="vehicle_state"),
         FactSensorDescription(key="destination", translation_key="destination"),

@@ -28,6 +28,7 @@ const VERDICT_GROUP = {
   failed: "refused",
 };
 const SUBJECT_ARGS = ["person", "vehicle", "zone"];
+const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)?/g;
 
 class AmbientMeshCard extends LitElement {
   static properties = {
@@ -127,6 +128,9 @@ class AmbientMeshCard extends LitElement {
     if (Number.isNaN(when.getTime())) return iso;
     const options = { hour: "2-digit", minute: "2-digit" };
     if (withDay) Object.assign(options, { weekday: "short" });
+    // The user's choice in their profile (12 / 24 hours), else what their language does.
+    const format = this.hass?.locale?.time_format;
+    if (format === "12" || format === "24") options.hour12 = format === "12";
     const zone = this.hass?.config?.time_zone;
     try {
       return new Intl.DateTimeFormat(this.hass?.locale?.language || this._lang, {
@@ -136,6 +140,11 @@ class AmbientMeshCard extends LitElement {
     } catch (_err) {
       return when.toLocaleTimeString();
     }
+  }
+
+  /** Engine texts carry ISO times ("until 2026-12-01T07:19+01:00"): show them as the clock reads. */
+  _plain(text) {
+    return String(text || "").replace(ISO_TIME, (iso) => this._time(iso));
   }
 
   _temp(value) {
@@ -217,6 +226,10 @@ class AmbientMeshCard extends LitElement {
   render() {
     if (!this._config) return nothing;
     const section = this._config.section;
+    // A vehicle's (or person's) own schedules stay out of sight while it has none.
+    if (section === "schedules" && this._config.subject && !this._schedulesFor(this._config.subject).length) {
+      return nothing;
+    }
     const title = this._config.hide_title ? undefined : this._config.title || this._t(`title.${section}`);
     const body = this._data === undefined ? html`<div class="empty">…</div>` : this[`_render_${section}`]();
     return html`<ha-card class=${section}>
@@ -234,7 +247,7 @@ class AmbientMeshCard extends LitElement {
       ${pending.map(
         (request) => html`<li class="request" data-id=${request.id}>
           <div class="what">${this._what(request.tool, request.args)}</div>
-          <div class="why">${request.why}</div>
+          <div class="why">${this._plain(request.why)}</div>
           <div class="meta">
             ${this._whom(request) ? html`<span>${this._t("for", { who: this._whom(request) })}</span>` : nothing}
             <span>${this._t("by", { planner: this._planner(request.planner) })}</span>
@@ -307,24 +320,25 @@ class AmbientMeshCard extends LitElement {
         <span class="what">${this._what(d.tool, d.args)}</span>
         <span class="badge ${VERDICT_GROUP[d.verdict] || ""}">${this._t(`verdict.${d.verdict}`)}</span>
       </div>
-      ${d.why ? html`<div class="why">${d.why}</div>` : nothing}
+      ${d.why ? html`<div class="why">${this._plain(d.why)}</div>` : nothing}
       <div class="meta">
         ${whom ? html`<span>${this._t("for", { who: whom })}</span>` : nothing}
         ${situation ? html`<span>${situation}</span>` : nothing}
         <span>${this._t("by", { planner: this._planner(d.planner) })}</span>
-        ${guard ? html`<span class="guard">${guard}</span>` : nothing}
+        ${guard ? html`<span class="guard">${this._plain(guard)}</span>` : nothing}
       </div>
     </li>`;
   }
 
-  _render_schedules() {
-    const subject = this._config.subject;
-    const entries = (this._data.schedules || []).filter(
+  _schedulesFor(subject) {
+    return (this._data?.schedules || []).filter(
       (entry) => !subject || SUBJECT_ARGS.some((key) => entry.args?.[key] === subject),
     );
-    if (!entries.length) {
-      return subject ? nothing : html`<div class="empty">${this._t("empty.schedules")}</div>`;
-    }
+  }
+
+  _render_schedules() {
+    const entries = this._schedulesFor(this._config.subject);
+    if (!entries.length) return html`<div class="empty">${this._t("empty.schedules")}</div>`;
     return html`<ul>
       ${entries.map(
         (entry) => html`<li class="schedule" data-id=${entry.id}>
@@ -339,7 +353,7 @@ class AmbientMeshCard extends LitElement {
               ${this._t("cancel")}
             </button>
           </div>
-          ${entry.reason ? html`<div class="why">${entry.reason}</div>` : nothing}
+          ${entry.reason ? html`<div class="why">${this._plain(entry.reason)}</div>` : nothing}
         </li>`,
       )}
     </ul>`;

@@ -33,7 +33,15 @@ export const TRANSLATIONS = {
       failed: "failed",
       scheduled: "scheduled",
     },
-    planner_name: { rules: "Rules", llm: "Model", service: "Service", voice: "Voice", schedule: "Schedule" },
+    planner_name: {
+      rules: "Rules",
+      llm: "Model",
+      service: "Service",
+      voice: "Voice",
+      schedule: "Schedule",
+      local_intent: "Voice command",
+      ha_llm_api: "Assist",
+    },
     situation: {
       departure_soon: "Departure soon",
       arriving_home: "Arriving home",
@@ -111,7 +119,15 @@ export const TRANSLATIONS = {
       failed: "fehlgeschlagen",
       scheduled: "geplant",
     },
-    planner_name: { rules: "Regeln", llm: "Modell", service: "Dienst", voice: "Sprache", schedule: "Zeitplan" },
+    planner_name: {
+      rules: "Regeln",
+      llm: "Modell",
+      service: "Dienst",
+      voice: "Sprache",
+      schedule: "Zeitplan",
+      local_intent: "Sprachbefehl",
+      ha_llm_api: "Assist",
+    },
     situation: {
       departure_soon: "Abfahrt bald",
       arriving_home: "Kommt nach Hause",

@@ -162,7 +162,8 @@ async def test_user_flow_aborts_without_home_assistants_mqtt(hass: HomeAssistant
 
 
 async def test_user_flow_aborts_when_mqtt_entry_is_not_loaded(hass: HomeAssistant) -> None:
-    MockConfigEntry(domain="mqtt", data={"broker": "127.0.0.1"}).add_to_hass(hass)
+    # MQTT 5: an older protocol makes Home Assistant 2026.6+ test-connect at setup to migrate it.
+    MockConfigEntry(domain="mqtt", data={"broker": "127.0.0.1", "protocol": "5"}).add_to_hass(hass)
 
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
 

@@ -1,18 +1,23 @@
-"""Every place that lists situation kinds, tools or bounds lists exactly the engine's own."""
+"""Every place that lists situation kinds, tools or bounds lists exactly the engine's own; one id
+validator and one time parser serve everyone."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 import json
 from pathlib import Path
 import re
 from typing import Any
 
 import pytest
+import voluptuous as vol
 import yaml
 
 from custom_components.ambient_mesh.engine import preferences
 from custom_components.ambient_mesh.engine.bounds import CABIN_C, ROOM_C, Bound
+from custom_components.ambient_mesh.engine.clock import aware_datetime
 from custom_components.ambient_mesh.engine.digest import SYSTEM_PROMPT
+from custom_components.ambient_mesh.engine.household import ID
 from custom_components.ambient_mesh.engine.kinds import SNOOZABLE, SituationKind, ToolName
 from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
 from custom_components.ambient_mesh.engine.tools import CATALOGUE
@@ -104,3 +109,27 @@ def test_a_bound_clamps_and_reads_as_people_write_it() -> None:
     assert CABIN_C.clamp(21.5) == 21.5
     assert str(CABIN_C) == "15\u201328 °C"
     assert str(Bound(0, 1)) == "0\u20131"
+
+
+def test_the_time_parser_takes_only_instants_with_an_offset() -> None:
+    when = aware_datetime("2026-01-12T07:05:00+01:00")
+    assert when.utcoffset() == timedelta(hours=1)
+    assert aware_datetime(when) is when
+    for bad, why in (
+        ("2026-01-12T07:05:00", "needs an offset"),
+        ("07:05 tomorrow", "not an ISO 8601 time"),
+        (1768197900, "expected an ISO 8601 time"),
+    ):
+        with pytest.raises(vol.Invalid, match=why):
+            aware_datetime(bad)
+
+
+@pytest.mark.parametrize("good", ["alice", "car1", "kids_room", "a" * 32])
+def test_the_id_validator_takes_slugs(good: str) -> None:
+    assert ID(good) == good
+
+
+@pytest.mark.parametrize("bad", ["Alice", "kids room", "", "a" * 33, "alice/phone", 7])
+def test_the_id_validator_refuses_anything_else(bad: object) -> None:
+    with pytest.raises(vol.Invalid):
+        ID(bad)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 import logging
+import re
 import secrets
 from types import MappingProxyType
 from typing import Any
@@ -87,6 +88,47 @@ class _Pending:
 
 NESTED_FORBIDDEN = frozenset({"schedule", "cancel_scheduled"})
 
+HOUSEHOLD_SUBJECT = "household"  # situations about the whole home (situations.HOUSEHOLD)
+_COMFORT = frozenset({"set_room_climate", "set_lights", "notify", "schedule"})
+SCOPE_TOOLS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "departure_soon": frozenset({"precondition_cabin", "notify", "schedule"}),
+        "departure_cancelled": frozenset({"stop_cabin_climate", "cancel_scheduled", "notify"}),
+        "arriving_home": _COMFORT | {"open_cover", "close_cover", "stop_cabin_climate"},
+        "sleep_started": _COMFORT | {"close_cover"},
+        "woke_up": _COMFORT | {"open_cover"},
+        "night_overheating": frozenset({"set_room_climate", "notify"}),
+        "feeling_cold": frozenset({"set_room_climate", "notify"}),
+        "house_empty": frozenset(
+            {"set_room_climate", "set_lights", "close_cover", "stop_cabin_climate", "notify"}
+        ),
+    }
+)
+"""The tools a planner may use for each kind of situation."""
+DEFAULT_SCOPE_TOOLS = frozenset({"notify"})
+
+_LINK = re.compile(
+    r"(?i)([a-z][a-z0-9+.-]*://|www\.|\]\(|<a\b|\b[\w.-]+@[\w-]+\.[a-z]{2,}|\b[\w-]+\.(com|net|org|io|de|ru|cn|info|xyz|ly|me|co|app|link)\b)"
+)
+_CODE = re.compile(r"`|\b\d{5,}\b|\b(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{6,}\b")
+
+
+def unsafe_text(text: str) -> str | None:
+    """What in a message could send a person somewhere or make them type something: a link or a code."""
+    if _LINK.search(text):
+        return "a link"
+    if _CODE.search(text):
+        return "a code"
+    return None
+
+
+def _calls_of(checked: _Checked) -> list[tuple[str, Mapping[str, Any]]]:
+    """The call and, for schedule, the call it schedules."""
+    calls: list[tuple[str, Mapping[str, Any]]] = [(checked.spec.name, checked.args)]
+    if checked.inner is not None:
+        calls.append((checked.inner.spec.name, checked.inner.args))
+    return calls
+
 
 class Guard:
     """Judges tool calls and, when they pass, hands them to the executor."""
@@ -145,11 +187,21 @@ class Guard:
     async def submit(self, call: ToolCall) -> Decision:
         """Judge a call and, when it passes every check, execute (or hold, or schedule) it."""
         now = self.clock.now()
+        if not isinstance(call.args, Mapping):  # recorded as text: the audit must always be JSON-ready
+            call = replace(call, args={"unreadable": show(call.args)})
+            return self._record(
+                call,
+                Verdict.REJECTED,
+                f"arguments must be an object, got {call.args['unreadable']}",
+                call.args,
+            )
         try:
             checked = self._check(call.tool, call.args, call.person, now)
         except _RejectedError as err:
             return self._record(call, Verdict.REJECTED, err.reason, call.args)
         spec, args, notes = checked.spec, checked.args, checked.notes
+        if (problem := self._out_of_scope(call, checked)) is not None:
+            return self._record(call, Verdict.REJECTED, problem, args)
 
         rate_key = (spec.name, self._rate_subject(checked))
         limit = self.policy.rate_for(spec.name)
@@ -316,6 +368,50 @@ class Guard:
         checked.notes = [f"call.{note}" for note in inner.notes]
         args["at"] = at.isoformat()
         args["call"] = {"tool": inner.spec.name, "args": inner.args}
+
+    def _out_of_scope(self, call: ToolCall, checked: _Checked) -> str | None:
+        """A planner deciding a situation may act only on its subjects, with the tools of its kind.
+
+        Planners (rules, LLM) read device-supplied text while deciding; whatever that text says, a
+        call for one situation cannot touch another subject or use a tool the situation has no use
+        for, and a notification cannot pass on a link or a code. Calls from people (voice, services)
+        and from schedules are judged by permissions instead.
+        """
+        if call.caller not in (Caller.LLM, Caller.RULES):
+            return None
+        situation = call.situation
+        for tool, args in _calls_of(checked):
+            if tool == "notify" and (found := unsafe_text(str(args.get("message", "")))) is not None:
+                return f"a notification may not carry {found} (device text is passed on as plain words only)"
+            if situation is None:
+                continue
+            tools = SCOPE_TOOLS.get(situation.kind, DEFAULT_SCOPE_TOOLS)
+            if tool not in tools:
+                return (
+                    f"{tool} is outside the scope of {situation.kind} (allowed: {', '.join(sorted(tools))})"
+                )
+            subjects = self._scope_subjects(situation)
+            spec = self.catalogue[tool]
+            for name in spec.subjects:
+                value = args.get(name)
+                if value is not None and subjects is not None and value not in subjects:
+                    return f"{show(value)} is outside the scope of {situation.kind} for {show(situation.subject)}"
+        return None
+
+    def _scope_subjects(self, situation: Situation) -> frozenset[str] | None:
+        """The subjects a situation is about: its subject, and a person's car and rooms (None: all)."""
+        household = self.household
+        if situation.subject == HOUSEHOLD_SUBJECT:
+            return None
+        subjects = {situation.subject}
+        person = household.people.get(situation.subject)
+        if person is not None:
+            subjects.update(s for s in (person.vehicle, person.bedroom, *person.rooms) if s)
+        vehicle = situation.facts.get("vehicle")
+        if isinstance(vehicle, str) and vehicle in household.vehicles:
+            subjects.add(vehicle)
+        subjects.update(p.id for p in household.people.values() if p.vehicle == situation.subject)
+        return frozenset(subjects)
 
     def _permitted(self, person: str, tool: str) -> bool:
         permissions = self.policy.permissions

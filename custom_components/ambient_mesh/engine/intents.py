@@ -15,15 +15,15 @@ or an :class:`Ask` (which car? which room? — the conversation stays open for t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 import re
 from typing import Any
 
-from hassil import Intents, recognize_best
-from hassil.intents import SlotList, TextSlotList
+from hassil.intents import Intents, SlotList, TextSlotList
+from hassil.recognize import recognize_best
 import yaml
 
 from .household import Household, Subject
@@ -156,6 +156,7 @@ class Ask:
     kind: str  # "vehicle", "zone" or "person"
     options: tuple[Subject, ...]
     slots: Mapping[str, Any] = field(default_factory=dict)
+    said: str = ""  # the sentence that asked: with the answer, the reason the guard records
 
 
 type Understood = Command | Query | Control | Ask
@@ -189,7 +190,8 @@ def understand(
     if result is None:
         return None
     slots = {name: entity.value for name, entity in result.entities.items()}
-    return context.build(result.intent.name, slots)
+    found = context.build(result.intent.name, slots)
+    return replace(found, said=text) if isinstance(found, Ask) else found
 
 
 def pick(text: str, options: tuple[Subject, ...]) -> Subject | None:
@@ -364,7 +366,7 @@ class _Context:
         if (named := vehicles.get(str(slots.get("vehicle", "")))) is not None:
             return named
         speaker = self.household.people.get(self.person or "")
-        if speaker is not None and speaker.vehicle in vehicles:
+        if speaker is not None and speaker.vehicle and speaker.vehicle in vehicles:
             return vehicles[speaker.vehicle]
         if len(vehicles) == 1:
             return next(iter(vehicles.values()))
@@ -387,7 +389,7 @@ class _Context:
         head = value[1:]
         options = tuple(z for z in zones.values() if z.name.lower().split()[-1] == head)
         speaker = self.household.people.get(self.person or "")
-        if speaker is not None and speaker.bedroom in {z.id for z in options}:
+        if speaker is not None and speaker.bedroom and speaker.bedroom in {z.id for z in options}:
             return zones[speaker.bedroom]
         return Ask(
             intent=intent,

@@ -3,8 +3,9 @@
 ``scripts/replay FILE...`` (or ``python -m custom_components.ambient_mesh.engine.replay FILE...``)
 builds a ``Mesh`` with the real profiles, the situation detector, the rules planner (or, with
 ``--endpoint URL --model M [--kind K] [--constrained]``, the LLM planner) and the real ``Guard``
-with a recording executor. It feeds
-the scenario's events in time order, ticks the mesh every 60 virtual seconds and at every event, runs
+with a recording executor. It feeds the scenario's events in time order, ticks the mesh every 60
+virtual seconds, evaluates on events as Home Assistant does (``mesh.VirtualLater``: a message's
+evaluation at once, a burst's at the end of its window) and runs due scheduled calls at every event, runs
 until the last event, the end of the last expectation window, the start of the last calendar event or
 ``until`` (whichever is latest) plus two minutes,
 prints one JSON line per guard decision on stdout (``time``, ``tool``, ``args``, ``situation``,
@@ -79,7 +80,7 @@ from .calendar import EVENT_SCHEMA, normalize_events
 from .clock import VirtualClock
 from .guard import Guard, Policy
 from .household import HOME_SCHEMA, Home, Household
-from .mesh import Mesh, Planner
+from .mesh import Mesh, Planner, VirtualLater
 from .model import Decision, Situation, Verdict
 from .planners.rules import RulesPlanner
 from .preferences import PreferenceLearner, Preferences
@@ -483,6 +484,7 @@ async def run_scenario(
         on_decision=decided,
     )
     planner: Planner = planner_factory(preferences) if planner_factory else RulesPlanner(preferences)
+    later = VirtualLater(clock)
     mesh = Mesh(
         household=scenario.household,
         clock=clock,
@@ -492,6 +494,7 @@ async def run_scenario(
         planner=planner,
         guard=guard,
         preferences={**scenario.preferences, "timezone": scenario.tz_name},
+        later=later,
     )
     guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
     mesh.world.calendar = [dict(e) for e in scenario.calendar]
@@ -499,6 +502,12 @@ async def run_scenario(
 
     async def step() -> None:
         await mesh.tick()
+        learner.observe(mesh.world)
+
+    async def on_events() -> None:
+        # What Home Assistant does between ticks: due scheduled calls, event-driven evaluations.
+        await mesh.guard.tick()
+        await later.run_due()
         learner.observe(mesh.world)
 
     ends = [t for t, _, _ in scenario.timeline[-1:]]
@@ -517,15 +526,22 @@ async def run_scenario(
     items = scenario.timeline
     i = 0
     while True:
+        due = later.next_due
+        if due is not None and due < next_tick and (i >= len(items) or due < items[i][0]):
+            clock.set(due)
+            await later.run_due()
+            continue
         if i < len(items) and items[i][0] <= next_tick:
             at = items[i][0]
             clock.set(at)
             while i < len(items) and items[i][0] == at:
                 _apply(mesh, items[i][2], scenario.tz)
                 i += 1
-            await step()
             if at == next_tick:
+                await step()
                 next_tick += TICK
+            else:
+                await on_events()
             continue
         if next_tick > end:
             break

@@ -86,7 +86,7 @@ KINDS: dict[str, KindSpec] = {
     "online": KindSpec(type=bool, stale_after=24 * _HOUR),
     "heart_rate": KindSpec(type=float, unit="bpm", low=25, high=230, stale_after=15 * _MIN),
     "skin_temp": KindSpec(type=float, unit="°C", low=25, high=42, stale_after=15 * _MIN),
-    "sleep_state": KindSpec(type=str, stale_after=12 * _HOUR),  # awake/tracking/light/deep/rem
+    "sleep_state": KindSpec(type=str, stale_after=12 * _HOUR),  # awake/tracking/light/deep/rem/stopped
     "next_alarm": KindSpec(type=datetime, stale_after=24 * _HOUR),
     "departure": KindSpec(type=datetime, stale_after=24 * _HOUR),
     # vehicles

@@ -127,6 +127,7 @@ class ChatRequest:
     stream: bool = False
     temperature: float = 0.2
     num_ctx: int = 4096
+    max_tokens: int = 256  # a small model held to a grammar can otherwise ramble until the timeout
     keep_alive: str | float = "30m"
 
 

@@ -46,7 +46,11 @@ class OllamaClient:
             "model": self.endpoint.model,
             "messages": [to_ollama(m) for m in chat.messages],
             "stream": chat.stream,
-            "options": {"temperature": chat.temperature, "num_ctx": chat.num_ctx},
+            "options": {
+                "temperature": chat.temperature,
+                "num_ctx": chat.num_ctx,
+                "num_predict": chat.max_tokens,
+            },
             "keep_alive": chat.keep_alive,
         }
         if chat.schema is not None:

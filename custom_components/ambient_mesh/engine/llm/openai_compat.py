@@ -81,6 +81,7 @@ class OpenAICompatClient:
             "messages": [to_openai(m) for m in chat.messages],
             "stream": chat.stream,
             "temperature": chat.temperature,
+            "max_tokens": chat.max_tokens,
         }
         if chat.schema is not None:
             body["response_format"] = {
