@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 import voluptuous as vol
+import voluptuous_openapi
 import yaml
 
-from custom_components.ambient_mesh.engine import preferences
+from custom_components.ambient_mesh.engine import preferences, tools
 from custom_components.ambient_mesh.engine.bounds import CABIN_C, ROOM_C, Bound
 from custom_components.ambient_mesh.engine.clock import aware_datetime
 from custom_components.ambient_mesh.engine.digest import SYSTEM_PROMPT
@@ -63,8 +64,8 @@ def test_reset_preferences_offers_the_preference_kinds_and_translates_each() -> 
 
 def test_the_llm_planner_offers_known_tools_for_exactly_the_known_kinds() -> None:
     assert set(SITUATION_TOOLS) == set(SituationKind)
-    for kind, tools in SITUATION_TOOLS.items():
-        assert tools <= set(ToolName), kind
+    for kind, offered in SITUATION_TOOLS.items():
+        assert offered <= set(ToolName), kind
 
 
 def test_preference_learning_names_only_known_kinds() -> None:
@@ -92,6 +93,26 @@ def test_a_range_a_tool_description_names_is_its_bound(spec: Any) -> None:
     for arg, bound in spec.bounds.items():
         description = spec.parameters["properties"][arg].get("description", "")
         assert _ranges(description) <= {(bound.low, bound.high)}, (spec.name, arg, description)
+
+
+def _openapi(value: Any) -> Any:
+    """Our own validators, as the JSON types they accept (voluptuous_openapi sees only functions)."""
+    if value is tools.number:
+        return {"type": "number"}
+    if value is tools._boolean:
+        return {"type": "boolean"}
+    return voluptuous_openapi.UNSUPPORTED
+
+
+@pytest.mark.parametrize("spec", list(CATALOGUE.values()), ids=list(CATALOGUE))
+def test_the_json_schema_the_model_sees_agrees_with_the_voluptuous_one(spec: Any) -> None:
+    """Each tool's schema is written twice; what the model is told must be what the guard accepts."""
+    checked = voluptuous_openapi.convert(spec.schema, custom_serializer=_openapi)
+    offered = spec.parameters
+    assert set(offered["required"]) == set(checked["required"])
+    assert set(offered["properties"]) <= set(checked["properties"])  # it may hide optional ones
+    for name, prop in offered["properties"].items():
+        assert prop["type"] == checked["properties"][name]["type"], name
 
 
 def test_the_ranges_the_system_prompt_names_are_the_bounds() -> None:
