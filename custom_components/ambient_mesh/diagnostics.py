@@ -90,6 +90,7 @@ async def async_get_config_entry_diagnostics(
                     },
                 },
                 "sources": sources,
+                "discovered": _discovered(hub),
                 "planner": asdict(hub.planner.status),
                 "shadow": hub.guard.policy.shadow,
                 "pending": [d.as_dict() for d in hub.guard.pending.values()],
@@ -143,3 +144,25 @@ class _Pseudonyms:
         if isinstance(data, list | tuple):
             return [self.apply(item) for item in data]
         return data
+
+
+def _discovered(hub: Any) -> dict[str, Any]:
+    """Sources held back because the household does not name them (admission.py)."""
+    if hub.admission is None:
+        return {}
+    discovery = hub.admission.discovery
+    return {
+        "held_back": discovery.stats.held_back,
+        "capped": {str(reason): count for reason, count in discovery.stats.capped.items()},
+        "topics_tracked": discovery.topics_tracked,
+        "sources": [
+            {
+                **item.as_dict(),
+                "reported": {
+                    kind: "**REDACTED**" if kind in BIOMETRIC else text
+                    for kind, text in item.reported.items()
+                },
+            }
+            for item in discovery.sources()
+        ],
+    }

@@ -14,8 +14,8 @@ from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, Supp
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
 
+from .compat import vol
 from .const import DOMAIN
 from .engine.guard import UnknownDecisionError
 from .engine.kinds import SNOOZABLE
@@ -195,3 +195,45 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(DOMAIN, "deny", deny, ANSWER_SCHEMA, SupportsResponse.OPTIONAL)
     hass.services.async_register(DOMAIN, "ask", ask, ASK_SCHEMA, SupportsResponse.OPTIONAL)
     hass.services.async_register(DOMAIN, "snooze", snooze, SNOOZE_SCHEMA, SupportsResponse.OPTIONAL)
+
+
+CANCEL_SCHEDULE_SCHEMA = vol.Schema({vol.Required("schedule_id"): cv.string})
+
+
+def async_setup_schedule_services(hass: HomeAssistant) -> None:
+    """Register ambient_mesh.cancel_schedule: a person cancels a scheduled action (the card's Cancel).
+
+    It goes through the guard as the ``cancel_scheduled`` tool, so the cancellation is audited and
+    the caller's permissions apply like for any other call.
+    """
+
+    async def cancel_schedule(call: ServiceCall) -> ServiceResponse:
+        hub = _hub(hass)
+        schedule_id = call.data["schedule_id"]
+        if schedule_id not in hub.guard.scheduler:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_schedule",
+                translation_placeholders={"id": schedule_id},
+            )
+        tool_call = hub.call(
+            "cancel_scheduled",
+            {"id": schedule_id},
+            caller=Caller.SERVICE,
+            user_id=call.context.user_id,
+            reason="cancelled by a person",
+        )
+        decision = await hub.async_submit(tool_call)
+        if decision.verdict is not Verdict.EXECUTED:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="refused",
+                translation_placeholders={"tool": "cancel_scheduled", "reason": decision.reason},
+            )
+        hub.scheduler_changed()
+        hub.notify_changed()
+        return _response(decision)
+
+    hass.services.async_register(
+        DOMAIN, "cancel_schedule", cancel_schedule, CANCEL_SCHEDULE_SCHEMA, SupportsResponse.OPTIONAL
+    )

@@ -49,11 +49,13 @@ async def test_diagnostics_redact_coordinates_biometrics_and_names(
     assert diagnostics["ingest"]["last_drop"]["not_json"]["topic"] == by_format["owntracks"]
     assert sources[by_format["teslamate"]]["facts"]["soc"] == 78.0  # car facts stay readable
     assert sources[by_format["owntracks"]]["facts"]["location"] == "**REDACTED**"
-    assert sources[by_format["native"]]["facts"]["heart_rate"] == "**REDACTED**"
     people = diagnostics["household"]["people"]
     assert [p["id"] for p in people] == ["person_1", "person_2"]
     assert people[0]["name"] == "**REDACTED**"
     # One pseudonym per topic wherever it appears, so a source can still be followed.
     assert people[0]["sources"]["phone"] == by_format["owntracks"]
     assert all(alias.startswith("source_") for alias in sources)
+    # a watch the household does not name is held back and listed, its biometrics redacted there too
+    watch = next(s for s in diagnostics["discovered"]["sources"] if s["source"] == "ambient_mesh/watch1")
+    assert watch["reported"]["heart_rate"] == "**REDACTED**"
     assert diagnostics["planner"]["active"] == "rules"

@@ -92,6 +92,22 @@ class Scheduler:
         self._entries[entry.id] = entry
         self._changed()
 
+    def find_same(self, at: datetime, call: ToolCall) -> ScheduledCall | None:
+        """A waiting call identical to this one (tool, arguments, person, time), if any."""
+        for entry in self._entries.values():
+            if (
+                entry.at == at
+                and entry.call.tool == call.tool
+                and dict(entry.call.args) == dict(call.args)
+                and entry.call.person == call.person
+            ):
+                return entry
+        return None
+
+    def ids(self) -> list[str]:
+        """Ids of the waiting calls."""
+        return list(self._entries)
+
     def cancel(self, schedule_id: str) -> ScheduledCall | None:
         """Remove a waiting call; return it, or None when there was none."""
         entry = self._entries.pop(schedule_id, None)
