@@ -18,6 +18,7 @@ from custom_components.ambient_mesh.engine import preferences, tools
 from custom_components.ambient_mesh.engine.bounds import CABIN_C, ROOM_C, Bound
 from custom_components.ambient_mesh.engine.clock import aware_datetime
 from custom_components.ambient_mesh.engine.digest import SYSTEM_PROMPT
+from custom_components.ambient_mesh.engine.guard import SCOPE_TOOLS
 from custom_components.ambient_mesh.engine.household import ID
 from custom_components.ambient_mesh.engine.kinds import SNOOZABLE, SituationKind, ToolName
 from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
@@ -66,6 +67,14 @@ def test_the_llm_planner_offers_known_tools_for_exactly_the_known_kinds() -> Non
     assert set(SITUATION_TOOLS) == set(SituationKind)
     for kind, offered in SITUATION_TOOLS.items():
         assert offered <= set(ToolName), kind
+
+
+def test_the_guard_scopes_exactly_the_known_kinds_and_allows_what_the_model_is_offered() -> None:
+    """A tool offered to the model for a situation must not then be refused as out of its scope."""
+    assert set(SCOPE_TOOLS) == set(SituationKind)
+    for kind, allowed in SCOPE_TOOLS.items():
+        assert allowed <= set(ToolName), kind
+        assert SITUATION_TOOLS[kind] <= allowed, kind
 
 
 def test_preference_learning_names_only_known_kinds() -> None:
