@@ -188,7 +188,8 @@ class Guard:
     async def submit(self, call: ToolCall) -> Decision:
         """Judge a call and, when it passes every check, execute (or hold, or schedule) it."""
         now = self.clock.now()
-        if not isinstance(call.args, Mapping):  # recorded as text: the audit must always be JSON-ready
+        raw_args: object = call.args  # typed a Mapping, but a model or the fuzzer can send anything
+        if not isinstance(raw_args, Mapping):  # recorded as text: the audit must always be JSON-ready
             call = replace(call, args={"unreadable": show(call.args)})
             return self._record(
                 call,
