@@ -446,6 +446,35 @@ async def test_a_cabin_due_within_its_lead_time_starts_now() -> None:
     assert len(executor.calls) == 1
 
 
+async def test_a_second_caller_for_a_started_departure_is_refused_as_a_duplicate() -> None:
+    guard, executor, _, _ = make_guard()
+    ready_by = START + timedelta(minutes=10)
+    first = await guard.submit(
+        call("precondition_cabin", vehicle="car1", target_c=21, ready_by=ready_by.isoformat())
+    )
+    again = await guard.submit(
+        call(
+            "precondition_cabin",
+            vehicle="car1",
+            target_c=20,
+            ready_by=(ready_by + timedelta(minutes=2)).isoformat(),
+        )
+    )
+    assert first.verdict is Verdict.EXECUTED
+    assert again.verdict is Verdict.REJECTED
+    assert again.reason == f"already preconditioned for this departure by {first.id}"
+    later = await guard.submit(
+        call(
+            "precondition_cabin",
+            vehicle="car1",
+            target_c=21,
+            ready_by=(ready_by + timedelta(minutes=30)).isoformat(),
+        )
+    )
+    assert later.verdict is not Verdict.REJECTED  # another departure is its own
+    assert len(executor.calls) == 1
+
+
 async def test_a_time_of_day_ready_by_means_its_next_occurrence() -> None:
     guard, executor, _, _ = make_guard()
     decision = await guard.submit(call("precondition_cabin", vehicle="car1", target_c=21, ready_by="05:30"))

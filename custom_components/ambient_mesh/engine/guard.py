@@ -88,6 +88,8 @@ class _Pending:
 
 
 NESTED_FORBIDDEN = frozenset({"schedule", "cancel_scheduled"})
+SAME_DEPARTURE = timedelta(minutes=10)  # two ready_by times this close are one departure
+SAME_DEPARTURE_WINDOW = timedelta(hours=2)  # how far back a started cabin still counts for it
 
 HOUSEHOLD_SUBJECT = "household"  # situations about the whole home (situations.HOUSEHOLD)
 _COMFORT = frozenset({"set_room_climate", "set_lights", "notify", "schedule"})
@@ -241,6 +243,8 @@ class Guard:
             return self._record(call, Verdict.EXECUTED, "allowed", args, outcome=f"cancelled {args['id']}")
 
         if spec.name == "precondition_cabin" and call.caller is not Caller.SCHEDULE:
+            if (earlier := self._same_cabin(args, now)) is not None:
+                return self._record(call, Verdict.REJECTED, earlier, args)
             deferred = self._defer_cabin(call, args, notes, now)
             if deferred is not None:
                 return deferred
@@ -487,6 +491,36 @@ class Guard:
         except SchedulerFullError as err:
             return self._record(call, Verdict.REJECTED, str(err), args)
         return self._record(call, Verdict.SCHEDULED, _join(head, notes), args, decision_id=schedule_id)
+
+    def _same_cabin(self, args: Mapping[str, Any], now: datetime) -> str | None:
+        """Why a cabin request is already in hand: the same car, ready by the same time, already started.
+
+        Two callers asking for one departure (a blueprint's request, then the departure detector at the
+        lead time) must not condition the cabin twice. Waiting requests merge in the scheduler instead.
+        """
+        ready_by = _ready_by(args.get("ready_by"), now)
+        if ready_by is None:
+            return None
+        vehicle = args.get("vehicle")
+
+        def same(other: Mapping[str, Any]) -> bool:
+            theirs = _ready_by(other.get("ready_by"), now)
+            return (
+                other.get("vehicle") == vehicle
+                and theirs is not None
+                and abs(theirs - ready_by) <= SAME_DEPARTURE
+            )
+
+        for decision in reversed(self._audit):
+            if now - decision.at > SAME_DEPARTURE_WINDOW:
+                break
+            if (
+                decision.call.tool == "precondition_cabin"
+                and decision.verdict in (Verdict.EXECUTED, Verdict.CLAMPED, Verdict.APPROVED)
+                and same(decision.args)
+            ):
+                return f"already preconditioned for this departure by {decision.id}"
+        return None
 
     def _defer_cabin(
         self, call: ToolCall, args: dict[str, Any], notes: list[str], now: datetime
