@@ -40,7 +40,7 @@ from custom_components.ambient_mesh.engine.model import Situation
 from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
 from custom_components.ambient_mesh.engine.signals import Location, Signal
 from custom_components.ambient_mesh.engine.tokenizer import count_tokens, tokenizer_name
-from custom_components.ambient_mesh.engine.tools import available_tools
+from custom_components.ambient_mesh.engine.tools import available_tools, route_request
 
 TZ = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 1, 12, 6, 40, tzinfo=TZ)
@@ -122,28 +122,52 @@ def wire_tools(tools: list[dict[str, Any]]) -> str:
     return json.dumps(request["tools"], ensure_ascii=False)
 
 
-def ours() -> dict[str, int]:
+REQUESTS = (
+    "make the kitchen warmer",
+    "warm up the car by 7:30",
+    "turn off the office lights",
+    "tell bob dinner is ready",
+    "what should I do?",
+)
+SITUATIONS = ("departure_soon", "sleep_started", "arriving_home")
+
+
+def ours() -> list[dict[str, Any]]:
+    """The split (system, context, tools) of every request kind, as our LLM planner builds it."""
     w = world()
-    tools = wire_tools([spec.llm_tool for spec in available_tools(w.household)])
+    everything = available_tools(w.household)
     free = render_digest(w, None)
-    situation = Situation(
-        kind="departure_soon",
-        subject="alice",
-        at=NOW,
-        key="k",
-        facts={"departure": "07:05", "outside_temp": -4.5},
-    )
-    focused = render_digest(w, situation)
-    situation_tools = wire_tools(
-        [s.llm_tool for s in available_tools(w.household) if s.name in SITUATION_TOOLS[situation.kind]]
-    )
-    return {
-        "system": count_tokens(free.system),
-        "context_free_form": count_tokens(free.context),
-        "context_situation": count_tokens(focused.context),
-        "tools": count_tokens(tools),
-        "tools_situation": count_tokens(situation_tools),
-    }
+    rows: list[dict[str, Any]] = []
+    for text in REQUESTS:
+        routed = route_request(text)
+        offered = [s for s in everything if routed is None or s.name in routed]
+        rows.append(
+            {
+                "kind": f"free-form: {text!r}",
+                "system": count_tokens(free.system),
+                "context": count_tokens(f"{free.context}\n\nRequest: {text}"),
+                "tools": count_tokens(wire_tools([s.llm_tool for s in offered])),
+                "tool_names": [s.name for s in offered],
+                "prefix": free.system,
+            }
+        )
+    for kind in SITUATIONS:
+        situation = Situation(
+            kind=kind, subject="alice", at=NOW, key="k", facts={"departure": "07:05", "outside_temp": -4.5}
+        )
+        focused = render_digest(w, situation)
+        offered = [s for s in everything if s.name in SITUATION_TOOLS[kind]]
+        rows.append(
+            {
+                "kind": f"situation: {kind}",
+                "system": count_tokens(focused.system),
+                "context": count_tokens(focused.context),
+                "tools": count_tokens(wire_tools([s.llm_tool for s in offered])),
+                "tool_names": [s.name for s in offered],
+                "prefix": focused.system,
+            }
+        )
+    return rows
 
 
 # -- Home Assistant's side --------------------------------------------------------------------------
@@ -307,30 +331,44 @@ async def home_assistant(count: int) -> dict[str, int]:
 
 async def main() -> None:
     logging.basicConfig(level=logging.ERROR)
-    mine = ours()
+    rows = ours()
     print(f"tokenizer: {tokenizer_name()}")
     print(
-        "household: 3 people, 1 car, 8 rooms; Ollama request = system + context + tools (as serialized by ollama 0.4.7)"
+        "household: 3 people, 1 car, 8 rooms; a request = system + context + tools (as serialized by ollama 0.4.7)"
     )
     print()
-    ours_free = mine["system"] + mine["context_free_form"] + mine["tools"]
-    ours_situation = mine["system"] + mine["context_situation"] + mine["tools_situation"]
-    header = f"{'exposed':>8} | {'HA system':>9} {'HA tools':>8} {'HA total':>8} {'+live ctx':>9} | {'ours free':>9} {'ours sit.':>9} | {'HA/ours':>7}"
+    print("ours, per request kind (independent of how many entities Home Assistant exposes):")
+    print(f"  {'request':<46} {'system':>6} {'context':>7} {'tools':>5} {'total':>5}  tools offered")
+    for row in rows:
+        total = row["system"] + row["context"] + row["tools"]
+        row["total"] = total
+        print(
+            f"  {row['kind']:<46} {row['system']:>6} {row['context']:>7} {row['tools']:>5} {total:>5}  "
+            f"{', '.join(row['tool_names'])}"
+        )
+    stable = len({row["prefix"] for row in rows}) == 1
+    print(f"  system prefix byte-identical across all request kinds: {'yes' if stable else 'NO'}")
+    free_totals = [row["total"] for row in rows if row["kind"].startswith("free-form")]
+    print()
+    header = (
+        f"{'exposed':>8} | {'HA system':>9} {'HA tools':>8} {'HA total':>8} {'+live ctx':>9} | "
+        f"{'ours free-form min/median/max':>29} | {'ours/HA+live':>12}"
+    )
     print(header)
     print("-" * len(header))
+    ordered = sorted(free_totals)
+    spread = f"{ordered[0]} / {ordered[len(ordered) // 2]} / {ordered[-1]}"
     for count in SIZES:
         ha = await home_assistant(count)
         ha_total = ha["system"] + ha["tools"]
+        with_live = ha_total + ha["live_context"]
+        ratios = sorted(t / with_live for t in free_totals)
         print(
-            f"{count:>8} | {ha['system']:>9} {ha['tools']:>8} {ha_total:>8} {ha_total + ha['live_context']:>9} | "
-            f"{ours_free:>9} {ours_situation:>9} | {ha_total / ours_free:>6.1f}x"
+            f"{count:>8} | {ha['system']:>9} {ha['tools']:>8} {ha_total:>8} {with_live:>9} | {spread:>29} | "
+            f"{ratios[0]:.2f}/{ratios[len(ratios) // 2]:.2f}/{ratios[-1]:.2f}"
         )
     print()
-    print(
-        f"ours: system {mine['system']}, context free-form {mine['context_free_form']} / situation "
-        f"{mine['context_situation']}, tools {mine['tools']} (a departure_soon situation is offered "
-        f"its 3 tools: {mine['tools_situation']}); independent of how many entities HA exposes"
-    )
+    print("goal: ours ≤ 0.15x HA + live context at 50 entities, ≤ 650 tokens for a free-form request")
     print(
         "HA: system = BASE_PROMPT + default instructions + AssistAPI.api_prompt; tools = Assist intents as _format_tool;"
     )

@@ -386,3 +386,40 @@ def repair_arguments(spec: ToolSpec | None, raw: Any) -> dict[str, Any] | None:
             return None
         args["call"] = {**call, "args": inner}
     return args
+
+
+# Routing a free-form request to the tools it can need, before the model sees it: tool schemas are
+# most of a prompt, and a CPU-only box reads a few tokens a second. Words in English and German;
+# a request that names none of them is offered every tool (the model decides).
+_ROUTES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), frozenset(tools))
+    for pattern, tools in (
+        (
+            r"warm|cold|cool|heat|\bhot\b|chill|freez|temperat|degree|°|thermostat|climate|"
+            r"kalt|kühl|heiz|grad|wärmer|kälter",
+            ("set_room_climate",),
+        ),
+        (
+            r"\bcar\b|cabin|vehicle|tesla|leaf|drive|auto\b|wagen",
+            ("precondition_cabin", "stop_cabin_climate"),
+        ),
+        (r"unlock|entriegel|aufschließ", ("unlock_vehicle",)),
+        (r"light|lamp|bright|\bdim\b|dark|licht|lampe|\bhell\b|dunkel", ("set_lights",)),
+        (r"blind|shutter|garage|cover|curtain|rollo|jalousie", ("open_cover", "close_cover")),
+        (r"tell|notify|message|remind|let \w+ know|\btext\b|\bsag|nachricht|erinner", ("notify",)),
+        (
+            r"\bat \d|\bby \d|\bin \d+|tomorrow|tonight|later|morning|evening|schedul|cancel|"
+            r"\bum \d|morgen|später|abend",
+            ("schedule", "cancel_scheduled"),
+        ),
+    )
+)
+
+
+def route_request(text: str) -> frozenset[str] | None:
+    """The tools a free-form request can need, by the words in it; None when no word says."""
+    found: set[str] = set()
+    for pattern, tools in _ROUTES:
+        if pattern.search(text):
+            found |= tools
+    return frozenset(found) or None

@@ -28,7 +28,15 @@ from ..digest import render_digest
 from ..household import Household
 from ..mesh import Planner, World
 from ..model import Caller, Decision, Situation, ToolCall
-from ..tools import CATALOGUE, ToolSpec, available_tools, check_subjects, repair_arguments, show
+from ..tools import (
+    CATALOGUE,
+    ToolSpec,
+    available_tools,
+    check_subjects,
+    repair_arguments,
+    route_request,
+    show,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,6 +58,14 @@ SITUATION_TOOLS: Mapping[str, frozenset[str]] = {
     "house_empty": frozenset({"set_room_climate", "set_lights"}),
 }
 """The tools a situation may need; a kind not listed is offered every available tool."""
+
+
+def _routed(text: str, allowed: Collection[str] | None) -> Collection[str] | None:
+    """Offer a free-form request only the tools its words can need (all when no word says)."""
+    routed = route_request(text)
+    if routed is None:
+        return allowed
+    return routed if allowed is None else routed & set(allowed)
 
 
 class LlmError(Exception):
@@ -358,7 +374,7 @@ class OllamaPlanner:
         return await self._loop(
             messages,
             world.household,
-            self.offered(world.household, allowed_tools),
+            self.offered(world.household, _routed(text, allowed_tools)),
             caller=caller,
             person=person,
             situation=None,
