@@ -329,6 +329,103 @@ async def home_assistant(count: int) -> dict[str, int]:
         return result
 
 
+LLAMA_CACHE = Path("/var/cache/ambient-mesh")
+
+
+def _llama_paths() -> tuple[Path, Path] | None:
+    """A built llama-server and a GGUF model in the shared cache, if there are both."""
+    servers = sorted(LLAMA_CACHE.glob("llama.cpp/*/build/bin/llama-server"))
+    models = sorted(LLAMA_CACHE.glob("models/*.gguf"))
+    return (servers[-1], models[0]) if servers and models else None
+
+
+def llama_server_round(server: Path, model: Path) -> list[dict[str, Any]]:
+    """Send our situation requests, one after the other, to a real llama.cpp server; its own counts.
+
+    llama.cpp reports per request how many prompt tokens it found in its cache (``cache_n``) and how
+    many it had to compute (``prompt_n``), and how long reading the prompt took (``prompt_ms``).
+    """
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            str(server),
+            "-m",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "-t",
+            "2",
+            "-c",
+            "4096",
+            "--jinja",
+            "--no-webui",
+            "--no-repack",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        w = world()
+        everything = available_tools(w.household)
+        out: list[dict[str, Any]] = []
+        for kind in (*SITUATIONS, *SITUATIONS):
+            situation = Situation(
+                kind=kind,
+                subject="alice",
+                at=NOW,
+                key="k",
+                facts={"departure": "07:05", "outside_temp": -4.5},
+            )
+            digest = render_digest(w, situation)
+            request = (
+                f"Situation: {kind} of alice. "
+                "Call the tools this needs now or later (schedule); call none if nothing is needed."
+            )
+            body = {
+                "messages": [
+                    {"role": "system", "content": digest.system},
+                    {"role": "user", "content": f"{digest.context}\n\n{request}"},
+                ],
+                "tools": [s.llm_tool for s in everything if s.name in SITUATION_TOOLS[kind]],
+                "max_tokens": 1,
+                "cache_prompt": True,
+            }
+            req = urllib.request.Request(
+                f"{url}/v1/chat/completions", json.dumps(body).encode(), {"Content-Type": "application/json"}
+            )
+            with urllib.request.urlopen(req, timeout=120) as response:
+                timings = json.loads(response.read())["timings"]
+            out.append(
+                {
+                    "kind": kind,
+                    "cached": timings.get("cache_n", 0),
+                    "computed": timings.get("prompt_n", 0),
+                    "ms": timings.get("prompt_ms", 0.0),
+                }
+            )
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 async def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     rows = ours()
@@ -369,6 +466,25 @@ async def main() -> None:
         )
     print()
     print("goal: ours ≤ 0.15x HA + live context at 50 entities, ≤ 650 tokens for a free-form request")
+    paths = _llama_paths()
+    if paths is None:
+        print(f"\nno llama-server and model under {LLAMA_CACHE}: the warm-cache round is skipped")
+    else:
+        server, model = paths
+        print(
+            f"\nreal llama.cpp server ({server.parent.parent.parent.name}, {model.name}), situations in turn:"
+        )
+        rows_llama = llama_server_round(server, model)
+        for row in rows_llama:
+            print(
+                f"  {row['kind']:<16} cached {row['cached']:>4}  computed {row['computed']:>4} tokens  "
+                f"prompt reading {row['ms']:>7.1f} ms"
+            )
+        later = sorted(row["computed"] for row in rows_llama[1:])
+        print(
+            f"  computed tokens per decision after the first, min / median / max: "
+            f"{later[0]} / {later[len(later) // 2]} / {later[-1]} (goal ≤ 100)"
+        )
     print(
         "HA: system = BASE_PROMPT + default instructions + AssistAPI.api_prompt; tools = Assist intents as _format_tool;"
     )

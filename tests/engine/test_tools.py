@@ -140,10 +140,9 @@ def test_json_text_arguments_are_parsed_and_non_objects_refused() -> None:
     [
         ("make the kitchen warmer", {"set_room_climate"}),
         ("Mach das Schlafzimmer wärmer", {"set_room_climate"}),
-        (
-            "warm up the car by 7:30",
-            {"set_room_climate", "precondition_cabin", "stop_cabin_climate", "schedule", "cancel_scheduled"},
-        ),
+        ("warm up the car by 7:30", {"set_room_climate", "precondition_cabin", "stop_cabin_climate"}),
+        ("turn the heating down at 22:00", {"set_room_climate", "schedule"}),
+        ("cancel that", {"cancel_scheduled"}),
         ("turn off the office lights", {"set_lights"}),
         ("tell bob dinner is ready", {"notify"}),
         ("unlock the car", {"unlock_vehicle", "precondition_cabin", "stop_cabin_climate"}),

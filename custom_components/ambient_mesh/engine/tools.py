@@ -407,11 +407,12 @@ _ROUTES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (r"light|lamp|bright|\bdim\b|dark|licht|lampe|\bhell\b|dunkel", ("set_lights",)),
         (r"blind|shutter|garage|cover|curtain|rollo|jalousie", ("open_cover", "close_cover")),
         (r"tell|notify|message|remind|let \w+ know|\btext\b|\bsag|nachricht|erinner", ("notify",)),
+        # "by 7:30" is a ready-by time the car tool takes itself; "at 7:30" is a call for later
         (
-            r"\bat \d|\bby \d|\bin \d+|tomorrow|tonight|later|morning|evening|schedul|cancel|"
-            r"\bum \d|morgen|später|abend",
-            ("schedule", "cancel_scheduled"),
+            r"\bat \d|\bin \d+|tomorrow|tonight|later|schedul|\bum \d|morgen|später|heute abend",
+            ("schedule",),
         ),
+        (r"cancel|abbrech|stornier", ("cancel_scheduled",)),
     )
 )
 
