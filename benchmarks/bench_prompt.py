@@ -138,8 +138,9 @@ def ours() -> list[dict[str, Any]]:
     everything = available_tools(w.household)
     free = render_digest(w, None)
     rows: list[dict[str, Any]] = []
+    places = [name for zone in w.household.zones.values() for name in (zone.id, zone.name) if name]
     for text in REQUESTS:
-        routed = route_request(text)
+        routed = route_request(text, places)
         offered = [s for s in everything if routed is None or s.name in routed]
         rows.append(
             {

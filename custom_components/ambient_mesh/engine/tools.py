@@ -8,7 +8,7 @@ recorded reason instead of refusing it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 import json
@@ -417,10 +417,24 @@ _ROUTES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
 )
 
 
-def route_request(text: str) -> frozenset[str] | None:
-    """The tools a free-form request can need, by the words in it; None when no word says."""
+_ROOM_WORDS = re.compile(
+    r"room|house|home|kitchen|bath|office|hall|zimmer|haus|küche|büro|flur", re.IGNORECASE
+)
+_CAR_TOOLS = frozenset({"precondition_cabin", "stop_cabin_climate"})
+
+
+def route_request(text: str, places: Collection[str] = ()) -> frozenset[str] | None:
+    """The tools a free-form request can need, by the words in it; None when no word says.
+
+    ``places`` are the household's zone ids and names: "warm up the car" is about the cabin, not a
+    room, unless the request also names a room.
+    """
     found: set[str] = set()
     for pattern, tools in _ROUTES:
         if pattern.search(text):
             found |= tools
+    if found & _CAR_TOOLS and "set_room_climate" in found:
+        lowered = text.lower()
+        if not _ROOM_WORDS.search(text) and not any(p and p.lower() in lowered for p in places):
+            found.discard("set_room_climate")
     return frozenset(found) or None

@@ -60,9 +60,10 @@ SITUATION_TOOLS: Mapping[str, frozenset[str]] = {
 """The tools a situation may need; a kind not listed is offered every available tool."""
 
 
-def _routed(text: str, allowed: Collection[str] | None) -> Collection[str] | None:
+def _routed(text: str, allowed: Collection[str] | None, household: Household) -> Collection[str] | None:
     """Offer a free-form request only the tools its words can need (all when no word says)."""
-    routed = route_request(text)
+    places = [name for zone in household.zones.values() for name in (zone.id, zone.name) if name]
+    routed = route_request(text, places)
     if routed is None:
         return allowed
     return routed if allowed is None else routed & set(allowed)
@@ -374,7 +375,7 @@ class OllamaPlanner:
         return await self._loop(
             messages,
             world.household,
-            self.offered(world.household, _routed(text, allowed_tools)),
+            self.offered(world.household, _routed(text, allowed_tools, world.household)),
             caller=caller,
             person=person,
             situation=None,
