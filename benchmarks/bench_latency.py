@@ -3,7 +3,8 @@
 Starts a broker and one Home Assistant with our integration (benchmarks/harness.py) for a household of
 sleepers, each with a bedroom thermostat on Zigbee2MQTT. A Sleep as Android message (tracking started,
 later stopped) raises ``sleep_started`` / ``woke_up`` on the message itself; the rules planner asks for
-``set_room_climate``, the guard allows it and the executor calls ``mqtt.publish`` on the thermostat's
+``set_room_climate``, the guard allows it and the executor publishes (``mqtt.async_publish``, what the
+``mqtt.publish`` service runs) on the thermostat's
 ``/set`` topic, which this script receives: that round trip is the latency. The baseline, in the same
 Home Assistant and the same run: an automation that answers an MQTT trigger with an ``mqtt.publish``
 action — the shortest message → service call path Home Assistant itself has. Each person is used in one
@@ -179,7 +180,7 @@ def main() -> None:
                 hass.stop()
     print("\nmin / median / max over rounds")
     for label, rows in (
-        ("ours (message → decision → mqtt.publish)", ours),
+        ("ours (message → decision → MQTT publish)", ours),
         ("baseline (automation: mqtt → mqtt.publish)", base),
     ):
         print(
