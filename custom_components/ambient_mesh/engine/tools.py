@@ -8,7 +8,7 @@ recorded reason instead of refusing it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 import json
@@ -377,3 +377,55 @@ def repair_arguments(spec: ToolSpec | None, raw: Any) -> dict[str, Any] | None:
             return None
         args["call"] = {**call, "args": inner}
     return args
+
+
+# Routing a free-form request to the tools it can need, before the model sees it: tool schemas are
+# most of a prompt, and a CPU-only box reads a few tokens a second. Words in English and German;
+# a request that names none of them is offered every tool (the model decides).
+_ROUTES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), frozenset(tools))
+    for pattern, tools in (
+        (
+            r"warm|cold|cool|heat|\bhot\b|chill|freez|temperat|degree|°|thermostat|climate|"
+            r"kalt|kühl|heiz|grad|wärmer|kälter",
+            ("set_room_climate",),
+        ),
+        (
+            r"\bcar\b|cabin|vehicle|tesla|leaf|drive|auto\b|wagen",
+            ("precondition_cabin", "stop_cabin_climate"),
+        ),
+        (r"unlock|entriegel|aufschließ", ("unlock_vehicle",)),
+        (r"light|lamp|bright|\bdim\b|dark|licht|lampe|\bhell\b|dunkel", ("set_lights",)),
+        (r"blind|shutter|garage|cover|curtain|rollo|jalousie", ("open_cover", "close_cover")),
+        (r"tell|notify|message|remind|let \w+ know|\btext\b|\bsag|nachricht|erinner", ("notify",)),
+        # "by 7:30" is a ready-by time the car tool takes itself; "at 7:30" is a call for later
+        (
+            r"\bat \d|\bin \d+|tomorrow|tonight|later|schedul|\bum \d|morgen|später|heute abend",
+            ("schedule",),
+        ),
+        (r"cancel|abbrech|stornier", ("cancel_scheduled",)),
+    )
+)
+
+
+_ROOM_WORDS = re.compile(
+    r"room|house|home|kitchen|bath|office|hall|zimmer|haus|küche|büro|flur", re.IGNORECASE
+)
+_CAR_TOOLS = frozenset({"precondition_cabin", "stop_cabin_climate"})
+
+
+def route_request(text: str, places: Collection[str] = ()) -> frozenset[str] | None:
+    """The tools a free-form request can need, by the words in it; None when no word says.
+
+    ``places`` are the household's zone ids and names: "warm up the car" is about the cabin, not a
+    room, unless the request also names a room.
+    """
+    found: set[str] = set()
+    for pattern, tools in _ROUTES:
+        if pattern.search(text):
+            found |= tools
+    if found & _CAR_TOOLS and "set_room_climate" in found:
+        lowered = text.lower()
+        if not _ROOM_WORDS.search(text) and not any(p and p.lower() in lowered for p in places):
+            found.discard("set_room_climate")
+    return frozenset(found) or None
