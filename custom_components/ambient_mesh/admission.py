@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from homeassistant.components import persistent_notification
+from homeassistant.components import mqtt, persistent_notification
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 from .engine.discovery import DiscoveredSource, Discovery
 from .engine.mesh import Mesh
 
@@ -33,6 +33,22 @@ def plain(text: str, limit: int = 60) -> str:
     """Device-supplied text as inert plain text: no markdown, no links (dots of a URL are split)."""
     cleaned = _UNSAFE.sub("", text)[:limit]
     return re.sub(r"(?i)(https?|www)", lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], cleaned)
+
+
+@callback
+def async_watch_broker(hass: HomeAssistant) -> CALLBACK_TYPE:
+    """Say once when the broker goes away and once when it is back (not per message, not per retry)."""
+
+    @callback
+    def _changed(connected: bool) -> None:
+        if connected:
+            LOGGER.info("MQTT is back: Ambient Mesh receives device messages again")
+        else:
+            LOGGER.warning(
+                "MQTT went away: Ambient Mesh keeps the last facts it has and acts on time alone until it returns"
+            )
+
+    return mqtt.async_subscribe_connection_status(hass, _changed)
 
 
 class Admission:

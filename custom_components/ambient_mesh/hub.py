@@ -28,7 +28,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import get_default_context
 import voluptuous as vol
 
-from .admission import Admission
+from .admission import Admission, async_watch_broker
 from .confirmations import async_request_confirmation, dismiss
 from .const import (
     CONF_ALLOWLIST,
@@ -302,6 +302,7 @@ class AmbientMeshHub:
             self._unsubs.append(
                 await mqtt.async_subscribe(self.hass, f"{base}/#", self._on_message, qos=0, encoding=None)
             )
+        self._unsubs.append(async_watch_broker(self.hass))  # one log line each way (admission.py)
         self._follow_entities()
         self._arm_next_due()
         for decision in self.guard.pending.values():  # restored: notifications do not survive a restart
