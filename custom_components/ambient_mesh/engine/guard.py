@@ -88,6 +88,9 @@ class _Pending:
 
 NESTED_FORBIDDEN = frozenset({"schedule", "cancel_scheduled"})
 
+CONDITIONING_WINDOW = timedelta(minutes=lead_minutes(-100.0))
+"""The longest lead the departure rule gives (deep frost); a call this close to ``ready_by`` starts now."""
+
 HOUSEHOLD_SUBJECT = "household"  # situations about the whole home (situations.HOUSEHOLD)
 _COMFORT = frozenset({"set_room_climate", "set_lights", "notify", "schedule"})
 SCOPE_TOOLS: Mapping[str, frozenset[str]] = MappingProxyType(
@@ -187,8 +190,9 @@ class Guard:
     async def submit(self, call: ToolCall) -> Decision:
         """Judge a call and, when it passes every check, execute (or hold, or schedule) it."""
         now = self.clock.now()
-        if not isinstance(call.args, Mapping):  # recorded as text: the audit must always be JSON-ready
-            call = replace(call, args={"unreadable": show(call.args)})
+        raw: object = call.args  # typed a Mapping, but planners hand on whatever a model produced
+        if not isinstance(raw, Mapping):  # recorded as text: the audit must always be JSON-ready
+            call = replace(call, args={"unreadable": show(raw)})
             return self._record(
                 call,
                 Verdict.REJECTED,
@@ -482,16 +486,17 @@ class Guard:
         """A cabin to be ready later starts at the lead time before ``ready_by`` (None: start now).
 
         The lead is the departure detector's own rule (``situations.lead_minutes``), from the vehicle's
-        outside temperature, so a planner asking ahead of time gets what the detector would do on time.
+        outside temperature, so a caller asking hours ahead gets what the detector would do on time. A
+        call within the longest lead of ``ready_by`` starts at once: whoever made it chose that moment.
         """
         ready_by = _ready_by(args.get("ready_by"), now)
         if ready_by is None:
             return None
+        if ready_by - now <= CONDITIONING_WINDOW:  # the caller chose its own lead (e.g. a blueprint's)
+            return None
         outside = self.outside_temp(str(args["vehicle"]))
         lead = lead_minutes(outside)
         start = ready_by - timedelta(minutes=lead)
-        if start <= now:
-            return None
         if start - now > self.policy.schedule_horizon:
             return self._record(
                 call,
