@@ -13,6 +13,7 @@ import re
 
 from homeassistant.components import mqtt, persistent_notification
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
 
 from .const import DOMAIN, LOGGER
@@ -33,6 +34,26 @@ def plain(text: str, limit: int = 60) -> str:
     """Device-supplied text as inert plain text: no markdown, no links (dots of a URL are split)."""
     cleaned = _UNSAFE.sub("", text)[:limit]
     return re.sub(r"(?i)(https?|www)", lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], cleaned)
+
+
+@callback
+def async_remove_stranger_devices(hass: HomeAssistant, entry_id: str, discovery: Discovery) -> int:
+    """Take the entry off devices of sources the household does not name (made by earlier versions).
+
+    Before admission every topic with one valid message became a device; after an upgrade those stay
+    in the registry and would come back on every restart. Return how many were removed.
+    """
+    registry = dr.async_get(hass)
+    removed = 0
+    for device in dr.async_entries_for_config_entry(registry, entry_id):
+        sources = {ident[1] for ident in device.identifiers if ident[0] == DOMAIN}
+        if not sources or entry_id in sources or any(discovery.admitted(s) for s in sources):
+            continue
+        registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+        removed += 1
+    if removed:
+        LOGGER.info("Removed %d devices of sources the household does not name", removed)
+    return removed
 
 
 @callback

@@ -28,7 +28,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import get_default_context
 import voluptuous as vol
 
-from .admission import Admission, async_watch_broker
+from .admission import Admission, async_remove_stranger_devices, async_watch_broker
 from .confirmations import async_request_confirmation, dismiss
 from .const import (
     CONF_ALLOWLIST,
@@ -303,6 +303,8 @@ class AmbientMeshHub:
                 await mqtt.async_subscribe(self.hass, f"{base}/#", self._on_message, qos=0, encoding=None)
             )
         self._unsubs.append(async_watch_broker(self.hass))  # one log line each way (admission.py)
+        if self.admission is not None:
+            async_remove_stranger_devices(self.hass, self.entry_id, self.admission.discovery)
         self._follow_entities()
         self._arm_next_due()
         for decision in self.guard.pending.values():  # restored: notifications do not survive a restart
