@@ -46,8 +46,11 @@ def async_remove_stranger_devices(hass: HomeAssistant, entry_id: str, discovery:
     registry = dr.async_get(hass)
     removed = 0
     for device in dr.async_entries_for_config_entry(registry, entry_id):
-        sources = {ident[1] for ident in device.identifiers if ident[0] == DOMAIN}
-        if not sources or entry_id in sources or any(discovery.admitted(s) for s in sources):
+        # Source devices are named by their topic (always "<base>/…"); the hub's and the household
+        # subjects' own devices ("<entry>_alice") are not sources and stay.
+        ids = {ident[1] for ident in device.identifiers if ident[0] == DOMAIN}
+        sources = {i for i in ids if "/" in i and not i.startswith(entry_id)}
+        if not sources or sources != ids or any(discovery.admitted(s) for s in sources):
             continue
         registry.async_update_device(device.id, remove_config_entry_id=entry_id)
         removed += 1

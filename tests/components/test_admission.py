@@ -100,3 +100,5 @@ async def test_devices_an_earlier_version_made_for_strangers_are_removed_at_star
     assert devices.async_get_device(identifiers={(DOMAIN, "owntracks/x/y")}) is None
     assert devices.async_get_device(identifiers={(DOMAIN, "zigbee2mqtt/bedroom_sensor")}) is not None
     assert devices.async_get_device(identifiers={(DOMAIN, entry.entry_id)}) is not None  # the hub stays
+    alice = devices.async_get_device(identifiers={(DOMAIN, f"{entry.entry_id}_alice")})
+    assert alice is not None  # and so do the household's own devices
