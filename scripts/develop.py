@@ -14,6 +14,7 @@ is exactly what Home Assistant itself would have stored (same keys and versions 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 from collections.abc import Callable
 import contextlib
@@ -31,18 +32,27 @@ from typing import Any
 import urllib.error
 import urllib.request
 import uuid
+from zoneinfo import ZoneInfo
 
 import bcrypt
 import jwt
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "config"
+# Another configuration directory and run directory: scripts/develop --ha current runs on its own
+# configuration (Home Assistant 2026 migrates .storage to versions 2025.4 cannot read), the browser tests
+# run a second demo beside yours. The venv is the one inside the Debian root for --ha current.
+CONFIG = Path(
+    os.environ.get("AMBIENT_MESH_CONFIG") or os.environ.get("AMBIENT_MESH_DEVELOP_CONFIG") or ROOT / "config"
+).resolve()
 STORAGE = CONFIG / ".storage"
-RUN = ROOT / ".run"
-VENV_BIN = ROOT / ".venv" / "bin"
+RUN = Path(os.environ.get("AMBIENT_MESH_DEVELOP_RUN") or ROOT / ".run").resolve()
+VENV_BIN = Path(os.environ.get("AMBIENT_MESH_VENV") or ROOT / ".venv") / "bin"
 HOUSEHOLD = ROOT / "hardware" / "households" / "demo.yaml"
+HOUSEHOLD_TIMEZONE = "Europe/Berlin"
+"""The demo household's (and config/configuration.yaml's) time zone: "today" is the household's day."""
 USERNAME = PASSWORD = "dev"
+WHISPER_DIR = Path(os.environ.get("AMBIENT_MESH_WHISPER_DIR", "/var/cache/ambient-mesh/whisper-base"))
 FORMATS = {
     "owntracks": "owntracks",
     "teslamate": "teslamate",
@@ -67,8 +77,9 @@ END:VEVENT
 END:VCALENDAR
 """.replace("\n", "\r\n")
 """Alice's weekday office day, for the departure situations (calendar.alice)."""
-DEMO_START = "2026-01-12T01:00"
-"""A Monday, 01:00: a warm night (the TRV heats again from 01:30), alarm 06:30, Office at 08:00."""
+DEMO_START = f"{datetime.now(ZoneInfo(HOUSEHOLD_TIMEZONE)).date().isoformat()}T01:00"
+"""Today, 01:00 (so times and "in 20 minutes" read right in the browser): a warm night on Sundays and
+Wednesdays (the TRV heats again from 01:30), the alarm at 06:30, Office at 08:00 on weekdays."""
 DEMO_SPEED = 120.0
 """At 120x, 01:00 → 08:00 takes 3.5 minutes: the overheating night, then the cold morning drive."""
 DEMO_TIME_LINE = "Demo time:"
@@ -363,6 +374,8 @@ def seed_storage(args: argparse.Namespace) -> str:
             entry["data"].update({"broker": "127.0.0.1", "port": args.mqtt_port})
         if entry["domain"] == "ambient_mesh":
             merge_household(entry, household)
+            if (WHISPER_DIR / "model.bin").is_file():  # scripts/whisper-model assembled it: speak at once
+                entry["options"] = {**entry.get("options", {}), "stt_model": str(WHISPER_DIR)}
     path.write_text(json.dumps(stored, indent=2))
     return token_file.read_text().strip() if token_file.exists() else ""
 
@@ -402,6 +415,27 @@ def entries_loaded(
     return loaded
 
 
+def create_pipeline(port: int, token: str) -> str:
+    """Create the "Ambient Mesh" Assist pipeline (our Whisper STT, our agent) and make it preferred."""
+    import aiohttp  # only the running demo needs it
+
+    if str(ROOT) not in sys.path:  # run as a script: the repository's packages are not on the path
+        sys.path.insert(0, str(ROOT))
+    from scripts.say_client import PipelineError, connect, ensure_pipeline
+
+    async def run() -> str:
+        async with aiohttp.ClientSession() as session:
+            ws = await connect(session, f"http://127.0.0.1:{port}", token)
+            pipeline_id = await ensure_pipeline(ws, [0], "en")
+            await ws.close()
+            return f'Ambient Mesh ({pipeline_id}); speak with scripts/say "warm up the car by 7:30"'
+
+    try:
+        return asyncio.run(run())
+    except (PipelineError, aiohttp.ClientError, OSError) as err:
+        return f"not created ({err})"
+
+
 def stop(proc: subprocess.Popen[bytes] | None, name: str, timeout: float) -> None:
     """Stop a child we started: SIGTERM, then SIGKILL after the timeout."""
     if proc is None or proc.poll() is not None:
@@ -432,7 +466,7 @@ def main() -> int:
     link = CONFIG / "custom_components" / "ambient_mesh"
     link.parent.mkdir(exist_ok=True)
     if not link.is_symlink():
-        link.symlink_to(Path("..") / ".." / "custom_components" / "ambient_mesh")
+        link.symlink_to(os.path.relpath(ROOT / "custom_components" / "ambient_mesh", link.parent))
     if args.reset and STORAGE.exists():
         for path in STORAGE.iterdir():
             path.unlink()
@@ -505,6 +539,7 @@ def main() -> int:
 
         loaded = entries_loaded(args.port, token, ("mqtt", "ambient_mesh"), stop_when=lambda: stopping)
         print(f"develop: config entries loaded: {', '.join(loaded) or 'none yet'}")
+        print(f"develop: Assist pipeline: {create_pipeline(args.port, token)}")
         if not args.no_sim:
             # Start the simulator where the integration's clock is now, so both tell the same time.
             anchor = demo_anchor(hass_log, log_offset) if demo else None

@@ -20,9 +20,11 @@ from homeassistant.helpers.typing import ConfigType
 
 from .confirmations import ACTION_APPROVE, ACTION_DENY
 from .const import CONF_SHADOW, DOMAIN, LOGGER
+from .dashboard import async_setup_dashboard
 from .engine.mesh import Mesh
 from .hub import AmbientMeshHub, household_from_subentries
-from .services import async_answer, async_setup_services
+from .services import async_answer, async_setup_schedule_services, async_setup_services
+from .websocket_api import async_register_websocket_commands
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -30,6 +32,7 @@ PLATFORMS: list[Platform] = [
     Platform.CONVERSATION,
     Platform.DEVICE_TRACKER,
     Platform.SENSOR,
+    Platform.STT,
     Platform.SWITCH,
 ]
 
@@ -54,6 +57,8 @@ type AmbientMeshConfigEntry = ConfigEntry[AmbientMeshRuntimeData]
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the services once; they act on the loaded entry."""
     async_setup_services(hass)
+    async_setup_schedule_services(hass)
+    async_register_websocket_commands(hass)
     return True
 
 
@@ -76,6 +81,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: AmbientMeshConfigEntry) 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await hub.async_start()
     entry.async_on_unload(hub.async_stop)
+    if (dashboard := await async_setup_dashboard(hass, entry)) is not None:
+        entry.async_on_unload(dashboard.unload)
     LOGGER.debug(
         "Ambient Mesh listening on %s for %d people, %d vehicles, %d zones",
         ", ".join(f"{base}/#" for base in hub.formats.values()),

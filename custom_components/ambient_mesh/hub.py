@@ -10,7 +10,7 @@ must survive a restart (scheduled calls, audit, learned preferences, known devic
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import os
@@ -18,6 +18,7 @@ from typing import Any
 
 from homeassistant.components import mqtt
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import (
     async_track_point_in_time,
@@ -25,7 +26,6 @@ from homeassistant.helpers.event import (
     async_track_time_interval,
 )
 from homeassistant.util import dt as dt_util
-from homeassistant.util.ssl import get_default_context
 import voluptuous as vol
 
 from .admission import Admission, async_remove_stranger_devices, async_watch_broker
@@ -49,10 +49,11 @@ from .engine import tokenizer
 from .engine.calendar import from_ha_event
 from .engine.guard import Guard, Policy
 from .engine.household import Household, is_entity_id
+from .engine.llm import endpoint_from_options
 from .engine.mesh import Mesh
 from .engine.model import Caller, Decision, Situation, ToolCall, Verdict
 from .engine.planners.chain import PlannerChain
-from .engine.planners.llm import Endpoint, OllamaPlanner
+from .engine.planners.llm import LlmPlanner
 from .engine.planners.rules import RulesPlanner
 from .engine.preferences import PreferenceLearner, Preferences
 from .engine.profiles import Parsed, SourceKind
@@ -60,6 +61,8 @@ from .engine.profiles.registry import make_profiles
 from .engine.situations import SituationDetector, local_tz
 from .entity_signals import signals_from_state
 from .executor import HomeAssistantExecutor
+from .home_zone import async_follow_zone_home, in_home_assistant
+from .link_issues import async_clear_link_issues, async_update_link_issues
 from .storage import MeshStorage
 
 CALENDAR_REFRESH = timedelta(minutes=5)
@@ -91,7 +94,8 @@ class HomeAssistantClock:
         when = dt_util.parse_datetime(start) if start else None
         if when is not None and when.tzinfo is None:
             when = when.replace(tzinfo=dt_util.get_default_time_zone())
-        LOGGER.warning("Demo time: %sx from %s (AMBIENT_MESH_DEMO_SPEED is set)", speed, when or "now")
+        # INFO, not WARNING: a demo run logs no warning of ours (scripts/develop reads the line at any level).
+        LOGGER.info("Demo time: %sx from %s (AMBIENT_MESH_DEMO_SPEED is set)", speed, when or "now")
         return cls(max(1.0, float(speed)), when)
 
     def now(self) -> datetime:
@@ -101,6 +105,33 @@ class HomeAssistantClock:
             return real
         start = self._start or self._anchor
         return start + (real - self._anchor) * self.speed
+
+
+class HomeAssistantLater:
+    """The mesh's ``Later`` on Home Assistant's event loop: event-driven evaluations run as tasks."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Jobs are started on this instance's loop; ``cancel`` drops the ones not yet started."""
+        self._hass = hass
+        self._timers: set[asyncio.TimerHandle] = set()
+
+    def call_later(self, delay: timedelta, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Start ``job`` now (eagerly, inside the MQTT callback) or after ``delay``."""
+        if delay <= timedelta(0):
+            self._hass.async_create_task(job(), "ambient_mesh evaluate")
+            return
+
+        def _start() -> None:
+            self._timers.discard(handle)
+            self._hass.async_create_task(job(), "ambient_mesh evaluate")
+
+        handle = self._hass.loop.call_later(delay.total_seconds(), _start)
+        self._timers.add(handle)
+
+    def cancel(self) -> None:
+        """Forget queued evaluations (at unload)."""
+        while self._timers:
+            self._timers.pop().cancel()
 
 
 def signal_new_fact(entry_id: str) -> str:
@@ -183,6 +214,7 @@ class AmbientMeshHub:
     _health_checked: datetime | None = None
     _health_task: asyncio.Task[Any] | None = None
     _unsub_due: Callable[[], None] | None = None
+    _later: HomeAssistantLater | None = None
 
     @classmethod
     async def async_create(
@@ -214,22 +246,12 @@ class AmbientMeshHub:
         guard.scheduler.load(stored.schedule)
         guard.restore(stored.audit, stored.pending)
         guard.scheduler.listeners.append(lambda *_: holder["hub"].scheduler_changed())
-        endpoints = [
-            Endpoint(
-                url=e["url"],
-                model=e["model"],
-                priority=int(e.get("priority", 0)),
-                timeout_s=float(e.get("timeout", DEFAULT_TIMEOUT)),
-            )
-            for e in options.get(CONF_ENDPOINTS) or []
-        ]
+        endpoints = [endpoint_from_options(e, DEFAULT_TIMEOUT) for e in options.get(CONF_ENDPOINTS) or []]
         budget = int(options.get(CONF_TOKEN_BUDGET, DEFAULT_TOKEN_BUDGET))
         rules = RulesPlanner(preferences)
         await hass.async_add_executor_job(tokenizer.load)  # reads the vocabulary file once, off the loop
         llm = (
-            OllamaPlanner(
-                endpoints, clock=clock, budget_tokens=budget, client_kwargs={"verify": get_default_context()}
-            )
+            LlmPlanner(endpoints, clock=clock, budget_tokens=budget, session=async_get_clientsession(hass))
             if endpoints
             else None
         )
@@ -238,6 +260,7 @@ class AmbientMeshHub:
         planner = PlannerChain(llm, rules)
         formats = dict(data[CONF_FORMATS])
         detector = SituationDetector(preferences=preferences)
+        later = HomeAssistantLater(hass)
         mesh = Mesh(
             household=household,
             clock=clock,
@@ -247,6 +270,7 @@ class AmbientMeshHub:
             planner=planner,
             guard=guard,
             preferences={"timezone": str(dt_util.get_default_time_zone())},
+            later=later,
         )
         guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
         hub = cls(
@@ -261,9 +285,13 @@ class AmbientMeshHub:
             token_budget=budget,
             admission=Admission(hass, entry_id, mesh),
             _store=store,
+            _later=later,
         )
         holder["hub"] = hub
         hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
+        # zone.home and the areas rooms are in; the guard judges by the same (assumed) links
+        guard.household = in_home_assistant(hass, household)
+        mesh.set_household(guard.household)
         hub.last_decision = guard.audit[-1] if guard.audit else None
         for item in stored.sources:
             try:
@@ -306,6 +334,8 @@ class AmbientMeshHub:
         if self.admission is not None:
             async_remove_stranger_devices(self.hass, self.entry_id, self.admission.discovery)
         self._follow_entities()
+        self._unsubs.append(async_follow_zone_home(self.hass, self.mesh))
+        async_update_link_issues(self.hass, self.entry_id, self.mesh.household)
         self._arm_next_due()
         for decision in self.guard.pending.values():  # restored: notifications do not survive a restart
             self.hass.async_create_task(self._async_ask_for_confirmation(decision))
@@ -322,6 +352,7 @@ class AmbientMeshHub:
         """Undo everything async_start did, close the model clients and save state."""
         while self._unsubs:
             self._unsubs.pop()()
+        async_clear_link_issues(self.hass, self.entry_id)
         if self._unsub_due is not None:
             self._unsub_due()
             self._unsub_due = None
@@ -329,6 +360,8 @@ class AmbientMeshHub:
             self._health_task.cancel()
         if self.admission is not None:
             self.admission.close()
+        if self._later is not None:
+            self._later.cancel()
         if self.planner.llm is not None:
             await self.planner.llm.close()
         await self.async_save()

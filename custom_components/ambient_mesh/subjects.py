@@ -12,7 +12,10 @@ from homeassistant.const import EntityCategory
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
+from .compat import link_to_parent_device
 from .const import DOMAIN, SUBENTRY_PERSON, SUBENTRY_VEHICLE
+from .engine.situations import local_tz
+from .entity import hub_device_info
 from .hub import AmbientMeshHub, signal_hub_update
 
 if TYPE_CHECKING:
@@ -28,6 +31,18 @@ class SubjectSensorDescription(SensorEntityDescription):
     attrs_fn: Callable[[AmbientMeshHub, str], dict[str, Any]] = lambda hub, subject: {}
 
 
+def departure_attributes(hub: AmbientMeshHub, person_id: str) -> dict[str, Any]:
+    """Where the next departure came from (calendar, a departure fact, the alarm, habit) and its detail."""
+    person = hub.mesh.household.people.get(person_id)
+    if person is None:
+        return {}
+    world = hub.mesh.world
+    estimates = hub.detector.estimates(world, person, world.clock.now(), local_tz(world))
+    if not estimates:
+        return {}
+    return {"source": estimates[0].source, "detail": estimates[0].detail or None}
+
+
 SUBJECT_SENSORS: tuple[SubjectSensorDescription, ...] = (
     SubjectSensorDescription(
         key="next_departure",
@@ -35,6 +50,7 @@ SUBJECT_SENSORS: tuple[SubjectSensorDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         subentry_type=SUBENTRY_PERSON,
         value_fn=lambda hub, subject: hub.next_departure(subject),
+        attrs_fn=departure_attributes,
     ),
     SubjectSensorDescription(
         key="learned_preferences",
@@ -69,12 +85,16 @@ class SubjectSensor(SensorEntity):
         self.subject_id = subject_id
         self.entity_description = description
         self._attr_unique_id = f"{hub.entry_id}_{subject_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, f"{hub.entry_id}_{subject_id}")},
-            name=name,
-            manufacturer="Ambient Mesh",
-            model=description.subentry_type.title(),
-            via_device=(DOMAIN, hub.entry_id),
+        self._attr_device_info = link_to_parent_device(
+            hub.hass,
+            hub.entry_id,
+            DeviceInfo(
+                identifiers={(DOMAIN, f"{hub.entry_id}_{subject_id}")},
+                name=name,
+                manufacturer="Ambient Mesh",
+                model=description.subentry_type.title(),
+            ),
+            hub_device_info(hub),
         )
 
     @property

@@ -70,7 +70,7 @@ async def test_household_sources_are_named_after_their_owner(
     await publish("teslamate/cars/1/battery_level", "78")
     tracker = fact_state(hass, mesh.entry_id, "owntracks/alice/pixel", "location")
     soc = fact_state(hass, mesh.entry_id, "teslamate/cars/1", "soc")
-    assert tracker is not None and tracker.entity_id.startswith("device_tracker.alice_phone")
+    assert tracker is not None and tracker.entity_id.startswith("device_tracker.alice_s_phone")
     assert soc is not None and soc.entity_id.startswith("sensor.model_3_")
     assert tracker.entity_id != "device_tracker.phone_location"
 

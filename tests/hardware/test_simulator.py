@@ -349,7 +349,11 @@ def test_develop_adds_new_household_roles_to_a_seeded_entry_and_keeps_ui_changes
 
     develop.merge_household(entry, household)
 
-    assert car["data"]["sources"] == {"telemetry": "teslamate/cars/2", "command": "ambient_mesh/car1/cmd"}
+    assert car["data"]["sources"] == {
+        "telemetry": "teslamate/cars/2",
+        "command": "ambient_mesh/car1/cmd",
+        "lock": "lock.tesla_doors",
+    }
     assert {s["unique_id"] for s in entry["subentries"] if s["subentry_type"] == "zone"} == {
         "bedroom",
         "living_room",

@@ -14,6 +14,7 @@ from typing import Any
 
 import voluptuous as vol
 
+from .clock import aware_datetime
 from .model import Caller, ToolCall
 
 _LOGGER = logging.getLogger(__name__)
@@ -22,20 +23,10 @@ MAX_SCHEDULED = 100
 """Upper bound on waiting calls; a planner cannot fill memory with schedules."""
 
 
-def _aware_datetime(value: Any) -> datetime:
-    try:
-        when = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise vol.Invalid("expected an aware ISO datetime")
-    return when
-
-
 ENTRY_SCHEMA = vol.Schema(
     {
         vol.Required("id"): vol.All(str, vol.Length(min=1, max=40)),
-        vol.Required("at"): _aware_datetime,
+        vol.Required("at"): aware_datetime,
         vol.Required("tool"): vol.All(str, vol.Length(min=1, max=64)),
         vol.Required("args"): dict,
         vol.Optional("caller", default=Caller.SCHEDULE.value): vol.In([c.value for c in Caller]),
