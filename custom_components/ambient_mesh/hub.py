@@ -28,7 +28,7 @@ from homeassistant.helpers.event import (
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .admission import Admission
+from .admission import Admission, async_remove_stranger_devices, async_watch_broker
 from .confirmations import async_request_confirmation, dismiss
 from .const import (
     CONF_ALLOWLIST,
@@ -330,6 +330,9 @@ class AmbientMeshHub:
             self._unsubs.append(
                 await mqtt.async_subscribe(self.hass, f"{base}/#", self._on_message, qos=0, encoding=None)
             )
+        self._unsubs.append(async_watch_broker(self.hass))  # one log line each way (admission.py)
+        if self.admission is not None:
+            async_remove_stranger_devices(self.hass, self.entry_id, self.admission.discovery)
         self._follow_entities()
         self._unsubs.append(async_follow_zone_home(self.hass, self.mesh))
         async_update_link_issues(self.hass, self.entry_id, self.mesh.household)

@@ -79,3 +79,26 @@ def test_device_text_in_the_notification_is_inert() -> None:
     text = plain("[click](https://evil.example/x?a=1) `rm -rf` <b>hi</b>")
     assert "](" not in text and "`" not in text and "<" not in text
     assert "https" not in text
+
+
+async def test_devices_an_earlier_version_made_for_strangers_are_removed_at_start(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry
+) -> None:
+    from homeassistant.setup import async_setup_component
+
+    from .household import mesh_entry
+
+    assert await async_setup_component(hass, "homeassistant", {})
+    entry = mesh_entry()
+    entry.add_to_hass(hass)
+    devices = dr.async_get(hass)
+    for source in ("zigbee2mqtt/flood_1", "owntracks/x/y", "zigbee2mqtt/bedroom_sensor"):
+        devices.async_get_or_create(config_entry_id=entry.entry_id, identifiers={(DOMAIN, source)})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert devices.async_get_device(identifiers={(DOMAIN, "zigbee2mqtt/flood_1")}) is None
+    assert devices.async_get_device(identifiers={(DOMAIN, "owntracks/x/y")}) is None
+    assert devices.async_get_device(identifiers={(DOMAIN, "zigbee2mqtt/bedroom_sensor")}) is not None
+    assert devices.async_get_device(identifiers={(DOMAIN, entry.entry_id)}) is not None  # the hub stays
+    alice = devices.async_get_device(identifiers={(DOMAIN, f"{entry.entry_id}_alice")})
+    assert alice is not None  # and so do the household's own devices

@@ -436,9 +436,10 @@ async def test_a_cabin_ready_later_starts_at_the_departure_lead_time_and_says_so
     assert await guard.tick() == []  # once
 
 
-async def test_a_cabin_due_within_its_lead_time_starts_now() -> None:
+@pytest.mark.parametrize("minutes", [10, 25, 40])
+async def test_a_cabin_asked_for_within_the_longest_lead_starts_now(minutes: int) -> None:
     guard, executor, _, _ = make_guard()
-    ready_by = START + timedelta(minutes=10)  # lead at unknown temperature is 15 min
+    ready_by = START + timedelta(minutes=minutes)  # the caller chose its own lead (a blueprint's)
     decision = await guard.submit(
         call("precondition_cabin", vehicle="car1", target_c=21, ready_by=ready_by.isoformat())
     )

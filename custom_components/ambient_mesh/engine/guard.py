@@ -91,6 +91,9 @@ NESTED_FORBIDDEN = frozenset({"schedule", "cancel_scheduled"})
 SAME_DEPARTURE = timedelta(minutes=10)  # two ready_by times this close are one departure
 SAME_DEPARTURE_WINDOW = timedelta(hours=2)  # how far back a started cabin still counts for it
 
+CONDITIONING_WINDOW = timedelta(minutes=lead_minutes(-100.0))
+"""The longest lead the departure rule gives (deep frost); a call this close to ``ready_by`` starts now."""
+
 HOUSEHOLD_SUBJECT = "household"  # situations about the whole home (situations.HOUSEHOLD)
 _COMFORT = frozenset({"set_room_climate", "set_lights", "notify", "schedule"})
 SCOPE_TOOLS: Mapping[str, frozenset[str]] = MappingProxyType(
@@ -528,16 +531,17 @@ class Guard:
         """A cabin to be ready later starts at the lead time before ``ready_by`` (None: start now).
 
         The lead is the departure detector's own rule (``situations.lead_minutes``), from the vehicle's
-        outside temperature, so a planner asking ahead of time gets what the detector would do on time.
+        outside temperature, so a caller asking hours ahead gets what the detector would do on time. A
+        call within the longest lead of ``ready_by`` starts at once: whoever made it chose that moment.
         """
         ready_by = _ready_by(args.get("ready_by"), now)
         if ready_by is None:
             return None
+        if ready_by - now <= CONDITIONING_WINDOW:  # the caller chose its own lead (e.g. a blueprint's)
+            return None
         outside = self.outside_temp(str(args["vehicle"]))
         lead = lead_minutes(outside)
         start = ready_by - timedelta(minutes=lead)
-        if start <= now:
-            return None
         if start - now > self.policy.schedule_horizon:
             return self._record(
                 call,
