@@ -32,6 +32,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .compat import lovelace_dashboards, lovelace_storage
 from .const import DOMAIN, LOGGER
+from .engine.assumptions import resolve
 from .engine.household import Household, Subject, is_entity_id
 
 if TYPE_CHECKING:
@@ -102,8 +103,14 @@ def _rows(*groups: Iterable[str | dict[str, Any] | None]) -> list[str | dict[str
     return [row for group in groups for row in group if row]
 
 
-def _person_card(hass: HomeAssistant, person: Subject, index: EntityIndex) -> dict[str, Any]:
-    """Where they are, asleep or awake, heart rate, next departure and where it came from."""
+def _person_card(
+    hass: HomeAssistant, person: Subject, index: EntityIndex, household: Household
+) -> dict[str, Any]:
+    """Where they are, asleep or awake, heart rate, next departure and where it came from.
+
+    And, when the engine assumed a link the household left out (or one is missing), the person's
+    *Assumptions* sensor, whose attributes say what, why and where to set it.
+    """
     phone = person.sources.get("phone")
     tracker = index.get(phone, "location") if phone else None
     where = person.sources.get("person") or tracker  # the person entity, when the household names one
@@ -116,11 +123,17 @@ def _person_card(hass: HomeAssistant, person: Subject, index: EntityIndex) -> di
             {"type": "attribute", "entity": departure, "attribute": "source", "name": "↳"},
         ]
     battery = index.get(phone, "device_battery") if phone else None
+    links = resolve(household)
+    vehicle = links.vehicles.get(person.id)
+    assumes = links.about(person.id) or any(m.subject in (person.id, vehicle) for m in links.missing)
+    assumptions = index.get(person.id, "assumptions") if assumes else None
     return {
         "type": "entities",
         "title": person.name,
         "state_color": True,
-        "entities": _rows([where], index.facts(person, PERSON_FACTS), departure_rows, [battery]),
+        "entities": _rows(
+            [where], index.facts(person, PERSON_FACTS), departure_rows, [battery], [assumptions]
+        ),
     }
 
 
@@ -174,7 +187,7 @@ def generate(hass: HomeAssistant, household: Household, index: EntityIndex) -> d
         if (entity_id := index.get(topic, "location")) is not None
     ]
     cards: list[dict[str, Any]] = [{"type": CARD, "section": "pending"}]
-    cards += [_person_card(hass, person, index) for person in household.people.values()]
+    cards += [_person_card(hass, person, index, household) for person in household.people.values()]
     cards += [_vehicle_card(hass, vehicle, index) for vehicle in household.vehicles.values()]
     cards += [_zone_card(hass, zone, index) for zone in household.zones.values()]
     cards.append({"type": CARD, "section": "timeline"})

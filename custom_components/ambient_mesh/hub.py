@@ -289,7 +289,9 @@ class AmbientMeshHub:
         )
         holder["hub"] = hub
         hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
-        mesh.set_household(in_home_assistant(hass, household))  # zone.home, and the areas rooms are in
+        # zone.home and the areas rooms are in; the guard judges by the same (assumed) links
+        guard.household = in_home_assistant(hass, household)
+        mesh.set_household(guard.household)
         hub.last_decision = guard.audit[-1] if guard.audit else None
         for item in stored.sources:
             try:

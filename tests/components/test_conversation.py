@@ -115,10 +115,15 @@ async def test_a_model_that_asks_for_too_much_is_clamped_and_refused(
     await _ask(hass, "Make it toasty everywhere and switch off the alarm")
     await until(lambda: commands)
     assert commands == [{"command": "precondition", "target_c": 28.0, "ready_by": None}]
-    verdicts = {d.call.tool: d.verdict.value for d in entry.runtime_data.hub.guard.audit}
-    assert verdicts["precondition_cabin"] == "clamped"
-    assert verdicts.get("set_room_climate", "refused") in ("rejected", "refused")  # unknown zone
-    assert verdicts.get("disarm_alarm", "refused") in ("rejected", "refused")
+    audit = {d.call.tool: d for d in entry.runtime_data.hub.guard.audit}
+    assert {tool: d.verdict.value for tool, d in audit.items()} == {
+        "precondition_cabin": "clamped",
+        "set_room_climate": "rejected",
+    }
+    assert audit["set_room_climate"].reason == "unknown zone 'attic'"
+    # The alarm is never offered, so it cannot reach the guard: the model is told there is no such tool.
+    results = [m["content"] for m in server.chats[-1].messages if m.get("role") == "tool"]
+    assert any("disarm_alarm" in result and "not found" in result for result in results)
 
 
 async def test_a_dead_endpoint_fails_over_to_the_next(

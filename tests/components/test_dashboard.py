@@ -91,8 +91,10 @@ async def test_the_dashboard_is_in_the_sidebar_with_a_card_per_person_vehicle_an
     alice = _titled(config, "Alice")
     departure = next(row for row in alice["entities"] if isinstance(row, dict) and "attribute" in row)
     assert departure["attribute"] == "source"
-    # Bob has no sources: only what the mesh estimates for him (his departure and where it comes from)
-    assert set(_rows(_titled(config, "Bob"))) == {"sensor.bob_next_departure"}
+    # Bob has no sources: only what the mesh estimates for him (his departure and where it comes from),
+    # and what it assumes (he names no bedroom: the only zone called like one is taken to be his)
+    assert set(_rows(_titled(config, "Bob"))) == {"sensor.bob_next_departure", "sensor.bob_assumptions"}
+    assert "sensor.alice_assumptions" not in _rows(alice)  # Alice's links are all set
     planner_stack = next(c for c in cards if c["type"] == "vertical-stack" and c["cards"][0].get("section"))
     assert planner_stack["cards"][0]["section"] == "planner"
     assert any(row.startswith("switch.") for row in _rows(planner_stack["cards"][1]))

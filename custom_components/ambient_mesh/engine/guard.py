@@ -20,6 +20,7 @@ from typing import Any
 
 import voluptuous as vol
 
+from .assumptions import resolve
 from .clock import Clock
 from .context import ContextStore
 from .household import Household
@@ -187,7 +188,8 @@ class Guard:
     async def submit(self, call: ToolCall) -> Decision:
         """Judge a call and, when it passes every check, execute (or hold, or schedule) it."""
         now = self.clock.now()
-        if not isinstance(call.args, Mapping):  # recorded as text: the audit must always be JSON-ready
+        raw_args: object = call.args  # typed a Mapping, but a model or the fuzzer can send anything
+        if not isinstance(raw_args, Mapping):  # recorded as text: the audit must always be JSON-ready
             call = replace(call, args={"unreadable": show(call.args)})
             return self._record(
                 call,
@@ -405,12 +407,22 @@ class Guard:
             return None
         subjects = {situation.subject}
         person = household.people.get(situation.subject)
+        # Links the household left out count as the detector resolved them (engine/assumptions.py):
+        # derived from the household model, never from device text.
+        links = resolve(household)
         if person is not None:
-            subjects.update(s for s in (person.vehicle, person.bedroom, *person.rooms) if s)
+            linked = (person.vehicle, person.bedroom, *person.rooms)
+            assumed = (
+                links.vehicles.get(person.id),
+                links.bedrooms.get(person.id),
+                *links.rooms.get(person.id, ()),
+            )
+            subjects.update(s for s in (*linked, *assumed) if s)
         vehicle = situation.facts.get("vehicle")
         if isinstance(vehicle, str) and vehicle in household.vehicles:
             subjects.add(vehicle)
         subjects.update(p.id for p in household.people.values() if p.vehicle == situation.subject)
+        subjects.update(links.drivers_of(situation.subject))
         return frozenset(subjects)
 
     def _permitted(self, person: str, tool: str) -> bool:
