@@ -15,14 +15,13 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
-from .compat import link_to_parent_device
+from .compat import device_by_identifier, link_to_parent_device
 from .const import DOMAIN
 from .engine.household import SubjectType
 from .engine.profiles import SourceKind
@@ -140,7 +139,7 @@ def source_device_info(hub: AmbientMeshHub, fact: KnownFact) -> DeviceInfo:
         # Under the subject's device once that exists (a via_device that does not exist is an error
         # from 2025.12 on); the hub until then.
         subject = subject_device_identifier(hub, owner.id)
-        if dr.async_get(hub.hass).async_get_device(identifiers={subject}) is not None:
+        if device_by_identifier(hub.hass, hub.entry_id, subject) is not None:
             parent_info = DeviceInfo(identifiers={subject})
     device = DeviceInfo(
         identifiers={(DOMAIN, fact.source)},

@@ -6,10 +6,11 @@ from homeassistant.components import persistent_notification
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ambient_mesh.admission import notification_id, plain
+from custom_components.ambient_mesh.compat import device_by_identifier
 from custom_components.ambient_mesh.const import DOMAIN, SUBENTRY_ZONE
 
 from .conftest import Publish, _subscribed
@@ -21,11 +22,10 @@ KITCHEN = "zigbee2mqtt/kitchen_sensor"
 async def test_a_stranger_is_listed_not_made_a_device_until_the_household_names_it(
     hass: HomeAssistant, mesh: MockConfigEntry, publish: Publish
 ) -> None:
-    devices = dr.async_get(hass)
     entities_before = len(er.async_get(hass).entities)
     await publish(KITCHEN, {"temperature": 20.5, "humidity": 51, "battery": 90})
 
-    assert devices.async_get_device(identifiers={(DOMAIN, KITCHEN)}) is None
+    assert device_by_identifier(hass, mesh.entry_id, (DOMAIN, KITCHEN)) is None
     assert len(er.async_get(hass).entities) == entities_before
     hub = mesh.runtime_data.hub
     assert KITCHEN not in hub.mesh.context.sources  # nothing of it is kept in the context
@@ -54,7 +54,7 @@ async def test_a_stranger_is_listed_not_made_a_device_until_the_household_names_
     await _subscribed(hass)
 
     await publish(KITCHEN, {"temperature": 20.5, "humidity": 51, "battery": 90})
-    device = devices.async_get_device(identifiers={(DOMAIN, KITCHEN)})
+    device = device_by_identifier(hass, mesh.entry_id, (DOMAIN, KITCHEN))
     assert device is not None
     assert device.name == "Kitchen sensor"  # named after the household, not after the topic
     temp = fact_state(hass, mesh.entry_id, KITCHEN, "room_temp")
