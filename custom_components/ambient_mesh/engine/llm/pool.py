@@ -109,6 +109,14 @@ class EndpointPool:
         self.last_error: str | None = None
         self._session = session
         self._own_session: aiohttp.ClientSession | None = None
+        self._clients: dict[str, ModelClient] = {}
+
+    def client(self, endpoint: Endpoint) -> ModelClient:
+        """The endpoint's client (kept: it remembers what it learnt about its server)."""
+        client = self._clients.get(endpoint.key)
+        if client is None:
+            client = self._clients[endpoint.key] = make_client(self.session(), endpoint)
+        return client
 
     # -- health --------------------------------------------------------------------------------------
 
@@ -175,6 +183,7 @@ class EndpointPool:
 
     async def close(self) -> None:
         """Close the pool's own session (a borrowed one stays open)."""
+        self._clients.clear()
         if self._own_session is not None:
             await self._own_session.close()
             self._own_session = None
@@ -203,7 +212,7 @@ class EndpointPool:
         """One whole round on the first endpoint that answers; a cut-off answer fails over too."""
         ready, last_error = self._candidates()
         for endpoint in ready:
-            client = make_client(self.session(), endpoint)
+            client = self.client(endpoint)
             content: list[str] = []
             calls: list[RawCall] = []
             tokens: int | None = None
@@ -234,7 +243,7 @@ class EndpointPool:
         """
         ready, last_error = self._candidates()
         for endpoint in ready:
-            client = make_client(self.session(), endpoint)
+            client = self.client(endpoint)
             stream = client.chat(chat, _deadline(endpoint.timeout_s))
             try:
                 first = await anext(stream)
