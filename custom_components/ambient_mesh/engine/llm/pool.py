@@ -111,6 +111,14 @@ class EndpointPool:
         self.last_latency_ms: int | None = None  # of the last answered round (the dashboard shows it)
         self._session = session
         self._own_session: aiohttp.ClientSession | None = None
+        self._clients: dict[str, ModelClient] = {}
+
+    def client(self, endpoint: Endpoint) -> ModelClient:
+        """The endpoint's client (kept: it remembers what it learnt about its server)."""
+        client = self._clients.get(endpoint.key)
+        if client is None:
+            client = self._clients[endpoint.key] = make_client(self.session(), endpoint)
+        return client
 
     # -- health --------------------------------------------------------------------------------------
 
@@ -177,6 +185,7 @@ class EndpointPool:
 
     async def close(self) -> None:
         """Close the pool's own session (a borrowed one stays open)."""
+        self._clients.clear()
         if self._own_session is not None:
             await self._own_session.close()
             self._own_session = None
@@ -205,7 +214,7 @@ class EndpointPool:
         """One whole round on the first endpoint that answers; a cut-off answer fails over too."""
         ready, last_error = self._candidates()
         for endpoint in ready:
-            client = make_client(self.session(), endpoint)
+            client = self.client(endpoint)
             started = time.monotonic()
             content: list[str] = []
             calls: list[RawCall] = []
@@ -238,7 +247,7 @@ class EndpointPool:
         """
         ready, last_error = self._candidates()
         for endpoint in ready:
-            client = make_client(self.session(), endpoint)
+            client = self.client(endpoint)
             stream = client.chat(chat, _deadline(endpoint.timeout_s))
             try:
                 first = await anext(stream)

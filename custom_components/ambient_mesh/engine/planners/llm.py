@@ -38,7 +38,13 @@ from ..llm import (
     check_endpoint,
     list_models,
 )
-from ..llm.tools import CONSTRAINED_INSTRUCTION, calls_schema, format_tools, parse_calls
+from ..llm.tools import (
+    CONSTRAINED_INSTRUCTION,
+    CONSTRAINED_MAX_TOKENS,
+    calls_schema,
+    format_tools,
+    parse_calls,
+)
 from ..mesh import World
 from ..model import Caller, Decision, Situation, ToolCall
 from ..tools import (
@@ -286,7 +292,11 @@ class LlmPlanner:
             {"role": "user", "content": f"{context}\n\n{request}\nTools: {names}. {CONSTRAINED_INSTRUCTION}"},
         ]
         endpoint, answer = await self.pool.ask(
-            self.request(messages, schema=calls_schema(offered.values(), world.household))
+            self.request(
+                messages,
+                schema=calls_schema(offered.values(), world.household),
+                max_tokens=CONSTRAINED_MAX_TOKENS,
+            )
         )
         calls: list[ToolCall] = []
         planner = f"llm:{endpoint.key}"
