@@ -48,7 +48,7 @@ def _titled(config: dict[str, Any], title: str) -> dict[str, Any]:
 
 
 def _rows(card: dict[str, Any]) -> list[str]:
-    return [row if isinstance(row, str) else row["entity"] for row in card["entities"]]
+    return [row if isinstance(row, str) else (row.get("row") or row)["entity"] for row in card["entities"]]
 
 
 async def _settle(hass: HomeAssistant) -> None:
@@ -88,8 +88,8 @@ async def test_the_dashboard_is_in_the_sidebar_with_a_card_per_person_vehicle_an
     assert room is not None and setpoint is not None
     assert _rows(_titled(config, "Bedroom"))[:2] == [room.entity_id, setpoint.entity_id]
     alice = _titled(config, "Alice")
-    departure = next(row for row in alice["entities"] if isinstance(row, dict) and "attribute" in row)
-    assert departure["attribute"] == "source"
+    source = next(row for row in alice["entities"] if isinstance(row, dict) and "row" in row)
+    assert source["row"]["attribute"] == "source"  # where her departure comes from, while there is one
     # Bob has no sources: only what the mesh estimates for him (his departure and where it comes from)
     assert set(_rows(_titled(config, "Bob"))) == {"sensor.bob_next_departure"}
     planner_stack = next(c for c in cards if c["type"] == "vertical-stack" and c["cards"][0].get("section"))
@@ -101,9 +101,12 @@ async def test_the_prebuilt_card_is_served_to_the_browser(
     hass: HomeAssistant, with_frontend: None, mesh: MockConfigEntry, hass_client: Any
 ) -> None:
     client = await hass_client()
-    response = await client.get(CARD_URL)
-    assert response.status == 200
-    assert 'customElements.define("ambient-mesh-card"' in await response.text()
+    loader = await client.get(CARD_URL)
+    assert loader.status == 200
+    assert "./ambient-mesh-card-element.js" in await loader.text()  # loaded once the frontend runs
+    card = await client.get(CARD_URL.replace("card.js", "card-element.js"))
+    assert card.status == 200
+    assert 'customElements.define("ambient-mesh-card"' in await card.text()
 
 
 async def test_a_user_edit_is_kept_and_a_new_entity_does_not_overwrite_it(
