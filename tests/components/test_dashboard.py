@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+import json
 from typing import Any
 
 from homeassistant.components import frontend
@@ -17,9 +19,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.dashboard import CARD_URL, URL_PATH
 from custom_components.ambient_mesh.engine.model import Caller, ToolCall
+from custom_components.ambient_mesh.engine.tokenizer import count_tokens
+from tests.ollama_standin import OllamaStandIn
 
 from .conftest import Publish
 from .helpers import fact_state
+from .household import mesh_entry
 
 
 @pytest.fixture
@@ -258,3 +263,32 @@ async def test_a_subscription_without_a_loaded_entry_is_an_error(
     await client.send_json_auto_id({"type": f"{DOMAIN}/subscribe_decisions"})
     response = await client.receive_json()
     assert not response["success"] and response["error"]["code"] == "not_loaded"
+
+
+async def test_the_planner_subscription_shows_the_models_endpoint_prompt_size_and_latency(
+    hass: HomeAssistant,
+    mqtt_entry: MockConfigEntry,
+    ollama_standin: Callable[..., Awaitable[OllamaStandIn]],
+    hass_ws_client: Any,
+) -> None:
+    server = await ollama_standin()
+    assert await async_setup_component(hass, "homeassistant", {})
+    endpoint = {"url": server.url, "model": "qwen2.5:3b", "priority": 0, "timeout": 5}
+    entry = mesh_entry(options={"endpoints": [endpoint]})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    client = await hass_ws_client(hass)
+    status = await _subscribe(client, "planner")
+    assert status["active"] == "llm" and server.url in status["endpoint"]
+    assert status["last_prompt_tokens"] is None  # nothing asked yet
+
+    await hass.services.async_call(DOMAIN, "ask", {"text": "Tell me a story"}, blocking=True)
+    entry.runtime_data.hub.notify_changed()
+    pushed = (await client.receive_json())["event"]
+    body = server.chats[-1].body
+    counted = count_tokens(  # as the server counts it (prompt_eval_count), shown as is
+        json.dumps(body.get("tools") or []) + "".join(str(m.get("content") or "") for m in body["messages"])
+    )
+    assert pushed["last_prompt_tokens"] == counted > 0
+    assert isinstance(pushed["last_latency_ms"], int)
