@@ -282,7 +282,9 @@ class AmbientMeshCard extends LitElement {
   }
 
   _render_timeline() {
-    const all = this._data.decisions || [];
+    // One line per request: a held call and its answer share an id, the answer (newest) tells the outcome.
+    const seen = new Set();
+    const all = (this._data.decisions || []).filter((d) => !seen.has(d.id) && seen.add(d.id));
     const subject = this._subjectFilter || this._config.subject || "";
     const shown = all
       .filter((d) => this._verdictFilter === "all" || VERDICT_GROUP[d.verdict] === this._verdictFilter)
@@ -319,7 +321,7 @@ class AmbientMeshCard extends LitElement {
   _renderDecision(d) {
     const situation = d.situation ? this._t(`situation.${d.situation}`) : "";
     // The planner's reason says why; the guard's reason only when it adds something ("allowed" does not).
-    const guard = d.reason && d.reason !== "allowed" ? d.reason : "";
+    const guard = d.reason && d.reason !== "allowed" && d.reason !== d.verdict ? d.reason : "";
     return html`<li class="decision verdict-${d.verdict}" data-id=${d.id}>
       <div class="line">
         <span class="time">${this._time(d.time)}</span>
