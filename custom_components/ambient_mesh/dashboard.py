@@ -130,7 +130,7 @@ def _person_card(hass: HomeAssistant, person: Subject, index: EntityIndex) -> di
 
 def _vehicle_card(hass: HomeAssistant, vehicle: Subject, index: EntityIndex) -> dict[str, Any]:
     """Charge, cabin and outside temperature, climate, plugged in, ready at; its scheduled warm-ups."""
-    climate = vehicle.sources.get("climate")
+    own = [vehicle.sources.get(role) for role in ("climate", "lock")]  # its climate and lock entities
     ready = index.get(vehicle.id, "cabin_ready_at")
     entities = {
         "type": "entities",
@@ -138,7 +138,7 @@ def _vehicle_card(hass: HomeAssistant, vehicle: Subject, index: EntityIndex) -> 
         "state_color": True,
         "entities": _rows(
             index.facts(vehicle, VEHICLE_FACTS),
-            [climate if climate and is_entity_id(climate) else None],
+            [e for e in own if e and is_entity_id(e)],
             [{"entity": ready, "format": "time"} if ready else None],
         ),
     }

@@ -205,6 +205,13 @@ async def test_a_request_asked_by_voice_is_pushed_approved_and_its_execution_pus
     assert hass.states.get("lock.car_doors").state == "unlocked"
 
 
+async def test_a_vehicles_card_has_its_climate_and_lock_entities(
+    hass: HomeAssistant, with_frontend: None, mesh_with_devices: MockConfigEntry, hass_ws_client: Any
+) -> None:
+    car = _titled(await _dashboard(hass, hass_ws_client), "Model 3")
+    assert {"climate.car_hvac", "lock.car_doors"} <= set(_rows(car))
+
+
 async def test_a_scheduled_action_is_pushed_and_cancelled_by_the_service(
     hass: HomeAssistant, mesh: MockConfigEntry, hass_ws_client: Any
 ) -> None:
