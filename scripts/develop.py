@@ -14,6 +14,7 @@ is exactly what Home Assistant itself would have stored (same keys and versions 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 from collections.abc import Callable
 import contextlib
@@ -38,15 +39,20 @@ import jwt
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-# Another configuration directory and run directory (the browser tests run a second demo beside yours).
-CONFIG = Path(os.environ.get("AMBIENT_MESH_DEVELOP_CONFIG") or ROOT / "config").resolve()
+# Another configuration directory and run directory: scripts/develop --ha current runs on its own
+# configuration (Home Assistant 2026 migrates .storage to versions 2025.4 cannot read), the browser tests
+# run a second demo beside yours. The venv is the one inside the Debian root for --ha current.
+CONFIG = Path(
+    os.environ.get("AMBIENT_MESH_CONFIG") or os.environ.get("AMBIENT_MESH_DEVELOP_CONFIG") or ROOT / "config"
+).resolve()
 STORAGE = CONFIG / ".storage"
 RUN = Path(os.environ.get("AMBIENT_MESH_DEVELOP_RUN") or ROOT / ".run").resolve()
-VENV_BIN = ROOT / ".venv" / "bin"
+VENV_BIN = Path(os.environ.get("AMBIENT_MESH_VENV") or ROOT / ".venv") / "bin"
 HOUSEHOLD = ROOT / "hardware" / "households" / "demo.yaml"
 HOUSEHOLD_TIMEZONE = "Europe/Berlin"
 """The demo household's (and config/configuration.yaml's) time zone: "today" is the household's day."""
 USERNAME = PASSWORD = "dev"
+WHISPER_DIR = Path(os.environ.get("AMBIENT_MESH_WHISPER_DIR", "/var/cache/ambient-mesh/whisper-base"))
 FORMATS = {
     "owntracks": "owntracks",
     "teslamate": "teslamate",
@@ -368,6 +374,8 @@ def seed_storage(args: argparse.Namespace) -> str:
             entry["data"].update({"broker": "127.0.0.1", "port": args.mqtt_port})
         if entry["domain"] == "ambient_mesh":
             merge_household(entry, household)
+            if (WHISPER_DIR / "model.bin").is_file():  # scripts/whisper-model assembled it: speak at once
+                entry["options"] = {**entry.get("options", {}), "stt_model": str(WHISPER_DIR)}
     path.write_text(json.dumps(stored, indent=2))
     return token_file.read_text().strip() if token_file.exists() else ""
 
@@ -405,6 +413,27 @@ def entries_loaded(
             break
         time.sleep(1)
     return loaded
+
+
+def create_pipeline(port: int, token: str) -> str:
+    """Create the "Ambient Mesh" Assist pipeline (our Whisper STT, our agent) and make it preferred."""
+    import aiohttp  # only the running demo needs it
+
+    if str(ROOT) not in sys.path:  # run as a script: the repository's packages are not on the path
+        sys.path.insert(0, str(ROOT))
+    from scripts.say_client import PipelineError, connect, ensure_pipeline
+
+    async def run() -> str:
+        async with aiohttp.ClientSession() as session:
+            ws = await connect(session, f"http://127.0.0.1:{port}", token)
+            pipeline_id = await ensure_pipeline(ws, [0], "en")
+            await ws.close()
+            return f'Ambient Mesh ({pipeline_id}); speak with scripts/say "warm up the car by 7:30"'
+
+    try:
+        return asyncio.run(run())
+    except (PipelineError, aiohttp.ClientError, OSError) as err:
+        return f"not created ({err})"
 
 
 def stop(proc: subprocess.Popen[bytes] | None, name: str, timeout: float) -> None:
@@ -510,6 +539,7 @@ def main() -> int:
 
         loaded = entries_loaded(args.port, token, ("mqtt", "ambient_mesh"), stop_when=lambda: stopping)
         print(f"develop: config entries loaded: {', '.join(loaded) or 'none yet'}")
+        print(f"develop: Assist pipeline: {create_pipeline(args.port, token)}")
         if not args.no_sim:
             # Start the simulator where the integration's clock is now, so both tell the same time.
             anchor = demo_anchor(hass_log, log_offset) if demo else None

@@ -7,6 +7,7 @@ import contextlib
 from typing import Any
 
 from homeassistant.components import mqtt
+from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -46,7 +47,7 @@ async def mqtt_entry(
     """Home Assistant's MQTT integration, connected to the real test broker."""
     entry = MockConfigEntry(
         domain=mqtt.DOMAIN,
-        data={"broker": mqtt_broker.host, "port": mqtt_broker.port},
+        data={"broker": mqtt_broker.host, "port": mqtt_broker.port, "protocol": _protocol(mqtt_broker)},
         version=1,
         minor_version=2,
     )
@@ -61,6 +62,19 @@ async def mqtt_entry(
     yield entry
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+def _protocol(broker: Broker) -> str:
+    """The MQTT protocol of the test entry, as a user's entry has it on each end of the supported range.
+
+    Home Assistant 2026.6+ test-connects at setup to migrate any entry that is not on MQTT 5, and its client
+    tells overlapping subscriptions apart by subscription identifier. 2025.4's client does not, so on MQTT 5
+    a message matching two of its subscriptions (ours and a test's) arrives twice: it stays on 3.1.1, its
+    default. amqtt speaks only 3.1.1.
+    """
+    if broker.kind == "mosquitto" and (MAJOR_VERSION, MINOR_VERSION) >= (2026, 6):
+        return "5"
+    return "3.1.1"
 
 
 async def _sleep(seconds: float) -> None:

@@ -315,3 +315,148 @@ async def ollama_standin(socket_enabled: None) -> AsyncIterator[Callable[..., Aw
     yield make
     for server in servers:
         await server.stop()
+
+
+class OpenAIStandIn(OllamaStandIn):
+    """The same scripted or obedient model behind the OpenAI-compatible API (as llama.cpp's server speaks it).
+
+    ``/v1/chat/completions`` (server-sent events when streamed, tool-call arguments as JSON text in
+    pieces), ``/v1/models``, ``/health``. Faults for tests: ``garbage`` answers 200 with text that is
+    no JSON; ``cut_after`` closes the connection after that many streamed chunks; ``api_key`` makes
+    every request without that bearer token fail with 401.
+    """
+
+    def __init__(self, *, api_key: str | None = None, **kwargs: Any) -> None:
+        """Create a stopped server; ``start`` binds it."""
+        super().__init__(**kwargs)
+        self.api_key = api_key
+        self.garbage = False
+        self.cut_after: int | None = None
+
+    @property
+    def chats(self) -> list[Recorded]:
+        """The /v1/chat/completions requests received."""
+        return [r for r in self.requests if r.path == "/v1/chat/completions"]
+
+    async def start(self) -> str:
+        """Bind 127.0.0.1 on a free port and return the base URL."""
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._completions)
+        app.router.add_get("/v1/models", self._models)
+        app.router.add_get("/health", self._health)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        return self.url
+
+    def _unauthorized(self, request: web.Request) -> web.Response | None:
+        if self.api_key and request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            return web.json_response({"error": {"message": "Invalid API Key", "code": 401}}, status=401)
+        return None
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def _models(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if (denied := self._unauthorized(request)) is not None:
+            return denied
+        if self.fail_status:
+            return web.json_response({"error": {"message": "internal error"}}, status=self.fail_status)
+        return web.json_response(
+            {
+                "object": "list",
+                "data": [{"id": m, "object": "model", "owned_by": "llamacpp"} for m in self.models],
+            }
+        )
+
+    async def _completions(self, request: web.Request) -> web.StreamResponse:
+        body = await self._record(request)
+        if (denied := self._unauthorized(request)) is not None:
+            return denied
+        reply = self.replies.popleft() if self.replies and not self.obedient else None
+        if self.obedient:
+            reply = self._obey(body)
+        elif reply is None:
+            reply = Reply(content="ok")
+        delay = max(self.delay, reply.delay)
+        if delay:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+        if self.fail_status or reply.status is not None:
+            status = self.fail_status or reply.status or 500
+            return web.json_response({"error": {"message": reply.error, "code": status}}, status=status)
+        if self.garbage:
+            return web.Response(text="<html>502 Bad Gateway</html>", content_type="application/json")
+        if body.get("response_format") and not reply.tool_calls and not reply.content:
+            reply = Reply(content='{"calls": []}')
+        prompt_tokens = count_tokens(
+            json.dumps(body.get("tools") or [])
+            + "".join(str(m.get("content") or "") for m in body["messages"])
+        )
+        calls = [
+            {"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+            for i, (name, args) in enumerate(reply.tool_calls)
+        ]
+        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": 5, "total_tokens": prompt_tokens + 5}
+        base = {"id": "chatcmpl-1", "created": 1_767_225_600, "model": body.get("model")}
+        finish = "tool_calls" if calls else "stop"
+        if not body.get("stream"):
+            message: dict[str, Any] = {"role": "assistant", "content": reply.content or None}
+            if calls:
+                message["tool_calls"] = calls
+            choice = {"index": 0, "message": message, "finish_reason": finish}
+            return web.json_response(
+                {**base, "object": "chat.completion", "choices": [choice], "usage": usage}
+            )
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        chunks: list[dict[str, Any]] = [{"role": "assistant", "content": None}]
+        chunks.extend({"content": piece} for piece in re.findall(r"\S+\s*|\s+", reply.content))
+        for i, call in enumerate(calls):
+            # Like llama.cpp: the name and id first, then the arguments text in pieces.
+            head = {
+                "index": i,
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["function"]["name"]},
+            }
+            chunks.append({"tool_calls": [{**head, "function": {**head["function"], "arguments": ""}}]})
+            text = call["function"]["arguments"]
+            chunks.extend(
+                {"tool_calls": [{"index": i, "function": {"arguments": text[j : j + 7]}}]}
+                for j in range(0, len(text), 7)
+            )
+        for n, delta in enumerate(chunks):
+            if self.cut_after is not None and n >= self.cut_after:
+                assert request.transport is not None
+                request.transport.close()  # the server dies mid-answer
+                return response
+            chunk = {**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta}]}
+            await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        last = {"index": 0, "delta": {}, "finish_reason": finish}
+        await response.write(
+            f"data: {json.dumps({**base, 'object': 'chat.completion.chunk', 'choices': [last], 'usage': usage})}\n\n".encode()
+        )
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+
+@pytest.fixture
+async def openai_standin(socket_enabled: None) -> AsyncIterator[Callable[..., Awaitable[OpenAIStandIn]]]:
+    """A factory of started OpenAI-compatible stand-ins (``server = await openai_standin()``)."""
+    servers: list[OpenAIStandIn] = []
+
+    async def make(**kwargs: Any) -> OpenAIStandIn:
+        server = OpenAIStandIn(**kwargs)
+        await server.start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        await server.stop()

@@ -32,6 +32,7 @@ PLATFORMS: list[Platform] = [
     Platform.CONVERSATION,
     Platform.DEVICE_TRACKER,
     Platform.SENSOR,
+    Platform.STT,
     Platform.SWITCH,
 ]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from homeassistant.components.binary_sensor import (
+# Home Assistant 2026 defines the device classes in binary_sensor.const and re-exports them implicitly;
+# the same import works on every supported version at run time.
+from homeassistant.components.binary_sensor import (  # type: ignore[attr-defined, unused-ignore]
     BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,

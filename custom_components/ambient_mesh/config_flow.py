@@ -1,16 +1,15 @@
 """Config flow for Ambient Mesh: the entry, the household as subentries, and the options.
 
 The entry holds which formats to listen to and on which base topics; people, vehicles and zones are
-subentries whose data is the engine's household item shape; options hold settings, Ollama endpoints
+subentries whose data is the engine's household item shape; options hold settings, model endpoints
 and permissions.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from homeassistant.auth.models import User
 from homeassistant.config_entries import (
@@ -23,8 +22,9 @@ from homeassistant.config_entries import (
     OptionsFlow,
     SubentryFlowResult,
 )
-from homeassistant.const import CONF_NAME, CONF_URL
-from homeassistant.core import callback
+from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
@@ -41,32 +41,38 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from homeassistant.util import slugify
-from homeassistant.util.ssl import get_default_context
-import httpx
-import ollama
-import voluptuous as vol
 
+from .compat import vol
 from .const import (
     CONF_ALLOWLIST,
     CONF_ENDPOINTS,
     CONF_FORMATS,
     CONF_PERMISSIONS,
     CONF_SHADOW,
+    CONF_STT_LANGUAGE,
+    CONF_STT_MODEL,
     CONF_TOKEN_BUDGET,
     DEFAULT_FORMATS,
+    DEFAULT_STT_LANGUAGE,
+    DEFAULT_STT_MODEL,
     DEFAULT_TIMEOUT,
     DEFAULT_TOKEN_BUDGET,
     DOMAIN,
     LOGGER,
+    STT_MODELS,
     SUBENTRY_PERSON,
     SUBENTRY_VEHICLE,
     SUBENTRY_ZONE,
 )
 from .engine.context import SourceInfo
 from .engine.household import PERSON_SCHEMA, VEHICLE_SCHEMA, ZONE_SCHEMA
+from .engine.llm import EndpointKind, LlmError, detect_kind, list_models, looks_small
 from .engine.model import Risk
 from .engine.profiles import SourceKind
 from .engine.tools import CATALOGUE
+
+if TYPE_CHECKING:
+    from voluptuous import Schema as EngineSchema
 
 TITLE = "Ambient Mesh"
 MQTT_DOMAIN = "mqtt"
@@ -79,6 +85,9 @@ LIST_MODELS_TIMEOUT = 10
 CONF_MODEL = "model"
 CONF_PRIORITY = "priority"
 CONF_TIMEOUT = "timeout"
+CONF_KIND = "kind"
+CONF_CONSTRAINED = "constrained"
+KIND_AUTO = "auto"
 CONF_REMOVE = "remove"
 CONF_NOTIFY = "notify"
 CONF_VEHICLE = "vehicle"
@@ -154,7 +163,7 @@ class AmbientMeshConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> AmbientMeshOptionsFlow:
-        """Settings, Ollama endpoints and permissions."""
+        """Settings, model endpoints and permissions."""
         return AmbientMeshOptionsFlow()
 
     @classmethod
@@ -278,7 +287,11 @@ def _discovered(entry: ConfigEntry) -> list[SourceInfo]:
         return []
     mesh = getattr(getattr(entry, "runtime_data", None), "mesh", None)
     sources: Mapping[str, SourceInfo] = getattr(getattr(mesh, "context", None), "sources", None) or {}
-    return list(sources.values())
+    # Sources the household does not name yet are held back (admission.py): offering them here is
+    # how the user accepts one.
+    admission = getattr(getattr(getattr(entry, "runtime_data", None), "hub", None), "admission", None)
+    discovered = admission.discovery.sources() if admission is not None else []
+    return [*sources.values(), *(s.as_source_info() for s in discovered if s.source not in sources)]
 
 
 def _subjects(entry: ConfigEntry, subentry_type: str) -> list[ConfigSubentry]:
@@ -295,7 +308,8 @@ class _SubjectFlow(ConfigSubentryFlow):
     """Add or edit one subject of the household; ``data`` has the engine's household item shape."""
 
     roles: ClassVar[tuple[_Role, ...]]
-    item_schema: ClassVar[vol.Schema]
+    # The engine's own schema: voluptuous (Home Assistant 2026.9+ runs it as probatio), not compat.vol.
+    item_schema: ClassVar[EngineSchema]
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add a subject."""
@@ -430,27 +444,22 @@ class ZoneSubentryFlow(_SubjectFlow):
 
 
 class CannotConnectError(Exception):
-    """The Ollama server did not answer the model list."""
+    """The model server did not answer the model list."""
 
 
-async def async_list_models(url: str) -> list[str]:
-    """The models an Ollama server has, with the official client; raises CannotConnectError."""
-    # The default SSL context is built once by Home Assistant; building one here would block the loop.
+async def async_detect_models(
+    hass: HomeAssistant, url: str, kind: str, api_key: str | None
+) -> tuple[EndpointKind, list[str]]:
+    """Which API a server speaks (``auto``: Ollama's own first) and its models; raises CannotConnectError."""
+    session = async_get_clientsession(hass)
     try:
-        client = ollama.AsyncClient(host=url, verify=get_default_context())
-        async with asyncio.timeout(LIST_MODELS_TIMEOUT):
-            response = await client.list()
-    except (
-        TimeoutError,
-        ConnectionError,
-        httpx.HTTPError,
-        httpx.InvalidURL,
-        ollama.ResponseError,
-        ValueError,
-    ) as err:
-        LOGGER.debug("Ollama at %s did not list its models: %s", url, err)
+        if kind == KIND_AUTO:
+            return await detect_kind(session, url, api_key=api_key, timeout_s=LIST_MODELS_TIMEOUT)
+        chosen = EndpointKind(kind)
+        return chosen, await list_models(session, url, chosen, api_key=api_key, timeout_s=LIST_MODELS_TIMEOUT)
+    except (LlmError, ValueError) as err:
+        LOGGER.debug("No model server at %s listed its models: %s", url, err)
         raise CannotConnectError from err
-    return sorted({model.model for model in response.models if model.model})
 
 
 def _tool_selector() -> SelectSelector:
@@ -463,6 +472,8 @@ class AmbientMeshOptionsFlow(OptionsFlow):
     def __init__(self) -> None:
         """Nothing chosen yet."""
         self._url = ""
+        self._kind = EndpointKind.OLLAMA
+        self._api_key: str | None = None
         self._models: list[str] = []
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -482,6 +493,11 @@ class AmbientMeshOptionsFlow(OptionsFlow):
                     CONF_SHADOW: user_input[CONF_SHADOW],
                     CONF_TOKEN_BUDGET: int(user_input[CONF_TOKEN_BUDGET]),
                     CONF_ALLOWLIST: list(user_input.get(CONF_ALLOWLIST) or []),
+                    **{
+                        k: str(user_input[k]).strip()
+                        for k in (CONF_STT_MODEL, CONF_STT_LANGUAGE)
+                        if user_input.get(k)
+                    },
                 }
             )
         options = self.config_entry.options
@@ -492,9 +508,17 @@ class AmbientMeshOptionsFlow(OptionsFlow):
                     NumberSelectorConfig(min=100, max=4000, step=1, mode=NumberSelectorMode.BOX)
                 ),
                 vol.Optional(CONF_ALLOWLIST): _tool_selector(),
+                vol.Optional(CONF_STT_MODEL): SelectSelector(
+                    SelectSelectorConfig(options=list(STT_MODELS), custom_value=True)
+                ),
+                vol.Optional(CONF_STT_LANGUAGE): SelectSelector(
+                    SelectSelectorConfig(options=[DEFAULT_STT_LANGUAGE, "en", "de"], custom_value=True)
+                ),
             }
         )
         suggested = {
+            CONF_STT_MODEL: options.get(CONF_STT_MODEL, DEFAULT_STT_MODEL),
+            CONF_STT_LANGUAGE: options.get(CONF_STT_LANGUAGE, DEFAULT_STT_LANGUAGE),
             CONF_SHADOW: options.get(CONF_SHADOW, False),
             CONF_TOKEN_BUDGET: options.get(CONF_TOKEN_BUDGET, DEFAULT_TOKEN_BUDGET),
             CONF_ALLOWLIST: list(options.get(CONF_ALLOWLIST, [])),
@@ -504,21 +528,32 @@ class AmbientMeshOptionsFlow(OptionsFlow):
         )
 
     async def async_step_endpoint(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add an Ollama endpoint: first where it is."""
+        """Add a model endpoint: first where it is, which API it speaks (or detect it) and its key."""
         errors: dict[str, str] = {}
         if user_input is not None:
             url = str(user_input[CONF_URL]).strip().rstrip("/")
+            api_key = str(user_input.get(CONF_API_KEY) or "").strip() or None
             try:
-                models = await async_list_models(url)
+                kind, models = await async_detect_models(
+                    self.hass, url, user_input.get(CONF_KIND, KIND_AUTO), api_key
+                )
             except CannotConnectError:
                 errors["base"] = "cannot_connect"
             else:
                 if models:
-                    self._url, self._models = url, models
+                    self._url, self._kind, self._api_key, self._models = url, kind, api_key, models
                     return await self.async_step_endpoint_model()
                 errors["base"] = "no_models"
         schema = vol.Schema(
-            {vol.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))}
+            {
+                vol.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
+                vol.Optional(CONF_KIND, default=KIND_AUTO): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[KIND_AUTO, *(k.value for k in EndpointKind)], translation_key="endpoint_kind"
+                    )
+                ),
+                vol.Optional(CONF_API_KEY): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD)),
+            }
         )
         return self.async_show_form(
             step_id="endpoint",
@@ -536,14 +571,17 @@ class AmbientMeshOptionsFlow(OptionsFlow):
             if any(e["url"] == self._url and e["model"] == model for e in endpoints):
                 errors["base"] = "duplicate_endpoint"
             else:
-                endpoints.append(
-                    {
-                        "url": self._url,
-                        "model": model,
-                        "priority": int(user_input[CONF_PRIORITY]),
-                        "timeout": int(user_input[CONF_TIMEOUT]),
-                    }
-                )
+                endpoint: dict[str, Any] = {
+                    "url": self._url,
+                    "model": model,
+                    "kind": self._kind.value,
+                    "priority": int(user_input[CONF_PRIORITY]),
+                    "timeout": int(user_input[CONF_TIMEOUT]),
+                    "constrained": bool(user_input.get(CONF_CONSTRAINED, looks_small(model))),
+                }
+                if self._api_key:
+                    endpoint[CONF_API_KEY] = self._api_key  # stored in the entry; diagnostics redact it
+                endpoints.append(endpoint)
                 # Stable sort: the planner tries endpoints in this order, lowest priority number first.
                 endpoints.sort(key=lambda e: e["priority"])
                 return self._save({CONF_ENDPOINTS: endpoints})
@@ -558,22 +596,24 @@ class AmbientMeshOptionsFlow(OptionsFlow):
                 vol.Required(CONF_PRIORITY): NumberSelector(
                     NumberSelectorConfig(min=1, max=100, step=1, mode=NumberSelectorMode.BOX)
                 ),
+                vol.Optional(CONF_CONSTRAINED): BooleanSelector(),
             }
         )
         suggested = user_input or {
             CONF_MODEL: self._models[0],
             CONF_TIMEOUT: DEFAULT_TIMEOUT,
             CONF_PRIORITY: max((e["priority"] for e in endpoints), default=0) + 1,
+            CONF_CONSTRAINED: looks_small(self._models[0]),  # small models emit malformed calls
         }
         return self.async_show_form(
             step_id="endpoint_model",
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
-            description_placeholders={"url": self._url},
+            description_placeholders={"url": self._url, "kind": self._kind.value},
         )
 
     async def async_step_remove_endpoint(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Remove Ollama endpoints."""
+        """Remove model endpoints."""
         endpoints: list[Mapping[str, Any]] = list(self.config_entry.options.get(CONF_ENDPOINTS, []))
         if user_input is not None:
             remove = set(user_input[CONF_REMOVE])

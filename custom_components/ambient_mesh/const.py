@@ -27,6 +27,11 @@ CONF_PERMISSIONS: Final = "permissions"  # {person_id: [tool, …]}; missing per
 CONF_ALLOWLIST: Final = "allowlist"  # [tool, …]; missing = every tool the household can use
 DEFAULT_TOKEN_BUDGET: Final = 400
 DEFAULT_TIMEOUT: Final = 30
+CONF_STT_MODEL: Final = "stt_model"  # Whisper size (tiny, base, small) or a local model folder
+CONF_STT_LANGUAGE: Final = "stt_language"  # a language code, or "auto": the pipeline's language
+DEFAULT_STT_MODEL: Final = "base"
+DEFAULT_STT_LANGUAGE: Final = "auto"
+STT_MODELS: Final = ("tiny", "base", "small")
 
 # Config subentry types: the household model.
 SUBENTRY_PERSON: Final = "person"

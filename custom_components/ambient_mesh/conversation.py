@@ -1,8 +1,8 @@
-"""The Assist conversation agent: local intents first, the LLM planner second, the guard always.
+"""The Assist conversation agent: local intents first, the model on the chat log second, the guard always.
 
-The agent keeps the LLM in one place — the engine's Ollama planner, which runs the bounded tool
-loop with failover and timeouts — and hands it the caller's permissions. Every tool call, from a
-local intent or from the model, is judged by the guard; the reply says what the guard decided.
+The local step answers what a sentence template matches; everything else goes to the model through
+Home Assistant's chat log, with our guarded LLM API as its tools (``llm_entity``). Every tool call,
+from a local intent or from the model, is judged by the guard.
 """
 
 from __future__ import annotations
@@ -12,20 +12,16 @@ from typing import Literal
 from homeassistant.components import conversation
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import intent
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AmbientMeshConfigEntry
-from .const import DOMAIN, LOGGER
-from .engine import intents
-from .engine.model import Caller, Decision, ToolCall, Verdict
-from .engine.planners.llm import LlmError
+from . import AmbientMeshConfigEntry, local_agent
+from .engine.model import Decision, Verdict
 from .entity import hub_device_info
 from .hub import AmbientMeshHub
+from .llm_entity import AmbientMeshLLMEntity, NoModelError
 
 PARALLEL_UPDATES = 1
-HISTORY_TURNS = 6
 NO_MODEL = (
     "I did not understand that, and no language model is reachable right now. "
     "Try: 'warm up the car to 21 degrees by 7:30' or 'set the bedroom to 19'."
@@ -49,12 +45,12 @@ def say(decision: Decision, summary: str) -> str:
             return f"I did not do that: {decision.reason}."
 
 
-class AmbientMeshConversationEntity(conversation.ConversationEntity):
+class AmbientMeshConversationEntity(conversation.ConversationEntity, AmbientMeshLLMEntity):
     """Ambient Mesh as an Assist agent."""
 
     _attr_has_entity_name = True
     _attr_translation_key = "agent"
-    _attr_supports_streaming = False
+    _attr_supports_streaming = True
 
     def __init__(self, hub: AmbientMeshHub) -> None:
         """Bind to the hub."""
@@ -64,7 +60,7 @@ class AmbientMeshConversationEntity(conversation.ConversationEntity):
 
     @property
     def supported_languages(self) -> list[str] | Literal["*"]:
-        """Local intents are English; the LLM answers in any language."""
+        """Local intents are English; the model answers in any language."""
         return MATCH_ALL
 
     async def async_added_to_hass(self) -> None:
@@ -75,65 +71,51 @@ class AmbientMeshConversationEntity(conversation.ConversationEntity):
     async def _async_handle_message(
         self, user_input: conversation.ConversationInput, chat_log: conversation.ChatLog
     ) -> conversation.ConversationResult:
-        """Answer one utterance."""
-        hub = self.hub
-        person = hub.person_for_user(user_input.context.user_id)
-        text = await self._local(user_input.text, person) or await self._llm(user_input, chat_log, person)
+        """Answer one utterance: locally when a sentence matches, else with the model."""
+        person = self.hub.person_for_user(user_input.context.user_id)
+        if (result := await self._local(user_input, chat_log, person)) is not None:
+            return result
+        try:
+            await self._async_handle_chat_log(user_input, chat_log, person)
+        except NoModelError:
+            return self._answer(user_input, chat_log, NO_MODEL)
+        return self._result(user_input, chat_log)
+
+    async def _local(
+        self, user_input: conversation.ConversationInput, chat_log: conversation.ChatLog, person: str | None
+    ) -> conversation.ConversationResult | None:
+        """Local sentences (hassil templates, no model): a finished answer, or None when nothing matches."""
+        return await local_agent.async_respond(self.hub, user_input, chat_log)
+
+    def _answer(
+        self, user_input: conversation.ConversationInput, chat_log: conversation.ChatLog, text: str
+    ) -> conversation.ConversationResult:
+        """Put a reply of our own (not the model's) into the chat log and answer with it."""
         chat_log.async_add_assistant_content_without_tools(
             conversation.AssistantContent(agent_id=user_input.agent_id, content=text)
+        )
+        return self._result(user_input, chat_log)
+
+    @staticmethod
+    def _result(
+        user_input: conversation.ConversationInput, chat_log: conversation.ChatLog
+    ) -> conversation.ConversationResult:
+        """The chat log's last assistant words as speech; a question keeps the conversation open."""
+        text = next(
+            (
+                content.content
+                for content in reversed(chat_log.content)
+                if isinstance(content, conversation.AssistantContent) and content.content
+            ),
+            "",
         )
         response = intent.IntentResponse(language=user_input.language)
         response.async_set_speech(text)
         return conversation.ConversationResult(
-            response=response, conversation_id=chat_log.conversation_id, continue_conversation=False
+            response=response,
+            conversation_id=chat_log.conversation_id,
+            continue_conversation=chat_log.continue_conversation,
         )
-
-    async def _local(self, text: str, person: str | None) -> str | None:
-        found = intents.match(text, self.hub.mesh.household, self.hub.mesh.world.clock.now(), person)
-        if found is None:
-            return None
-        call = ToolCall(
-            tool=found.tool,
-            args=found.args,
-            caller=Caller.VOICE,
-            planner="local_intent",
-            reason=text[:200],
-            person=person,
-        )
-        return say(await self.hub.async_submit(call), found.summary)
-
-    async def _llm(
-        self, user_input: conversation.ConversationInput, chat_log: conversation.ChatLog, person: str | None
-    ) -> str:
-        llm = self.hub.planner.llm
-        if llm is None or not llm.available():
-            return NO_MODEL
-        history = [
-            {"role": "user" if isinstance(c, conversation.UserContent) else "assistant", "content": c.content}
-            for c in chat_log.content[-HISTORY_TURNS - 1 : -1]
-            if isinstance(c, conversation.UserContent | conversation.AssistantContent) and c.content
-        ]
-
-        async def execute(call: ToolCall) -> Decision:
-            return await self.hub.async_submit(call)
-
-        try:
-            reply = await llm.converse(
-                user_input.text, self.hub.mesh.world, person=person, history=history, execute=execute
-            )
-        except LlmError as err:
-            LOGGER.debug("No language model answered: %s", err)
-            return NO_MODEL
-        except Exception as err:
-            LOGGER.exception("The LLM planner failed")
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="llm_failed",
-                translation_placeholders={"error": str(err)[:200]},
-            ) from err
-        finally:
-            self.hub.notify_changed()
-        return reply.text or "Done."
 
 
 async def async_setup_entry(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from homeassistant.components.device_tracker.config_entry import TrackerEntity, TrackerEntityDescription
+# The package, not device_tracker.config_entry (its aliases are deprecated in 2026, gone in 2027.6). Both
+# ends re-export the classes only implicitly, hence the ignore; the types are the real ones.
+from homeassistant.components.device_tracker import (  # type: ignore[attr-defined, unused-ignore]
+    TrackerEntity,
+    TrackerEntityDescription,
+)
 from homeassistant.components.device_tracker.const import SourceType
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -18,9 +23,14 @@ LOCATION = TrackerEntityDescription(key="location", translation_key="location")
 
 
 class SourceTracker(AmbientMeshSourceEntity, TrackerEntity):
-    """The position a phone or car reports."""
+    """The position a phone or car reports.
+
+    The phone's battery is its own *Battery* sensor, not the tracker's ``battery_level`` (overriding
+    that is deprecated since Home Assistant 2026 and unsupported from 2027.7).
+    """
 
     _attr_source_type = SourceType.GPS
+    watched_kinds = ("device_battery",)  # shown as battery_level
 
     @property
     def _location(self) -> Location | None:
@@ -41,12 +51,6 @@ class SourceTracker(AmbientMeshSourceEntity, TrackerEntity):
     def location_accuracy(self) -> int:
         """Accuracy of the last fix in metres."""
         return round(loc.accuracy_m or 0) if (loc := self._location) else 0
-
-    @property
-    def battery_level(self) -> int | None:
-        """The phone's battery, when it reports one."""
-        battery = self.hub.mesh.context.latest(self.fact.source, "device_battery")
-        return int(battery.value) if battery is not None and isinstance(battery.value, float) else None
 
 
 async def async_setup_entry(

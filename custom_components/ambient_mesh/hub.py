@@ -10,7 +10,7 @@ must survive a restart (scheduled calls, audit, learned preferences, known devic
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import os
@@ -18,17 +18,17 @@ from typing import Any
 
 from homeassistant.components import mqtt
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import (
     async_track_point_in_time,
     async_track_state_change_event,
     async_track_time_interval,
 )
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
-from homeassistant.util.ssl import get_default_context
 import voluptuous as vol
 
+from .admission import Admission
 from .confirmations import async_request_confirmation, dismiss
 from .const import (
     CONF_ALLOWLIST,
@@ -49,10 +49,11 @@ from .engine import tokenizer
 from .engine.calendar import from_ha_event
 from .engine.guard import Guard, Policy
 from .engine.household import Household, is_entity_id
+from .engine.llm import endpoint_from_options
 from .engine.mesh import Mesh
 from .engine.model import Caller, Decision, Situation, ToolCall, Verdict
 from .engine.planners.chain import PlannerChain
-from .engine.planners.llm import Endpoint, OllamaPlanner
+from .engine.planners.llm import LlmPlanner
 from .engine.planners.rules import RulesPlanner
 from .engine.preferences import PreferenceLearner, Preferences
 from .engine.profiles import Parsed, SourceKind
@@ -60,8 +61,10 @@ from .engine.profiles.registry import make_profiles
 from .engine.situations import SituationDetector, local_tz
 from .entity_signals import signals_from_state
 from .executor import HomeAssistantExecutor
+from .home_zone import async_follow_zone_home, in_home_assistant
+from .link_issues import async_clear_link_issues, async_update_link_issues
+from .storage import MeshStorage
 
-STORAGE_VERSION = 1
 CALENDAR_REFRESH = timedelta(minutes=5)
 CALENDAR_HORIZON = timedelta(hours=36)
 HEALTH_CHECK = timedelta(minutes=5)
@@ -91,7 +94,8 @@ class HomeAssistantClock:
         when = dt_util.parse_datetime(start) if start else None
         if when is not None and when.tzinfo is None:
             when = when.replace(tzinfo=dt_util.get_default_time_zone())
-        LOGGER.warning("Demo time: %sx from %s (AMBIENT_MESH_DEMO_SPEED is set)", speed, when or "now")
+        # INFO, not WARNING: a demo run logs no warning of ours (scripts/develop reads the line at any level).
+        LOGGER.info("Demo time: %sx from %s (AMBIENT_MESH_DEMO_SPEED is set)", speed, when or "now")
         return cls(max(1.0, float(speed)), when)
 
     def now(self) -> datetime:
@@ -101,6 +105,33 @@ class HomeAssistantClock:
             return real
         start = self._start or self._anchor
         return start + (real - self._anchor) * self.speed
+
+
+class HomeAssistantLater:
+    """The mesh's ``Later`` on Home Assistant's event loop: event-driven evaluations run as tasks."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Jobs are started on this instance's loop; ``cancel`` drops the ones not yet started."""
+        self._hass = hass
+        self._timers: set[asyncio.TimerHandle] = set()
+
+    def call_later(self, delay: timedelta, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Start ``job`` now (eagerly, inside the MQTT callback) or after ``delay``."""
+        if delay <= timedelta(0):
+            self._hass.async_create_task(job(), "ambient_mesh evaluate")
+            return
+
+        def _start() -> None:
+            self._timers.discard(handle)
+            self._hass.async_create_task(job(), "ambient_mesh evaluate")
+
+        handle = self._hass.loop.call_later(delay.total_seconds(), _start)
+        self._timers.add(handle)
+
+    def cancel(self) -> None:
+        """Forget queued evaluations (at unload)."""
+        while self._timers:
+            self._timers.pop().cancel()
 
 
 def signal_new_fact(entry_id: str) -> str:
@@ -173,15 +204,17 @@ class AmbientMeshHub:
     known: dict[tuple[str, str], KnownFact] = field(default_factory=dict)
     last_decision: Decision | None = None
     conversation_entity_id: str | None = None
+    admission: Admission | None = None  # strangers on the broker are listed, not made devices
     applied: dict[str, Any] = field(
         default_factory=dict
     )  # what the mesh was built from, to spot live changes
-    _store: Store[dict[str, Any]] | None = None
+    _store: MeshStorage | None = None
     _unsubs: list[Callable[[], None]] = field(default_factory=list)
     _calendar_refreshed: datetime | None = None
     _health_checked: datetime | None = None
     _health_task: asyncio.Task[Any] | None = None
     _unsub_due: Callable[[], None] | None = None
+    _later: HomeAssistantLater | None = None
 
     @classmethod
     async def async_create(
@@ -194,10 +227,10 @@ class AmbientMeshHub:
     ) -> AmbientMeshHub:
         """Build the engine for an entry and restore what was stored (nothing runs yet)."""
         clock = HomeAssistantClock.from_environment()
-        store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
-        stored = await store.async_load() or {}
+        store = MeshStorage(hass, entry_id)
+        stored = await store.async_load()  # never raises: an unreadable store starts clean (storage.py)
         try:
-            preferences = Preferences.from_dict(stored.get("preferences") or {})
+            preferences = Preferences.from_dict(stored.preferences)
         except vol.Invalid as err:
             LOGGER.warning("Stored preferences are unreadable (%s); starting from defaults", err)
             preferences = Preferences()
@@ -210,24 +243,15 @@ class AmbientMeshHub:
             policy=policy_from_options(options),
             on_decision=lambda decision: holder["hub"].handle_decision(decision),
         )
-        guard.scheduler.load(stored.get("schedule") or [])
+        guard.scheduler.load(stored.schedule)
+        guard.restore(stored.audit, stored.pending)
         guard.scheduler.listeners.append(lambda *_: holder["hub"].scheduler_changed())
-        endpoints = [
-            Endpoint(
-                url=e["url"],
-                model=e["model"],
-                priority=int(e.get("priority", 0)),
-                timeout_s=float(e.get("timeout", DEFAULT_TIMEOUT)),
-            )
-            for e in options.get(CONF_ENDPOINTS) or []
-        ]
+        endpoints = [endpoint_from_options(e, DEFAULT_TIMEOUT) for e in options.get(CONF_ENDPOINTS) or []]
         budget = int(options.get(CONF_TOKEN_BUDGET, DEFAULT_TOKEN_BUDGET))
         rules = RulesPlanner(preferences)
         await hass.async_add_executor_job(tokenizer.load)  # reads the vocabulary file once, off the loop
         llm = (
-            OllamaPlanner(
-                endpoints, clock=clock, budget_tokens=budget, client_kwargs={"verify": get_default_context()}
-            )
+            LlmPlanner(endpoints, clock=clock, budget_tokens=budget, session=async_get_clientsession(hass))
             if endpoints
             else None
         )
@@ -236,6 +260,7 @@ class AmbientMeshHub:
         planner = PlannerChain(llm, rules)
         formats = dict(data[CONF_FORMATS])
         detector = SituationDetector(preferences=preferences)
+        later = HomeAssistantLater(hass)
         mesh = Mesh(
             household=household,
             clock=clock,
@@ -245,7 +270,9 @@ class AmbientMeshHub:
             planner=planner,
             guard=guard,
             preferences={"timezone": str(dt_util.get_default_time_zone())},
+            later=later,
         )
+        guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
         hub = cls(
             hass=hass,
             entry_id=entry_id,
@@ -256,15 +283,27 @@ class AmbientMeshHub:
             detector=detector,
             formats=formats,
             token_budget=budget,
+            admission=Admission(hass, entry_id, mesh),
             _store=store,
+            _later=later,
         )
         holder["hub"] = hub
         hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
-        for item in stored.get("sources") or []:
-            fact = KnownFact(
-                item["source"], item["kind"], SourceKind(item["source_kind"]), item["format"], item["name"]
-            )
-            hub.known[(fact.source, fact.kind)] = fact
+        mesh.set_household(in_home_assistant(hass, household))  # zone.home, and the areas rooms are in
+        hub.last_decision = guard.audit[-1] if guard.audit else None
+        for item in stored.sources:
+            try:
+                fact = KnownFact(
+                    item["source"],
+                    item["kind"],
+                    SourceKind(item["source_kind"]),
+                    item["format"],
+                    item["name"],
+                )
+            except (KeyError, ValueError):
+                continue
+            if hub.admission is not None and hub.admission.discovery.admitted(fact.source):
+                hub.known[(fact.source, fact.kind)] = fact  # strangers stored by older versions go
         mesh.update_listeners.append(hub._on_update)
         mesh.situation_listeners.append(hub._on_situation)
         return hub
@@ -290,7 +329,11 @@ class AmbientMeshHub:
                 await mqtt.async_subscribe(self.hass, f"{base}/#", self._on_message, qos=0, encoding=None)
             )
         self._follow_entities()
+        self._unsubs.append(async_follow_zone_home(self.hass, self.mesh))
+        async_update_link_issues(self.hass, self.entry_id, self.mesh.household)
         self._arm_next_due()
+        for decision in self.guard.pending.values():  # restored: notifications do not survive a restart
+            self.hass.async_create_task(self._async_ask_for_confirmation(decision))
         self._unsubs.append(
             async_track_time_interval(
                 self.hass,
@@ -304,11 +347,16 @@ class AmbientMeshHub:
         """Undo everything async_start did, close the model clients and save state."""
         while self._unsubs:
             self._unsubs.pop()()
+        async_clear_link_issues(self.hass, self.entry_id)
         if self._unsub_due is not None:
             self._unsub_due()
             self._unsub_due = None
         if self._health_task is not None:
             self._health_task.cancel()
+        if self.admission is not None:
+            self.admission.close()
+        if self._later is not None:
+            self._later.cancel()
         if self.planner.llm is not None:
             await self.planner.llm.close()
         await self.async_save()
@@ -563,7 +611,7 @@ class AmbientMeshHub:
 
     def _schedule_save(self) -> None:
         if self._store is not None:
-            self._store.async_delay_save(self._data_to_save, 10)
+            self._store.async_delay_save(self._data_to_save)
 
     async def async_save(self) -> None:
         """Write state now (at unload)."""
@@ -575,7 +623,8 @@ class AmbientMeshHub:
         return {
             "schedule": self.guard.scheduler.dump(),
             "preferences": self.preferences.as_dict(),
-            "audit": [d.as_dict() for d in list(self.guard.audit)[-50:]],
+            "audit": [d.as_dict() for d in self.guard.audit],
+            "pending": self.guard.pending_records(),
             "sources": [
                 {
                     "source": f.source,
@@ -591,6 +640,8 @@ class AmbientMeshHub:
     def forget_source(self, source: str) -> None:
         """A device was removed by the user: drop its facts and its known entities."""
         self.mesh.context.remove_source(source)
+        if self.admission is not None:
+            self.admission.discovery.forget(source)
         for key in [k for k in self.known if k[0] == source]:
             del self.known[key]
         self._schedule_save()

@@ -10,14 +10,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import llm
 from homeassistant.util.json import JsonObjectType
-import voluptuous as vol
 
+from .compat import tool_result, vol
 from .const import DOMAIN
 from .engine.digest import render_digest
 from .engine.model import Caller, ToolCall
 from .engine.tools import ToolSpec, available_tools
+from .llm_entity import AGENT_TURN
 
 if TYPE_CHECKING:
     from . import AmbientMeshConfigEntry
@@ -25,6 +27,10 @@ if TYPE_CHECKING:
 
 class GuardedTool(llm.Tool):
     """One catalogue tool; calling it submits a call to the guard."""
+
+    # Home Assistant (2026.10+) asks which integration provides a tool; untagged tools stop working in
+    # 2027.10. On 2025.4 the attribute is simply not read.
+    integration = DOMAIN
 
     def __init__(self, entry: AmbientMeshConfigEntry, spec: ToolSpec) -> None:
         """Describe the tool from the catalogue."""
@@ -36,19 +42,46 @@ class GuardedTool(llm.Tool):
     async def async_call(
         self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
     ) -> JsonObjectType:
-        """Submit to the guard and report its verdict to the model."""
+        """Submit to the guard and report its verdict to the model (as the tool's result)."""
         hub = self.entry.runtime_data.hub
-        user_id = llm_context.context.user_id if llm_context.context else None
-        call = ToolCall(
-            tool=self.name,
-            args=dict(tool_input.tool_args),
-            caller=Caller.LLM,
-            planner=f"ha_llm_api:{llm_context.platform}",
-            reason=(llm_context.user_prompt or "")[:200],
-            person=hub.person_for_user(user_id),
-        )
+        if not isinstance(tool_input.tool_args, Mapping):
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="arguments_not_object")
+        if (turn := AGENT_TURN.get()) is not None and llm_context.platform == DOMAIN:
+            # Our own Assist agent: the person speaking asked, through this model.
+            call = ToolCall(
+                tool=self.name,
+                args=dict(tool_input.tool_args),
+                caller=Caller.VOICE,
+                planner=turn.planner,
+                reason=turn.reason,
+                person=turn.person,
+            )
+        else:
+            user_id = llm_context.context.user_id if llm_context.context else None
+            call = ToolCall(
+                tool=self.name,
+                args=dict(tool_input.tool_args),
+                caller=Caller.LLM,
+                planner=f"ha_llm_api:{llm_context.platform}",
+                reason=request_reason(llm_context),
+                person=hub.person_for_user(user_id),
+            )
         decision = await hub.async_submit(call)
-        return {"verdict": decision.verdict.value, "reason": decision.reason, "outcome": decision.outcome}
+        return tool_result(
+            {"verdict": decision.verdict.value, "reason": decision.reason, "outcome": decision.outcome}
+        )
+
+
+def request_reason(llm_context: llm.LLMContext) -> str:
+    """Why the call was made, for the audit record, from what every supported Home Assistant passes.
+
+    The user's words are not part of the context (``LLMContext.user_prompt`` was removed in 2025.7), so
+    the record names the agent that asked and, where there is one, the device it was asked through.
+    """
+    reason = f"requested by Home Assistant's {llm_context.platform} agent"
+    if llm_context.device_id:
+        reason += f" (device {llm_context.device_id})"
+    return reason
 
 
 class AmbientMeshLLMAPI(llm.API):

@@ -26,9 +26,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from . import AmbientMeshConfigEntry
+from .const import SUBENTRY_PERSON
+from .engine.assumptions import explain
 from .entity import AmbientMeshHubEntity, AmbientMeshSourceEntity, add_fact_entities
 from .hub import AmbientMeshHub, KnownFact
-from .subjects import SUBJECT_SENSORS, subject_sensor_entities
+from .subjects import SUBJECT_SENSORS, SubjectSensorDescription, subject_sensor_entities
 
 PARALLEL_UPDATES = 0
 
@@ -117,7 +119,7 @@ FACT_SENSORS: dict[str, FactSensorDescription] = {
             key="sleep_state",
             translation_key="sleep_state",
             device_class=SensorDeviceClass.ENUM,
-            options=["awake", "tracking", "light", "deep", "rem"],
+            options=["awake", "tracking", "light", "deep", "rem", "stopped"],
         ),
         FactSensorDescription(key="vehicle_state", translation_key="vehicle_state"),
         FactSensorDescription(key="destination", translation_key="destination"),
@@ -228,7 +230,9 @@ async def async_setup_entry(
     """Add hub and subject sensors now, fact sensors as their facts first arrive."""
     hub = entry.runtime_data.hub
     async_add_entities(HubSensor(hub, description) for description in HUB_SENSORS)
-    for subentry_id, entities in subject_sensor_entities(hub, entry, SUBJECT_SENSORS).items():
+    for subentry_id, entities in subject_sensor_entities(
+        hub, entry, (*SUBJECT_SENSORS, ASSUMPTIONS_SENSOR)
+    ).items():
         async_add_entities(entities, config_subentry_id=subentry_id)
 
     def build(hub: AmbientMeshHub, fact: KnownFact) -> FactSensor | None:
@@ -236,3 +240,21 @@ async def async_setup_entry(
         return None if description is None else FactSensor(hub, fact, description)
 
     add_fact_entities(hass, entry, async_add_entities, build)
+
+
+def _home_words(hub: AmbientMeshHub) -> str | None:
+    known = hub.detector.home(hub.mesh.world)
+    return known.describe() if known else None
+
+
+ASSUMPTIONS_SENSOR = SubjectSensorDescription(
+    key="assumptions",
+    translation_key="assumptions",
+    subentry_type=SUBENTRY_PERSON,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    # how many links the engine assumed for the person; which, why, and where to set them in attributes
+    value_fn=lambda hub, person: sum(
+        1 for key in explain(hub.mesh.household, person) if key not in ("missing", "home")
+    ),
+    attrs_fn=lambda hub, person: explain(hub.mesh.household, person, _home_words(hub)),
+)

@@ -11,27 +11,21 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
 
+from .compat import vol
 from .const import DOMAIN
 from .engine.guard import UnknownDecisionError
+from .engine.kinds import SNOOZABLE
 from .engine.model import Caller, Decision, Verdict
+from .engine.preferences import KINDS as PREFERENCE_KINDS
 
 if TYPE_CHECKING:
     from .hub import AmbientMeshHub
 
-SITUATION_KINDS = [
-    "departure_soon",
-    "arriving_home",
-    "sleep_started",
-    "woke_up",
-    "night_overheating",
-    "feeling_cold",
-    "house_empty",
-]
+SITUATION_KINDS = [str(kind) for kind in SNOOZABLE]
 
 PRECONDITION_SCHEMA = vol.Schema(
     {
@@ -45,16 +39,7 @@ ASK_SCHEMA = vol.Schema({vol.Required("text"): vol.All(cv.string, vol.Length(min
 RESET_SCHEMA = vol.Schema(
     {
         vol.Required("person"): cv.string,
-        vol.Optional("kind"): vol.In(
-            [
-                "cabin_target_c",
-                "bedroom_target_c",
-                "comfort_target_c",
-                "morning_routine_min",
-                "travel_minutes",
-                "leave_times",
-            ]
-        ),
+        vol.Optional("kind"): vol.In([*PREFERENCE_KINDS, "leave_times"]),
     }
 )
 SNOOZE_SCHEMA = vol.Schema(
@@ -77,6 +62,13 @@ def _hub(hass: HomeAssistant) -> AmbientMeshHub:
 
 
 def _response(decision: Decision) -> dict[str, Any]:
+    """The decision as the service's response; a failed execution is an error the caller sees."""
+    if decision.verdict is Verdict.FAILED:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="execution_failed",
+            translation_placeholders={"tool": decision.call.tool, "error": decision.outcome},
+        )
     return {"decision": decision.as_dict()}
 
 

@@ -12,8 +12,10 @@ from homeassistant.const import EntityCategory
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
+from .compat import link_to_parent_device
 from .const import DOMAIN, SUBENTRY_PERSON, SUBENTRY_VEHICLE
 from .engine.situations import local_tz
+from .entity import hub_device_info
 from .hub import AmbientMeshHub, signal_hub_update
 
 if TYPE_CHECKING:
@@ -83,12 +85,16 @@ class SubjectSensor(SensorEntity):
         self.subject_id = subject_id
         self.entity_description = description
         self._attr_unique_id = f"{hub.entry_id}_{subject_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, f"{hub.entry_id}_{subject_id}")},
-            name=name,
-            manufacturer="Ambient Mesh",
-            model=description.subentry_type.title(),
-            via_device=(DOMAIN, hub.entry_id),
+        self._attr_device_info = link_to_parent_device(
+            hub.hass,
+            hub.entry_id,
+            DeviceInfo(
+                identifiers={(DOMAIN, f"{hub.entry_id}_{subject_id}")},
+                name=name,
+                manufacturer="Ambient Mesh",
+                model=description.subentry_type.title(),
+            ),
+            hub_device_info(hub),
         )
 
     @property

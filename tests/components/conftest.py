@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.ollama_standin import ollama_standin  # noqa: F401 - fixture
 
+from .helpers import async_setup_template_entities
 from .household import ENTITY_VEHICLES, ENTITY_ZONES, mesh_entry, subentries
 
 type Publish = Callable[..., Awaitable[None]]
@@ -49,7 +50,8 @@ async def devices(hass: HomeAssistant) -> None:
     """Real Home Assistant entities for the executor to drive: a car HVAC, a light, a lock, a cover.
 
     Each is a core integration (generic_thermostat, template) backed by an input_boolean, so a
-    test sees exactly what a service call did.
+    test sees exactly what a service call did. Entity ids: climate.car_hvac, light.bedroom,
+    lock.car_doors, cover.garage_door.
     """
     switch = "input_boolean.{}"
 
@@ -81,50 +83,35 @@ async def devices(hass: HomeAssistant) -> None:
             }
         },
     )
-    assert await async_setup_component(
+    await async_setup_template_entities(
         hass,
-        "light",
-        {
-            "light": {
-                "platform": "template",
-                "lights": {
-                    "bedroom": {
-                        "value_template": "{{ is_state('input_boolean.bedroom_light', 'on') }}",
-                        "turn_on": toggle("turn_on", "bedroom_light"),
-                        "turn_off": toggle("turn_off", "bedroom_light"),
-                    }
-                },
+        light=[
+            {
+                "name": "Bedroom",
+                "unique_id": "bedroom_light",
+                "state": "{{ is_state('input_boolean.bedroom_light', 'on') }}",
+                "turn_on": toggle("turn_on", "bedroom_light"),
+                "turn_off": toggle("turn_off", "bedroom_light"),
             }
-        },
-    )
-    assert await async_setup_component(
-        hass,
-        "lock",
-        {
-            "lock": {
-                "platform": "template",
+        ],
+        lock=[
+            {
                 "name": "Car doors",
-                "value_template": "{{ is_state('input_boolean.car_locked', 'on') }}",
+                "unique_id": "car_doors",
+                "state": "{{ 'locked' if is_state('input_boolean.car_locked', 'on') else 'unlocked' }}",
                 "lock": toggle("turn_on", "car_locked"),
                 "unlock": toggle("turn_off", "car_locked"),
             }
-        },
-    )
-    assert await async_setup_component(
-        hass,
-        "cover",
-        {
-            "cover": {
-                "platform": "template",
-                "covers": {
-                    "garage_door": {
-                        "value_template": "{{ is_state('input_boolean.garage_open', 'on') }}",
-                        "open_cover": toggle("turn_on", "garage_open"),
-                        "close_cover": toggle("turn_off", "garage_open"),
-                    }
-                },
+        ],
+        cover=[
+            {
+                "name": "Garage door",
+                "unique_id": "garage_door",
+                "state": "{{ 'open' if is_state('input_boolean.garage_open', 'on') else 'closed' }}",
+                "open_cover": toggle("turn_on", "garage_open"),
+                "close_cover": toggle("turn_off", "garage_open"),
             }
-        },
+        ],
     )
     await hass.async_block_till_done()
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Sequence
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
-from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import entity_registry as er
+from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
+from homeassistant.core import Context, HomeAssistant, State
+from homeassistant.helpers import device_registry as dr, entity_registry as er, llm
+from homeassistant.setup import async_setup_component
+from homeassistant.util import slugify
 
 PAYLOADS = Path(__file__).parents[1] / "fixtures" / "payloads"
 
@@ -32,3 +38,84 @@ def hub_state(hass: HomeAssistant, entry_id: str, key: str, domain: str = "senso
     """The state of one of the hub device's entities."""
     entity_id = er.async_get(hass).async_get_entity_id(domain, "ambient_mesh", f"{entry_id}_{key}")
     return None if entity_id is None else hass.states.get(entity_id)
+
+
+# The template integration's own YAML (``template: - lock: …``) has lights on every supported version, but
+# locks and covers only since 2025.6; the legacy ``lock: - platform: template`` form is gone since 2026.6.
+# Tests use the modern form wherever it exists. Goes with the 2025.4 minimum.
+_MODERN_TEMPLATE_LOCK_COVER = (MAJOR_VERSION, MINOR_VERSION) >= (2025, 6)
+
+
+async def async_setup_template_entities(
+    hass: HomeAssistant,
+    *,
+    light: Sequence[dict[str, Any]] = (),
+    lock: Sequence[dict[str, Any]] = (),
+    cover: Sequence[dict[str, Any]] = (),
+) -> None:
+    """Template lights, locks and covers in the modern ``template:`` YAML (entity ids from their names).
+
+    Each entity is given as in the modern schema (``name``, ``unique_id``, ``state`` and the actions). On
+    Home Assistant before 2025.6 locks and covers are set up with the legacy platform YAML instead.
+    """
+    section: dict[str, Any] = {"light": list(light)}
+    if _MODERN_TEMPLATE_LOCK_COVER:
+        section |= {"lock": list(lock), "cover": list(cover)}
+    assert await async_setup_component(hass, "template", {"template": [section]})
+    if not _MODERN_TEMPLATE_LOCK_COVER:
+        if lock:
+            locks = [
+                {"platform": "template", "name": e["name"], **_legacy(e, ("lock", "unlock"))} for e in lock
+            ]
+            assert await async_setup_component(hass, "lock", {"lock": locks})
+        if cover:
+            covers = {
+                slugify(e["name"]): {"friendly_name": e["name"], **_legacy(e, ("open_cover", "close_cover"))}
+                for e in cover
+            }
+            assert await async_setup_component(
+                hass, "cover", {"cover": [{"platform": "template", "covers": covers}]}
+            )
+    await hass.async_block_till_done()
+
+
+def _legacy(entity: dict[str, Any], actions: tuple[str, ...]) -> dict[str, Any]:
+    """The fields a modern template entity shares with the legacy platform YAML (before 2025.6)."""
+    return {"unique_id": entity["unique_id"], "value_template": entity["state"]} | {
+        action: entity[action] for action in actions
+    }
+
+
+async def until(condition: Callable[[], object]) -> None:
+    """Wait until ``condition()`` holds: a message's round trip through the real broker takes real time."""
+    async with asyncio.timeout(10):
+        # Polled: what the condition reads is filled by callbacks in Home Assistant, not ours to signal.
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+
+def device_by_identifier(
+    hass: HomeAssistant, entry_id: str, identifier: tuple[str, str]
+) -> dr.DeviceEntry | None:
+    """The device of a config entry with this identifier.
+
+    ``async_get_device_by_identifier`` on current Home Assistant (``async_get_device`` is deprecated
+    there and raises in tests); ``async_get_device`` on 2025.4, which has no other lookup.
+    """
+    registry = dr.async_get(hass)
+    if hasattr(registry, "async_get_device_by_identifier"):
+        device: dr.DeviceEntry | None = registry.async_get_device_by_identifier(identifier, entry_id)
+        return device
+    return registry.async_get_device(identifiers={identifier})
+
+
+def make_llm_context(platform: str, context: Context | None = None, **fields: Any) -> llm.LLMContext:
+    """An ``LLMContext`` as Home Assistant's own agents build one, on either end of the range.
+
+    2025.4's has a required ``user_prompt`` (removed in 2025.7): it is passed as ``None`` there, which
+    is what the agents pass since 2025.5.
+    """
+    values: dict[str, Any] = {"language": "en", "assistant": "conversation", "device_id": None} | fields
+    if "user_prompt" in {f.name for f in dataclasses.fields(llm.LLMContext)}:
+        values.setdefault("user_prompt", None)
+    return llm.LLMContext(platform=platform, context=context or Context(), **values)

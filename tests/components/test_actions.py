@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.ambient_mesh.const import DOMAIN, EVENT_DECISION
 from custom_components.ambient_mesh.engine.model import Caller, ToolCall
 
-from .helpers import hub_state
+from .helpers import hub_state, until
 
 Listen = Callable[[str], Awaitable[list[Any]]]
 
@@ -28,7 +28,8 @@ async def test_precondition_service_sends_the_car_command_and_fires_a_decision(
     response = await hass.services.async_call(
         DOMAIN, "precondition_cabin", {"vehicle": "car1", "target_c": 22}, blocking=True, return_response=True
     )
-    await _settle(hass)
+    await until(lambda: commands)
+    await hass.async_block_till_done()  # the hub files the decision, then updates its sensors
     assert response is not None and response["decision"]["verdict"] == "executed"
     assert commands == [{"command": "precondition", "target_c": 22.0, "ready_by": None}]
     assert [e.data["tool"] for e in events] == ["precondition_cabin"]
@@ -44,7 +45,7 @@ async def test_out_of_bound_cabin_target_is_clamped_with_a_reason(
     response = await hass.services.async_call(
         DOMAIN, "precondition_cabin", {"vehicle": "car1", "target_c": 35}, blocking=True, return_response=True
     )
-    await _settle(hass)
+    await until(lambda: commands)
     assert response is not None
     decision = response["decision"]
     assert decision["verdict"] == "clamped"
@@ -74,7 +75,7 @@ async def test_room_climate_goes_to_the_zigbee_thermostat_set_topic(
             planner="rules",
         )
     )
-    await _settle(hass)
+    await until(lambda: sets)
     assert decision.verdict.value == "executed"
     assert sets == [{"occupied_heating_setpoint": 19.0}]
 
@@ -173,7 +174,7 @@ async def _settle(hass: HomeAssistant) -> None:
     import asyncio
 
     await hass.async_block_till_done()
-    await asyncio.sleep(0.3)  # the broker's round trip to our own subscription
+    await asyncio.sleep(0.3)  # nothing to await: proves no command arrives (the shadow case)
     await hass.async_block_till_done()
 
 

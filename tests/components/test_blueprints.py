@@ -27,6 +27,7 @@ from custom_components.ambient_mesh.const import EVENT_DECISION, EVENT_SITUATION
 from custom_components.ambient_mesh.engine.model import Caller, ToolCall
 
 from .conftest import Publish
+from .helpers import async_setup_template_entities
 
 AUTOMATIONS = Path(__file__).parents[2] / "automations"
 BLUEPRINTS = sorted(AUTOMATIONS.glob("*.yaml"))
@@ -396,27 +397,23 @@ async def test_falling_asleep_seen_by_the_tracker_reaches_the_thermostat(
 async def test_arrival_turns_on_lights_and_sets_comfort_temperature(
     hass: HomeAssistant, blueprints: Path, thermostat: str
 ) -> None:
-    assert await async_setup_component(
+    await async_setup_template_entities(
         hass,
-        "light",
-        {
-            "light": {
-                "platform": "template",
-                "lights": {
-                    "hall": {
-                        "value_template": "{{ is_state('input_boolean.hall_light', 'on') }}",
-                        "turn_on": {
-                            "action": "input_boolean.turn_on",
-                            "target": {"entity_id": "input_boolean.hall_light"},
-                        },
-                        "turn_off": {
-                            "action": "input_boolean.turn_off",
-                            "target": {"entity_id": "input_boolean.hall_light"},
-                        },
-                    }
+        light=[
+            {
+                "name": "Hall",
+                "unique_id": "hall_light",
+                "state": "{{ is_state('input_boolean.hall_light', 'on') }}",
+                "turn_on": {
+                    "action": "input_boolean.turn_on",
+                    "target": {"entity_id": "input_boolean.hall_light"},
+                },
+                "turn_off": {
+                    "action": "input_boolean.turn_off",
+                    "target": {"entity_id": "input_boolean.hall_light"},
                 },
             }
-        },
+        ],
     )
     await hass.async_block_till_done()
     await use_blueprint(

@@ -45,7 +45,7 @@ from custom_components.ambient_mesh.engine.context import ContextStore
 from custom_components.ambient_mesh.engine.household import Household
 from custom_components.ambient_mesh.engine.profiles import Parsed, SourceKind
 
-from ..ollama_standin import OllamaStandIn
+from ..ollama_standin import OllamaStandIn, OpenAIStandIn
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / DOMAIN
 ALL_BASES = dict(DEFAULT_FORMATS)
@@ -162,7 +162,8 @@ async def test_user_flow_aborts_without_home_assistants_mqtt(hass: HomeAssistant
 
 
 async def test_user_flow_aborts_when_mqtt_entry_is_not_loaded(hass: HomeAssistant) -> None:
-    MockConfigEntry(domain="mqtt", data={"broker": "127.0.0.1"}).add_to_hass(hass)
+    # MQTT 5: an older protocol makes Home Assistant 2026.6+ test-connect at setup to migrate it.
+    MockConfigEntry(domain="mqtt", data={"broker": "127.0.0.1", "protocol": "5"}).add_to_hass(hass)
 
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
 
@@ -665,7 +666,7 @@ async def test_a_phone_heard_on_the_real_broker_is_offered_and_becomes_a_person(
         await mqtt.async_publish(hass, "owntracks/alice/pixel", payload)
         await asyncio.sleep(0.1)
         await hass.async_block_till_done()
-        if entry.runtime_data.mesh.context.sources:
+        if entry.runtime_data.hub.admission.discovery.sources():  # heard, held back
             break
 
     result = await _start_subentry(hass, entry, SUBENTRY_PERSON)
@@ -737,6 +738,8 @@ async def test_settings_defaults_then_saved(hass: HomeAssistant) -> None:
         CONF_SHADOW: False,
         CONF_TOKEN_BUDGET: DEFAULT_TOKEN_BUDGET,
         CONF_ALLOWLIST: [],
+        "stt_model": "base",
+        "stt_language": "auto",
     }
     assert set(_select_options(result, CONF_ALLOWLIST)) == set(TOOLS)
     assert "disarm_alarm" not in TOOLS  # never allowed, so never offered
@@ -755,7 +758,7 @@ async def test_settings_defaults_then_saved(hass: HomeAssistant) -> None:
     assert isinstance(entry.options[CONF_TOKEN_BUDGET], int)
 
     result = await _options_step(hass, entry, "settings")
-    assert _suggested(result) == dict(entry.options)
+    assert _suggested(result) == {**entry.options, "stt_model": "base", "stt_language": "auto"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SHADOW: False, CONF_TOKEN_BUDGET: 400, CONF_ALLOWLIST: []}
     )
@@ -802,9 +805,14 @@ async def test_endpoint_is_added_with_a_model_the_server_lists(
 
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "endpoint_model"
-    assert result["description_placeholders"] == {"url": standin.url}
+    assert result["description_placeholders"] == {"url": standin.url, "kind": "ollama"}
     assert sorted(_select_options(result, "model")) == ["llama3.2:3b", "qwen2.5:3b"]
-    assert _suggested(result) == {"model": "llama3.2:3b", "timeout": DEFAULT_TIMEOUT, "priority": 1}
+    assert _suggested(result) == {
+        "model": "llama3.2:3b",
+        "timeout": DEFAULT_TIMEOUT,
+        "priority": 1,
+        "constrained": False,  # a 3 B model is not small
+    }
     assert [r.path for r in standin.requests] == ["/api/tags"]
 
     result = await hass.config_entries.options.async_configure(
@@ -813,8 +821,58 @@ async def test_endpoint_is_added_with_a_model_the_server_lists(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options[CONF_ENDPOINTS] == [
-        {"url": standin.url, "model": "qwen2.5:3b", "priority": 1, "timeout": 20}
+        {
+            "url": standin.url,
+            "model": "qwen2.5:3b",
+            "kind": "ollama",
+            "priority": 1,
+            "timeout": 20,
+            "constrained": False,
+        }
     ]
+
+
+async def test_an_openai_compatible_server_is_detected_and_its_key_kept(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    server = OpenAIStandIn(models=("SmolLM2-135M-Instruct.Q4_1.gguf",), api_key="s3cret")
+    await server.start()
+    try:
+        entry = _entry(hass)
+        result = await _options_step(hass, entry, "endpoint")
+        result = await hass.config_entries.options.async_configure(result["flow_id"], {"url": server.url})
+        assert result["errors"] == {"base": "cannot_connect"}  # the key is missing
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"url": server.url, "kind": "openai", "api_key": " s3cret "}
+        )
+        assert result["step_id"] == "endpoint_model"
+        assert result["description_placeholders"] == {"url": server.url, "kind": "openai"}
+        assert _suggested(result)["constrained"] is True  # a 135 M model: constrained by default
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {"model": "SmolLM2-135M-Instruct.Q4_1.gguf", "timeout": 30, "priority": 1, "constrained": True},
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        (saved,) = entry.options[CONF_ENDPOINTS]
+        assert (saved["kind"], saved["api_key"], saved["constrained"]) == ("openai", "s3cret", True)
+        assert "/v1/models" in [r.path for r in server.requests]
+    finally:
+        await server.stop()
+
+
+async def test_a_forced_kind_the_server_does_not_speak_is_cannot_connect(
+    hass: HomeAssistant, standin: OllamaStandIn
+) -> None:
+    entry = _entry(hass)
+    result = await _options_step(hass, entry, "endpoint")
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"url": standin.url, "kind": "openai"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"url": standin.url, "kind": "ollama"}
+    )
+    assert result["step_id"] == "endpoint_model"
 
 
 async def test_endpoints_are_kept_in_priority_order(hass: HomeAssistant, standin: OllamaStandIn) -> None:
@@ -852,7 +910,7 @@ async def test_unreachable_endpoint_shows_cannot_connect_and_recovers(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "endpoint"
     assert result["errors"] == {"base": "cannot_connect"}
-    assert _suggested(result) == {"url": bad_url}
+    assert _suggested(result) == {"url": bad_url, "kind": "auto"}
 
     standin.fail_status = None
     result = await hass.config_entries.options.async_configure(result["flow_id"], {"url": standin.url})

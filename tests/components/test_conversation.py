@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+import json
+import logging
 from typing import Any
 
 from homeassistant.components import conversation
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import llm
+from homeassistant.helpers import chat_session, intent, llm
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ambient_mesh.compat import tool_result_data
 from custom_components.ambient_mesh.const import DOMAIN
-from tests.ollama_standin import OllamaStandIn, Reply
+from tests import ollama_standin as standin_module
+from tests.ollama_standin import OllamaStandIn, OpenAIStandIn, Reply
 
 from .conftest import _subscribed
-from .helpers import hub_state
+from .helpers import hub_state, make_llm_context, until
 from .household import PEOPLE, mesh_entry, subentries
 
 Listen = Callable[[str], Awaitable[list[Any]]]
 Factory = Callable[..., Awaitable[OllamaStandIn]]
+OpenAIFactory = Callable[..., Awaitable[OpenAIStandIn]]
+openai_servers = standin_module.openai_standin  # the OpenAI-compatible stand-in factory fixture
 
 
-async def _agent_entry(hass: HomeAssistant, urls: list[str], **options: Any) -> MockConfigEntry:
+async def _agent_entry(
+    hass: HomeAssistant, urls: list[str], kind: str = "ollama", model: str = "qwen2.5:3b", **options: Any
+) -> MockConfigEntry:
     assert await async_setup_component(hass, "homeassistant", {})
     endpoints = [
-        {"url": url, "model": "qwen2.5:3b", "priority": i, "timeout": 5} for i, url in enumerate(urls)
+        {"url": url, "model": model, "kind": kind, "priority": i, "timeout": 5} for i, url in enumerate(urls)
     ]
     entry = mesh_entry(options={"endpoints": endpoints, **options})
     entry.add_to_hass(hass)
@@ -34,6 +43,12 @@ async def _agent_entry(hass: HomeAssistant, urls: list[str], **options: Any) -> 
     await hass.async_block_till_done()
     await _subscribed(hass)
     return entry
+
+
+async def _converse(hass: HomeAssistant, text: str) -> conversation.ConversationResult:
+    return await conversation.async_converse(
+        hass, text, None, Context(), agent_id="conversation.ambient_mesh_agent", language="en"
+    )
 
 
 async def _ask(hass: HomeAssistant, text: str, agent_id: str = "conversation.ambient_mesh_agent") -> str:
@@ -46,7 +61,7 @@ async def test_local_intent_runs_without_any_model(
 ) -> None:
     commands = await received("ambient_mesh/car1/cmd")
     speech = await _ask(hass, "Warm up the Model 3 to 22 degrees")
-    await asyncio.sleep(0.3)
+    await until(lambda: commands)
     assert speech.startswith("Done")
     assert commands == [{"command": "precondition", "target_c": 22.0, "ready_by": None}]
     assert mesh.runtime_data.hub.guard.audit[-1].call.planner == "local_intent"
@@ -72,7 +87,7 @@ async def test_the_model_acts_through_the_guard(
     entry = await _agent_entry(hass, [server.url])
     sets = await received("zigbee2mqtt/bedroom_trv/set")
     speech = await _ask(hass, "It's too warm to sleep")
-    await asyncio.sleep(0.3)
+    await until(lambda: sets)
     assert speech == "I set the bedroom to 19 °C."
     assert sets == [{"occupied_heating_setpoint": 19.0}]
     first = server.chats[0]
@@ -98,7 +113,7 @@ async def test_a_model_that_asks_for_too_much_is_clamped_and_refused(
     entry = await _agent_entry(hass, [server.url])
     commands = await received("ambient_mesh/car1/cmd")
     await _ask(hass, "Make it toasty everywhere and switch off the alarm")
-    await asyncio.sleep(0.3)
+    await until(lambda: commands)
     assert commands == [{"command": "precondition", "target_c": 28.0, "ready_by": None}]
     verdicts = {d.call.tool: d.verdict.value for d in entry.runtime_data.hub.guard.audit}
     assert verdicts["precondition_cabin"] == "clamped"
@@ -119,13 +134,18 @@ async def test_a_dead_endpoint_fails_over_to_the_next(
     assert alive.chats
 
 
-async def test_when_every_endpoint_is_down_situations_go_to_the_rules(
+async def test_when_every_endpoint_is_down_the_agent_says_so_and_situations_go_to_the_rules(
     hass: HomeAssistant, mqtt_entry: MockConfigEntry, ollama_standin: Factory
 ) -> None:
     server = await ollama_standin()
     url = server.url
     await server.stop()
     entry = await _agent_entry(hass, [url])
+    # the first request finds it down: a translated error, which Assist speaks
+    result = await _converse(hass, "Tell me a story")
+    assert result.response.response_type is intent.IntentResponseType.ERROR
+    assert result.response.speech["plain"]["speech"].startswith("No language model endpoint answered")
+    # while it backs off nothing is asked: the agent says what it can do instead
     speech = await _ask(hass, "Tell me a story")
     assert "no language model" in speech
     planner = hub_state(hass, entry.entry_id, "planner")
@@ -148,15 +168,7 @@ async def test_the_ask_service_returns_the_reply_and_the_decisions(
 async def test_home_assistants_own_agents_get_our_guarded_tools(
     hass: HomeAssistant, mesh: MockConfigEntry
 ) -> None:
-    context = llm.LLMContext(
-        platform="ollama",
-        context=Context(),
-        user_prompt="warm the car",
-        language="en",
-        assistant="conversation",
-        device_id=None,
-    )
-    api = await llm.async_get_api(hass, DOMAIN, context)
+    api = await llm.async_get_api(hass, DOMAIN, make_llm_context("ollama"))
     names = {tool.name for tool in api.tools}
     assert {"precondition_cabin", "set_room_climate", "notify", "schedule"} <= names
     assert "unlock_vehicle" not in names
@@ -164,9 +176,10 @@ async def test_home_assistants_own_agents_get_our_guarded_tools(
     result = await api.async_call_tool(
         llm.ToolInput(tool_name="precondition_cabin", tool_args={"vehicle": "car1", "target_c": 99})
     )
-    assert result["verdict"] == "clamped"
+    assert tool_result_data(result)["verdict"] == "clamped"
     decision = mesh.runtime_data.hub.guard.audit[-1]
     assert decision.call.planner == "ha_llm_api:ollama"
+    assert decision.call.reason == "requested by Home Assistant's ollama agent"
     assert decision.args["target_c"] == 28
 
 
@@ -193,10 +206,150 @@ async def test_a_voice_request_runs_with_the_speakers_permissions(
         agent_id="conversation.ambient_mesh_agent",
         language="en",
     )
-    await asyncio.sleep(0.3)
     speech = result.response.speech["plain"]["speech"]
     assert speech.startswith("I did not do that")
     assert commands == []
     decision = entry.runtime_data.hub.guard.audit[-1]
     assert decision.call.person == "alice"
     assert decision.verdict.value == "rejected"
+
+
+def _chat_log(hass: HomeAssistant, conversation_id: str) -> list[conversation.Content]:
+    with (
+        chat_session.async_get_chat_session(hass, conversation_id) as session,
+        conversation.async_get_chat_log(hass, session) as chat_log,
+    ):
+        return list(chat_log.content)
+
+
+def _result_data(content: conversation.ToolResultContent) -> dict[str, Any]:
+    result = getattr(content, "result", None)  # 2026.10+: an llm.ToolResult
+    return dict(result.data if result is not None else content.tool_result)
+
+
+async def test_the_tool_call_and_its_verdict_appear_in_the_chat_log(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, openai_servers: OpenAIFactory, received: Listen
+) -> None:
+    server = await openai_servers(models=("smollm2",))
+    server.script(
+        Reply(tool_calls=[("set_room_climate", {"zone": "bedroom", "target_c": 19})]),
+        Reply(content="The bedroom is at 19 °C now. Anything else?"),
+        Reply(content="Then good night."),
+    )
+    entry = await _agent_entry(hass, [server.url], kind="openai", model="smollm2")
+    sets = await received("zigbee2mqtt/bedroom_trv/set")
+    result = await conversation.async_converse(
+        hass,
+        "It's too warm to sleep",
+        None,
+        Context(),
+        agent_id="conversation.ambient_mesh_agent",
+        language="en",
+    )
+    assert result.response.speech["plain"]["speech"] == "The bedroom is at 19 °C now. Anything else?"
+    assert result.continue_conversation is True  # the model asked: Assist keeps listening
+
+    content = _chat_log(hass, result.conversation_id)
+    assert [c.role for c in content] == ["system", "user", "assistant", "tool_result", "assistant"]
+    assert "Ambient Mesh" in content[0].content  # our prompt and the digest, through our LLM API
+    call = content[2]
+    assert isinstance(call, conversation.AssistantContent) and call.tool_calls
+    assert (call.tool_calls[0].tool_name, call.tool_calls[0].tool_args) == (
+        "set_room_climate",
+        {"zone": "bedroom", "target_c": 19},
+    )
+    verdict = content[3]
+    assert isinstance(verdict, conversation.ToolResultContent)
+    assert verdict.tool_call_id == call.tool_calls[0].id
+    assert _result_data(verdict)["verdict"] == "executed"
+    await hass.async_block_till_done()
+    assert sets == [{"occupied_heating_setpoint": 19.0}]
+    decision = entry.runtime_data.hub.guard.audit[-1]
+    assert decision.call.caller.value == "voice"
+    assert decision.call.planner == f"llm:smollm2@{server.url}"
+    assert decision.call.reason == "It's too warm to sleep"
+    assert server.chats[0].body["stream"] is True
+
+    # The follow-up turn carries the call and its verdict to the model.
+    second = await conversation.async_converse(
+        hass,
+        "No, thanks",
+        result.conversation_id,
+        Context(),
+        agent_id="conversation.ambient_mesh_agent",
+        language="en",
+    )
+    assert second.response.speech["plain"]["speech"] == "Then good night."
+    assert second.continue_conversation is False
+    messages = server.chats[-1].messages
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "tool", "assistant", "user"]
+    assert messages[2]["tool_calls"][0]["function"]["name"] == "set_room_climate"
+    assert json.loads(messages[3]["content"])["verdict"] == "executed"
+
+
+async def test_nonsense_from_the_model_is_refused_and_the_loop_is_bounded(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, openai_servers: OpenAIFactory, received: Listen
+) -> None:
+    server = await openai_servers(models=("smollm2",))
+    server.script(
+        *[
+            Reply(
+                tool_calls=[
+                    ("open_pod_bay_doors", {}),
+                    ("precondition_cabin", {"vehicle": "car1", "target_c": 99}),
+                    ("disarm_alarm", {}),
+                    ("notify", "not json"),
+                ]
+            )
+            for _ in range(10)
+        ]
+    )
+    entry = await _agent_entry(hass, [server.url], kind="openai", model="smollm2")
+    commands = await received("ambient_mesh/car1/cmd")
+    speech = await _ask(hass, "do everything")
+    await hass.async_block_till_done()
+    assert len(server.chats) == 4  # the tool loop is bounded
+    assert "precondition_cabin: clamped" in speech
+    audit = entry.runtime_data.hub.guard.audit
+    assert {d.call.tool for d in audit} <= {"precondition_cabin", "disarm_alarm"}
+    assert all(d.verdict.value in ("clamped", "rejected", "refused", "rate_limited") for d in audit)
+    assert all(c["target_c"] <= 28 for c in commands)
+    assert not any(d.call.tool == "disarm_alarm" and d.verdict.value == "executed" for d in audit)
+
+
+async def test_a_server_cut_off_mid_answer_is_a_translated_error(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, openai_servers: OpenAIFactory
+) -> None:
+    server = await openai_servers(models=("smollm2",))
+    server.cut_after = 3
+    server.script(Reply(content="Let me think about that for a very long while"))
+    entry = await _agent_entry(hass, [server.url], kind="openai", model="smollm2")
+    result = await _converse(hass, "Tell me a story")
+    assert result.response.response_type is intent.IntentResponseType.ERROR
+    speech = result.response.speech["plain"]["speech"]
+    assert speech.startswith("No language model endpoint answered")
+    assert "ClientPayloadError" in speech  # the connection closed mid-answer
+    planner = hub_state(hass, entry.entry_id, "planner")
+    assert planner is not None and planner.state == "rules"
+    assert server.url in planner.attributes["last_error"]
+
+
+async def test_a_timed_out_endpoint_blocks_nothing_and_logs_once_at_info(
+    hass: HomeAssistant,
+    mqtt_entry: MockConfigEntry,
+    ollama_standin: Factory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    slow = await ollama_standin()
+    slow.delay = 30.0
+    alive = await ollama_standin()
+    alive.script(Reply(content="Hello from the spare box."))
+    entry = await _agent_entry(hass, [slow.url, alive.url])
+    llm = entry.runtime_data.hub.planner.llm
+    assert llm is not None
+    llm.pool.endpoints[0] = replace(llm.pool.endpoints[0], timeout_s=0.3)  # the options allow whole seconds
+    with caplog.at_level(logging.INFO):
+        assert await _ask(hass, "Hello?") == "Hello from the spare box."
+    assert "Detected blocking call" not in caplog.text
+    lost = [r for r in caplog.records if "is unavailable" in r.getMessage()]
+    assert [(r.levelno, "timed out" in r.getMessage()) for r in lost] == [(logging.INFO, True)]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
@@ -13,24 +13,24 @@ from custom_components.ambient_mesh.hub import HomeAssistantClock
 
 
 async def test_without_the_demo_variables_the_clock_is_home_assistants(
-    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, freezer: FrozenDateTimeFactory
 ) -> None:
     monkeypatch.delenv("AMBIENT_MESH_DEMO_SPEED", raising=False)
     clock = HomeAssistantClock.from_environment()
     assert clock.speed == 1.0
-    assert abs((clock.now() - dt_util.now()).total_seconds()) < 1
+    assert clock.now() == dt_util.now()
+    freezer.tick(timedelta(minutes=5))
+    assert clock.now() == dt_util.now()
 
 
 async def test_the_demo_clock_starts_at_the_simulated_morning_and_runs_faster(
-    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, freezer: FrozenDateTimeFactory
 ) -> None:
     await hass.config.async_set_time_zone("Europe/Berlin")
     monkeypatch.setenv("AMBIENT_MESH_DEMO_SPEED", "60")
     monkeypatch.setenv("AMBIENT_MESH_DEMO_START", "2026-01-12T05:30:00")
-    real = dt_util.now()
-    with patch.object(dt_util, "now", lambda tz=None: real):
-        clock = HomeAssistantClock.from_environment()
-        start = clock.now()
+    clock = HomeAssistantClock.from_environment()
+    start = clock.now()
     assert start == datetime(2026, 1, 12, 5, 30, tzinfo=dt_util.get_default_time_zone())
-    with patch.object(dt_util, "now", lambda tz=None: real + timedelta(seconds=90)):
-        assert clock.now() == start + timedelta(minutes=90)  # 90 real seconds are 90 simulated minutes
+    freezer.tick(timedelta(seconds=90))
+    assert clock.now() == start + timedelta(minutes=90)  # 90 real seconds are 90 simulated minutes

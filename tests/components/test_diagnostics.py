@@ -40,11 +40,22 @@ async def test_diagnostics_redact_coordinates_biometrics_and_names(
         "34.1",
     ):
         assert secret not in text, secret
+    # Person ids are slugged names, and topics carry them: neither survives, in any case or place.
+    for person in ("alice", "bob"):
+        assert person not in text.lower(), person
     assert diagnostics["ingest"]["dropped"] == {"not_json": 1}
-    assert diagnostics["ingest"]["last_drop"]["not_json"]["topic"] == "owntracks/alice/pixel"
     sources = diagnostics["sources"]
-    assert sources["teslamate/cars/1"]["facts"]["soc"] == 78.0  # car facts stay readable
-    assert sources["owntracks/alice/pixel"]["facts"]["location"] == "**REDACTED**"
-    assert sources["ambient_mesh/watch1"]["facts"]["heart_rate"] == "**REDACTED**"
-    assert diagnostics["household"]["people"][0]["name"] == "**REDACTED**"
+    by_format = {source["format"]: alias for alias, source in sources.items()}
+    assert diagnostics["ingest"]["last_drop"]["not_json"]["topic"] == by_format["owntracks"]
+    assert sources[by_format["teslamate"]]["facts"]["soc"] == 78.0  # car facts stay readable
+    assert sources[by_format["owntracks"]]["facts"]["location"] == "**REDACTED**"
+    people = diagnostics["household"]["people"]
+    assert [p["id"] for p in people] == ["person_1", "person_2"]
+    assert people[0]["name"] == "**REDACTED**"
+    # One pseudonym per topic wherever it appears, so a source can still be followed.
+    assert people[0]["sources"]["phone"] == by_format["owntracks"]
+    assert all(alias.startswith("source_") for alias in sources)
+    # a watch the household does not name is held back and listed, its biometrics redacted there too
+    watch = next(s for s in diagnostics["discovered"]["sources"] if s["source"] == "ambient_mesh/watch1")
+    assert watch["reported"]["heart_rate"] == "**REDACTED**"
     assert diagnostics["planner"]["active"] == "rules"

@@ -93,6 +93,8 @@ async def test_scenario_runs_the_same_through_home_assistant(
     hass.config.config_dir = str(tmp_path)  # local_calendar keeps its .ics file there
     (tmp_path / ".storage").mkdir()
     await hass.config.async_set_time_zone(scenario.tz_name)
+    if (home := scenario.household.home) is not None:  # home is Home Assistant's zone.home
+        await hass.config.async_update(latitude=home.lat, longitude=home.lon, radius=round(home.radius_m))
     clock = {"now": scenario.start}
 
     def utcnow() -> datetime:

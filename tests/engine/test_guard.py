@@ -374,7 +374,10 @@ async def test_cancel_scheduled_removes_a_waiting_call() -> None:
     )
     cancelled = await guard.submit(call("cancel_scheduled", id=scheduled.id))
     assert cancelled.verdict is Verdict.EXECUTED
-    assert (await guard.submit(call("cancel_scheduled", id=scheduled.id))).verdict is Verdict.REJECTED
+    again = await guard.submit(call("cancel_scheduled", id=scheduled.id))  # idempotent: a harmless no-op
+    assert again.verdict is Verdict.EXECUTED
+    assert again.outcome == f"{scheduled.id} was not waiting"
+    assert (await guard.submit(call("cancel_scheduled", id="deadbeef"))).verdict is Verdict.REJECTED
     clock.advance(timedelta(hours=1))
     assert await guard.tick() == []
     assert executor.calls == []
@@ -397,3 +400,82 @@ async def test_audit_is_bounded_newest_last_and_a_failing_listener_is_contained(
     decisions = [await guard.submit(call("nope", n=i)) for i in range(5)]
     assert guard.audit == tuple(decisions[-3:])
     assert len({d.id for d in decisions}) == 5
+
+
+# -- precondition_cabin ahead of time, merged schedules --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("outside", "lead"),
+    [(None, 15), (-4.0, 19), (-10.0, 25), (18.0, 10), (30.0, 20)],
+)
+async def test_a_cabin_ready_later_starts_at_the_departure_lead_time_and_says_so(
+    outside: float | None, lead: int
+) -> None:
+    guard, executor, clock, _ = make_guard()
+    guard.outside_temp = lambda vehicle: outside if vehicle == "car1" else None
+    ready_by = START + timedelta(hours=3)
+    decision = await guard.submit(
+        call("precondition_cabin", vehicle="car1", target_c=21, ready_by=ready_by.isoformat())
+    )
+    start = ready_by - timedelta(minutes=lead)
+    assert decision.verdict is Verdict.SCHEDULED
+    assert f"at {start.isoformat(timespec='minutes')}" in decision.reason
+    assert f"{lead} min before ready_by" in decision.reason
+    assert executor.calls == []  # not now
+    assert [e.at for e in guard.scheduler.entries()] == [start]
+
+    clock.advance(start - START - timedelta(seconds=1))
+    assert await guard.tick() == []
+    clock.advance(timedelta(seconds=1))
+    fired = await guard.tick()
+    assert [d.verdict for d in fired] == [Verdict.EXECUTED]
+    assert executor.calls == [
+        ("precondition_cabin", {"vehicle": "car1", "target_c": 21.0, "ready_by": ready_by.isoformat()})
+    ]
+    assert await guard.tick() == []  # once
+
+
+async def test_a_cabin_due_within_its_lead_time_starts_now() -> None:
+    guard, executor, _, _ = make_guard()
+    ready_by = START + timedelta(minutes=10)  # lead at unknown temperature is 15 min
+    decision = await guard.submit(
+        call("precondition_cabin", vehicle="car1", target_c=21, ready_by=ready_by.isoformat())
+    )
+    assert decision.verdict is Verdict.EXECUTED
+    assert len(executor.calls) == 1
+
+
+async def test_a_time_of_day_ready_by_means_its_next_occurrence() -> None:
+    guard, executor, _, _ = make_guard()
+    decision = await guard.submit(call("precondition_cabin", vehicle="car1", target_c=21, ready_by="05:30"))
+    assert decision.verdict is Verdict.SCHEDULED  # 05:30 tomorrow, START is 06:00
+    assert guard.scheduler.entries()[0].at == START.replace(hour=5, minute=15) + timedelta(days=1)
+    assert executor.calls == []
+
+
+async def test_identical_requests_leave_one_scheduled_call() -> None:
+    guard, _, _, _ = make_guard()
+    ready_by = (START + timedelta(hours=3)).isoformat()
+    first = await guard.submit(call("precondition_cabin", vehicle="car1", target_c=21, ready_by=ready_by))
+    second = await guard.submit(call("precondition_cabin", vehicle="car1", target_c=21, ready_by=ready_by))
+    assert second.verdict is Verdict.SCHEDULED
+    assert second.id == first.id
+    assert f"already scheduled as {first.id}" in second.reason
+    at = (START + timedelta(hours=1)).isoformat()
+    inner = {"tool": "close_cover", "args": {"zone": "garage"}}
+    a = await guard.submit(call("schedule", call=inner, at=at))
+    b = await guard.submit(call("schedule", call=inner, at=at))
+    assert a.id == b.id
+    assert len(guard.scheduler) == 2
+    other = await guard.submit(call("precondition_cabin", vehicle="car1", target_c=22, ready_by=ready_by))
+    assert other.id != first.id and len(guard.scheduler) == 3  # a different call is its own entry
+
+
+async def test_a_ready_by_beyond_the_horizon_is_refused() -> None:
+    guard, executor, _, _ = make_guard()
+    far = (START + timedelta(days=9)).isoformat()
+    decision = await guard.submit(call("precondition_cabin", vehicle="car1", target_c=21, ready_by=far))
+    assert decision.verdict is Verdict.REJECTED
+    assert "more than 7 days ahead" in decision.reason
+    assert executor.calls == [] and len(guard.scheduler) == 0

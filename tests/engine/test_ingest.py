@@ -20,7 +20,7 @@ from custom_components.ambient_mesh.engine.clock import VirtualClock
 from custom_components.ambient_mesh.engine.context import ContextStore
 from custom_components.ambient_mesh.engine.ingest import MAX_PAYLOAD, Ingestor
 from custom_components.ambient_mesh.engine.profiles import Parsed
-from custom_components.ambient_mesh.engine.profiles.registry import DEFAULT_BASES, PROFILES, make_profiles
+from custom_components.ambient_mesh.engine.profiles.registry import DEFAULT_BASES, make_profiles
 from custom_components.ambient_mesh.engine.signals import KINDS, DropReason, check
 from tests.fixtures import NOW, PAYLOADS, SHARED_PAYLOADS, Engine, engine, samples
 
@@ -44,7 +44,7 @@ def _all_facts(mesh: Engine) -> list[Any]:
 
 
 def test_registry_covers_every_format_with_a_default_base() -> None:
-    assert set(PROFILES) == set(DEFAULT_BASES) == {*FORMATS, "native"}
+    assert set(make_profiles()) == set(DEFAULT_BASES) == {*FORMATS, "native"}
     assert DEFAULT_BASES["sleep_as_android"] == "sleep"
     assert DEFAULT_BASES["native"] == "ambient_mesh"
 

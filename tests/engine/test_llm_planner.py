@@ -13,17 +13,16 @@ import pytest
 from custom_components.ambient_mesh.engine.guard import Guard, Policy
 from custom_components.ambient_mesh.engine.mesh import World
 from custom_components.ambient_mesh.engine.model import Caller, Situation, ToolCall, Verdict
-from custom_components.ambient_mesh.engine.planners.chain import PlannerChain
+from custom_components.ambient_mesh.engine.planners.chain import PlannerChain, replay_planner
 from custom_components.ambient_mesh.engine.planners.llm import (
     CannotConnectError,
     Endpoint,
+    LlmPlanner,
     MalformedReplyError,
     ModelNotFoundError,
     NoEndpointError,
-    OllamaPlanner,
     check_endpoint,
     list_models,
-    replay_planner,
 )
 
 from .. import ollama_standin as standin_module
@@ -42,12 +41,12 @@ def guard_for(world: World, policy: Policy | None = None) -> tuple[Guard, Record
     return guard, executor
 
 
-def planner(*urls: str, timeout_s: float = 5.0, **kwargs: Any) -> OllamaPlanner:
+def planner(*urls: str, timeout_s: float = 5.0, **kwargs: Any) -> LlmPlanner:
     world_clock = kwargs.pop("clock", None)
     endpoints = [
         Endpoint(url=url, model=MODEL, priority=i, timeout_s=timeout_s) for i, url in enumerate(urls)
     ]
-    return OllamaPlanner(endpoints, clock=world_clock, **kwargs)
+    return LlmPlanner(endpoints, clock=world_clock, **kwargs)
 
 
 class RulesStub:
@@ -350,15 +349,16 @@ async def test_an_endpoint_lost_mid_loop_keeps_what_was_done(standins: Factory) 
 async def test_health_check_and_config_flow_helpers(standins: Factory) -> None:
     server = await standins(models=("qwen2.5:3b", "llama3.2:1b"))
     down = await unused_url()
-    assert await list_models(server.url) == ["llama3.2:1b", "qwen2.5:3b"]
-    assert await check_endpoint(server.url, "qwen2.5:3b") == ["llama3.2:1b", "qwen2.5:3b"]
-    with pytest.raises(ModelNotFoundError):
-        await check_endpoint(server.url, "mistral")
-    with pytest.raises(CannotConnectError):
-        await list_models(down)
+    async with aiohttp.ClientSession() as session:
+        assert await list_models(session, server.url) == ["llama3.2:1b", "qwen2.5:3b"]
+        assert await check_endpoint(session, server.url, "qwen2.5:3b") == ["llama3.2:1b", "qwen2.5:3b"]
+        with pytest.raises(ModelNotFoundError):
+            await check_endpoint(session, server.url, "mistral")
+        with pytest.raises(CannotConnectError):
+            await list_models(session, down)
 
     world = make_world()
-    llm = OllamaPlanner(
+    llm = LlmPlanner(
         [
             Endpoint(url=down, model=MODEL),
             Endpoint(url=server.url, model="mistral", priority=1),
@@ -415,7 +415,7 @@ async def test_a_situation_is_offered_only_the_tools_that_fit_it(socket_enabled:
 
     server = OllamaStandIn()
     url = await server.start()
-    planner = OllamaPlanner([Endpoint(url=url, model=MODEL)])
+    planner = LlmPlanner([Endpoint(url=url, model=MODEL)])
     try:
         await planner.plan(departure(), make_world())
         offered = set(server.chats[-1].tool_names)

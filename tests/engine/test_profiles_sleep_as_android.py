@@ -20,7 +20,7 @@ EXPECTED: list[dict[str, object]] = [
     {"sleep_state": "deep"},
     {"next_alarm": ALARM},
     {"sleep_state": "awake"},
-    {"sleep_state": "awake"},
+    {"sleep_state": "stopped"},
 ]
 
 
@@ -40,7 +40,7 @@ def test_every_sleep_as_android_sample_parses_to_its_signals() -> None:
         assert all(signal.ts == NOW for signal in parsed.signals)
 
 
-def test_night_of_samples_ends_awake_with_the_alarm_known() -> None:
+def test_night_of_samples_ends_stopped_with_the_alarm_known() -> None:
     mesh = engine()
     for topic, payload in samples("sleep_as_android"):
         mesh.send(topic, payload)
@@ -48,7 +48,7 @@ def test_night_of_samples_ends_awake_with_the_alarm_known() -> None:
     state = mesh.context.latest("sleep/alice", "sleep_state")
     alarm = mesh.context.latest("sleep/alice", "next_alarm")
     assert state is not None
-    assert state.value == "awake"
+    assert state.value == "stopped"
     assert alarm is not None
     assert alarm.value == ALARM
 
@@ -64,7 +64,7 @@ def test_night_of_samples_ends_awake_with_the_alarm_known() -> None:
         ("rem", "rem"),
         ("awake", "awake"),
         ("sleep_tracking_paused", "awake"),
-        ("sleep_tracking_stopped", "awake"),
+        ("sleep_tracking_stopped", "stopped"),
     ],
 )
 def test_tracking_events_set_the_sleep_state(event: str, state: str) -> None:

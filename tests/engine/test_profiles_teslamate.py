@@ -24,7 +24,7 @@ EXPECTED: list[dict[str, object]] = [
     {"place": "Home"},
     {"location": Location(44.2792, 11.9056)},
     {"speed": 0.0},  # "" = not driving
-    {"destination": "Office", "minutes_to_arrival": 23.47},
+    {"destination": "Office", "minutes_to_arrival": 23.47, "destination_location": Location(44.30, 11.95)},
     {},  # healthy
 ]
 

@@ -11,6 +11,7 @@ import subprocess
 import pytest
 import yaml
 
+from custom_components.ambient_mesh.engine.kinds import SituationKind
 from custom_components.ambient_mesh.engine.model import Caller, Verdict
 from custom_components.ambient_mesh.engine.replay import (
     ScenarioError,
@@ -30,16 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
 DESIGN_EXAMPLE = ROOT / "tests" / "scenarios" / "cold_weekday_departure.yaml"
 
-DETECTED = {
-    "departure_soon",
-    "departure_cancelled",
-    "arriving_home",
-    "sleep_started",
-    "woke_up",
-    "night_overheating",
-    "feeling_cold",
-    "house_empty",
-}
+DETECTED = set(SituationKind)
 
 
 def test_there_are_at_least_twenty_scenarios() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ import pytest
 
 from custom_components.ambient_mesh.engine.clock import VirtualClock
 from custom_components.ambient_mesh.engine.context import ContextStore
-from custom_components.ambient_mesh.engine.household import Household
+from custom_components.ambient_mesh.engine.household import Home, Household
 from custom_components.ambient_mesh.engine.mesh import World
 from custom_components.ambient_mesh.engine.model import Situation
 from custom_components.ambient_mesh.engine.preferences import Preferences
@@ -488,3 +489,75 @@ def test_cancelling_one_drivers_trip_keeps_the_car_warm_for_the_other() -> None:
     assert rig.run("06:51", "08:00") == []  # no departure_cancelled, and no second precondition
     rig.world.calendar.clear()
     assert rig.run("08:01", "09:00") == []
+
+
+# a household described the short way (engine/home.py, engine/assumptions.py)
+
+SHORT_HOUSEHOLD: dict[str, Any] = {
+    "people": [
+        {
+            "id": "alice",
+            "name": "Alice",
+            "sources": {"phone": PHONE, "sleep": "sleep/alice"},
+            "vehicle": "car1",
+        },
+        {"id": "bob", "name": "Bob", "sources": {"sleep": "sleep/bob"}},
+    ],
+    "vehicles": [{"id": "car1", "name": "Model 3", "sources": {"telemetry": CAR}}],
+    "zones": [
+        {"id": "bedroom", "name": "Bedroom", "sources": {"climate": "zigbee2mqtt/bedroom_trv"}},
+        {"id": "living", "name": "Living room", "sources": {"climate": "zigbee2mqtt/living_trv"}},
+    ],
+}
+
+
+def short_rig(now: str, calendar: list[Mapping[str, Any]] | None = None) -> Rig:
+    rig = Rig(now, calendar)
+    rig.world.household = Household.from_dict(SHORT_HOUSEHOLD)
+    return rig
+
+
+def test_sleep_in_the_evident_bedroom_carries_the_assumption() -> None:
+    rig = short_rig("2026-01-12T22:00")
+    rig.fact("zigbee2mqtt/bedroom_trv", "room_temp", 25.5)
+    rig.fact("sleep/alice", "sleep_state", "tracking")
+    (found,) = rig.at("22:00")
+    assert found.kind == "sleep_started"
+    assert found.facts["bedroom"] == "bedroom"
+    assert found.facts["room_temp"] == 25.5
+    assert "assumed Alice's bedroom is Bedroom" in str(found.facts["assumed"])
+
+
+def test_a_car_26_km_from_the_inferred_home_is_away_with_an_empty_geofence() -> None:
+    rig = short_rig("2026-01-12T06:00", [OFFICE])
+    rig.fact(CAR, "place", "", "2026-01-11T19:30")
+    rig.fact(CAR, "location", Location(52.75, 13.30), "2026-01-11T19:30")
+    rig.fact(PHONE, "location", Location(52.52001, 13.40502, 12))
+    rig.fact(PHONE, "place", "home")
+    assert rig.run("06:00", "07:30") == []
+    assert rig.detector.known_home is not None
+    assert rig.detector.known_home.origin == "inferred"
+
+
+def test_without_any_home_word_or_fix_the_car_is_taken_to_be_home_and_the_facts_say_so() -> None:
+    rig = short_rig("2026-01-12T06:00", [OFFICE])
+    found = [s for s in rig.run("06:00", "07:00") if s.kind == "departure_soon"]
+    assert len(found) == 1
+    assert found[0].facts["assumed"] == "assumed Model 3 is at home (it reports no position or geofence)"
+
+
+def test_arrival_readies_the_rooms_with_climate_that_are_not_bedrooms() -> None:
+    rig = short_rig("2026-01-12T17:00")
+    rig.fact(PHONE, "transition", "enter:home")
+    (found,) = [s for s in rig.at("17:00") if s.kind == "arriving_home"]
+    assert found.facts["rooms"] == "living"
+    assert "assumed Alice's rooms to ready on arrival are Living room" in str(found.facts["assumed"])
+
+
+def test_a_person_with_no_phone_is_named_when_the_house_counts_as_empty() -> None:
+    rig = short_rig("2026-01-13T08:00")
+    rig.world.household = replace(rig.world.household, home=Home(52.52, 13.405))
+    rig.fact(PHONE, "location", Location(52.54, 13.42, 15))
+    found = rig.run("08:00", "08:20")
+    assert kinds(found) == [("house_empty", "household")]
+    assert "assumed Bob is not at home" in str(found[0].facts["assumed"])

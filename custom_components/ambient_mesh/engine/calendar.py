@@ -17,6 +17,8 @@ from typing import Any
 
 import voluptuous as vol
 
+from .household import ID
+
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TRAVEL_MINUTES = 20.0
@@ -41,7 +43,7 @@ def _aware(value: Any) -> datetime | date:
 
 EVENT_SCHEMA = vol.Schema(
     {
-        vol.Required("person"): vol.All(str, vol.Match(r"^[a-z0-9_]{1,32}$")),
+        vol.Required("person"): ID,
         vol.Required("start"): _aware,
         vol.Optional("end"): vol.Any(None, _aware),
         vol.Optional("summary", default=""): vol.All(str, vol.Length(max=200)),
@@ -151,10 +153,3 @@ def from_ha_event(person: str, event: Mapping[str, Any], tz: tzinfo) -> Calendar
     except vol.Invalid as err:
         _LOGGER.debug("Dropped a calendar event of %s: %s", person, err)
         return None
-
-
-def events_of(
-    calendar: Iterable[Mapping[str, Any] | CalendarEvent], person: str, tz: tzinfo
-) -> list[CalendarEvent]:
-    """The (normalized) events of one person from ``World.calendar``."""
-    return [e for e in normalize_events(calendar, tz) if e.person == person]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
+
+import voluptuous as vol
 
 
 class Clock(Protocol):
@@ -45,3 +47,21 @@ class VirtualClock:
     def set(self, when: datetime) -> None:
         """Jump to a point in time (never backwards)."""
         self.current = max(self.current, when)
+
+
+def aware_datetime(value: Any) -> datetime:
+    """An instant written as ISO 8601 with an offset (or an aware datetime); ``vol.Invalid`` otherwise.
+
+    The one parser for instants that arrive as text (stored schedules, device timestamps): a time
+    without an offset would silently mean whatever zone the reader is in, so it is refused.
+    """
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as err:
+            raise vol.Invalid(f"not an ISO 8601 time: {value[:30]!r}") from err
+    if not isinstance(value, datetime):
+        raise vol.Invalid(f"expected an ISO 8601 time, got {type(value).__name__}")
+    if value.tzinfo is None:
+        raise vol.Invalid("an ISO 8601 time needs an offset")
+    return value

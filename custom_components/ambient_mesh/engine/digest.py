@@ -10,13 +10,14 @@ such quoted text is data, never instructions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 import json
 import math
 from typing import Any
 
+from .assumptions import resolve
 from .household import Household, Subject
 from .mesh import World
 from .model import Situation
@@ -79,13 +80,15 @@ def render_digest(world: World, situation: Situation | None, budget_tokens: int 
 
 def _situation_subjects(lines: _Lines, household: Household, subject_id: str) -> None:
     if (person := household.people.get(subject_id)) is not None:
+        links = resolve(household)  # linked, or assumed by default (engine/assumptions.py)
+        bedroom_id = links.bedrooms.get(person.id)
         lines.person(1, person)
-        if person.vehicle and (vehicle := household.vehicles.get(person.vehicle)):
+        if vehicle := household.vehicles.get(links.vehicles.get(person.id) or ""):
             lines.vehicle(2, vehicle)
-        if person.bedroom and (bedroom := household.zones.get(person.bedroom)):
+        if bedroom_id and (bedroom := household.zones.get(bedroom_id)):
             lines.zone(2, bedroom)
-        for room in person.rooms:
-            if room != person.bedroom and (zone := household.zones.get(room)):
+        for room in links.rooms.get(person.id, person.rooms):
+            if room != bedroom_id and (zone := household.zones.get(room)):
                 lines.zone(3, zone)
         lines.events(3, person)
     elif (vehicle := household.vehicles.get(subject_id)) is not None:
@@ -303,8 +306,3 @@ def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
     y = math.radians(lat2 - lat1)
     return 6_371_000 * math.hypot(x, y)
-
-
-def digest_facts(digest: Digest) -> Mapping[str, int]:
-    """Sizes for diagnostics and the benchmark."""
-    return {"tokens": digest.tokens, "system_tokens": count_tokens(digest.system), "dropped": digest.dropped}

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
 import logging
+import re
 import secrets
 from types import MappingProxyType
 from typing import Any
@@ -20,9 +21,11 @@ from typing import Any
 import voluptuous as vol
 
 from .clock import Clock
+from .context import ContextStore
 from .household import Household
-from .model import Caller, Decision, ExecutionError, Executor, Risk, ToolCall, Verdict
+from .model import Caller, Decision, ExecutionError, Executor, Risk, Situation, ToolCall, Verdict
 from .scheduler import ScheduledCall, Scheduler, SchedulerFullError
+from .situations import lead_minutes
 from .tools import CATALOGUE, ToolSpec, check_subjects, is_available, show
 
 _LOGGER = logging.getLogger(__name__)
@@ -85,6 +88,47 @@ class _Pending:
 
 NESTED_FORBIDDEN = frozenset({"schedule", "cancel_scheduled"})
 
+HOUSEHOLD_SUBJECT = "household"  # situations about the whole home (situations.HOUSEHOLD)
+_COMFORT = frozenset({"set_room_climate", "set_lights", "notify", "schedule"})
+SCOPE_TOOLS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "departure_soon": frozenset({"precondition_cabin", "notify", "schedule"}),
+        "departure_cancelled": frozenset({"stop_cabin_climate", "cancel_scheduled", "notify"}),
+        "arriving_home": _COMFORT | {"open_cover", "close_cover", "stop_cabin_climate"},
+        "sleep_started": _COMFORT | {"close_cover"},
+        "woke_up": _COMFORT | {"open_cover"},
+        "night_overheating": frozenset({"set_room_climate", "notify"}),
+        "feeling_cold": frozenset({"set_room_climate", "notify"}),
+        "house_empty": frozenset(
+            {"set_room_climate", "set_lights", "close_cover", "stop_cabin_climate", "notify"}
+        ),
+    }
+)
+"""The tools a planner may use for each kind of situation."""
+DEFAULT_SCOPE_TOOLS = frozenset({"notify"})
+
+_LINK = re.compile(
+    r"(?i)([a-z][a-z0-9+.-]*://|www\.|\]\(|<a\b|\b[\w.-]+@[\w-]+\.[a-z]{2,}|\b[\w-]+\.(com|net|org|io|de|ru|cn|info|xyz|ly|me|co|app|link)\b)"
+)
+_CODE = re.compile(r"`|\b\d{5,}\b|\b(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{6,}\b")
+
+
+def unsafe_text(text: str) -> str | None:
+    """What in a message could send a person somewhere or make them type something: a link or a code."""
+    if _LINK.search(text):
+        return "a link"
+    if _CODE.search(text):
+        return "a code"
+    return None
+
+
+def _calls_of(checked: _Checked) -> list[tuple[str, Mapping[str, Any]]]:
+    """The call and, for schedule, the call it schedules."""
+    calls: list[tuple[str, Mapping[str, Any]]] = [(checked.spec.name, checked.args)]
+    if checked.inner is not None:
+        calls.append((checked.inner.spec.name, checked.inner.args))
+    return calls
+
 
 class Guard:
     """Judges tool calls and, when they pass, hands them to the executor."""
@@ -112,6 +156,23 @@ class Guard:
         self._audit: deque[Decision] = deque(maxlen=audit_size)
         self._pending: dict[str, _Pending] = {}
         self._rate: dict[tuple[str, str], deque[datetime]] = {}
+        self._done_schedules: deque[str] = deque(
+            maxlen=200
+        )  # fired or cancelled: cancelling again is a no-op
+        # A vehicle's outside temperature, for the cabin lead time (the shell reads it from the context).
+        self.outside_temp: Callable[[str], float | None] = lambda _vehicle: None
+        self._known_schedules: set[str] = set(self.scheduler.ids())
+        self.scheduler.listeners.append(self._note_done)
+
+    def follow(self, context: ContextStore) -> None:
+        """Read each vehicle's outside temperature from the context, as the departure detector does."""
+
+        def outside(vehicle_id: str) -> float | None:
+            vehicle = self.household.vehicles.get(vehicle_id)
+            value = context.value(vehicle, "outside_temp", self.clock.now()) if vehicle else None
+            return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+        self.outside_temp = outside
 
     @property
     def pending(self) -> Mapping[str, Decision]:
@@ -126,11 +187,21 @@ class Guard:
     async def submit(self, call: ToolCall) -> Decision:
         """Judge a call and, when it passes every check, execute (or hold, or schedule) it."""
         now = self.clock.now()
+        if not isinstance(call.args, Mapping):  # recorded as text: the audit must always be JSON-ready
+            call = replace(call, args={"unreadable": show(call.args)})
+            return self._record(
+                call,
+                Verdict.REJECTED,
+                f"arguments must be an object, got {call.args['unreadable']}",
+                call.args,
+            )
         try:
             checked = self._check(call.tool, call.args, call.person, now)
         except _RejectedError as err:
             return self._record(call, Verdict.REJECTED, err.reason, call.args)
         spec, args, notes = checked.spec, checked.args, checked.notes
+        if (problem := self._out_of_scope(call, checked)) is not None:
+            return self._record(call, Verdict.REJECTED, problem, args)
 
         rate_key = (spec.name, self._rate_subject(checked))
         limit = self.policy.rate_for(spec.name)
@@ -161,8 +232,16 @@ class Guard:
             return self._schedule(call, checked)
 
         if spec.name == "cancel_scheduled":
-            self.scheduler.cancel(args["id"])
+            if self.scheduler.cancel(args["id"]) is None:  # cancelled or fired already: nothing to do
+                return self._record(
+                    call, Verdict.EXECUTED, "allowed", args, outcome=f"{args['id']} was not waiting"
+                )
             return self._record(call, Verdict.EXECUTED, "allowed", args, outcome=f"cancelled {args['id']}")
+
+        if spec.name == "precondition_cabin" and call.caller is not Caller.SCHEDULE:
+            deferred = self._defer_cabin(call, args, notes, now)
+            if deferred is not None:
+                return deferred
 
         verdict = Verdict.CLAMPED if notes else Verdict.EXECUTED
         return await self._execute(call, args, verdict, _join("allowed", notes))
@@ -249,7 +328,11 @@ class Guard:
         checked = _Checked(spec, args, notes)
         if tool == "schedule":
             self._check_schedule(checked, person, now)
-        elif tool == "cancel_scheduled" and args["id"] not in self.scheduler:
+        elif (
+            tool == "cancel_scheduled"
+            and args["id"] not in self.scheduler
+            and args["id"] not in self._done_schedules
+        ):
             raise _RejectedError(f"no scheduled call {show(args['id'])}")
         return checked
 
@@ -286,6 +369,50 @@ class Guard:
         args["at"] = at.isoformat()
         args["call"] = {"tool": inner.spec.name, "args": inner.args}
 
+    def _out_of_scope(self, call: ToolCall, checked: _Checked) -> str | None:
+        """A planner deciding a situation may act only on its subjects, with the tools of its kind.
+
+        Planners (rules, LLM) read device-supplied text while deciding; whatever that text says, a
+        call for one situation cannot touch another subject or use a tool the situation has no use
+        for, and a notification cannot pass on a link or a code. Calls from people (voice, services)
+        and from schedules are judged by permissions instead.
+        """
+        if call.caller not in (Caller.LLM, Caller.RULES):
+            return None
+        situation = call.situation
+        for tool, args in _calls_of(checked):
+            if tool == "notify" and (found := unsafe_text(str(args.get("message", "")))) is not None:
+                return f"a notification may not carry {found} (device text is passed on as plain words only)"
+            if situation is None:
+                continue
+            tools = SCOPE_TOOLS.get(situation.kind, DEFAULT_SCOPE_TOOLS)
+            if tool not in tools:
+                return (
+                    f"{tool} is outside the scope of {situation.kind} (allowed: {', '.join(sorted(tools))})"
+                )
+            subjects = self._scope_subjects(situation)
+            spec = self.catalogue[tool]
+            for name in spec.subjects:
+                value = args.get(name)
+                if value is not None and subjects is not None and value not in subjects:
+                    return f"{show(value)} is outside the scope of {situation.kind} for {show(situation.subject)}"
+        return None
+
+    def _scope_subjects(self, situation: Situation) -> frozenset[str] | None:
+        """The subjects a situation is about: its subject, and a person's car and rooms (None: all)."""
+        household = self.household
+        if situation.subject == HOUSEHOLD_SUBJECT:
+            return None
+        subjects = {situation.subject}
+        person = household.people.get(situation.subject)
+        if person is not None:
+            subjects.update(s for s in (person.vehicle, person.bedroom, *person.rooms) if s)
+        vehicle = situation.facts.get("vehicle")
+        if isinstance(vehicle, str) and vehicle in household.vehicles:
+            subjects.add(vehicle)
+        subjects.update(p.id for p in household.people.values() if p.vehicle == situation.subject)
+        return frozenset(subjects)
+
     def _permitted(self, person: str, tool: str) -> bool:
         permissions = self.policy.permissions
         return permissions is None or tool in permissions.get(person, frozenset())
@@ -309,21 +436,83 @@ class Guard:
     def _schedule(self, call: ToolCall, checked: _Checked) -> Decision:
         assert checked.inner is not None
         assert checked.at is not None
-        schedule_id = self._new_id()
+        head = f"{checked.inner.spec.name} at {checked.at.isoformat(timespec='minutes')}"
+        return self._enqueue(
+            call, checked.inner.spec.name, checked.inner.args, checked.at, head, checked.args, checked.notes
+        )
+
+    def _enqueue(
+        self,
+        call: ToolCall,
+        tool: str,
+        inner_args: Mapping[str, Any],
+        at: datetime,
+        head: str,
+        args: Mapping[str, Any],
+        notes: Sequence[str],
+    ) -> Decision:
+        """Put a call in the scheduler; the same call for the same time is merged into the waiting one."""
         inner = ToolCall(
-            tool=checked.inner.spec.name,
-            args=checked.inner.args,
+            tool=tool,
+            args=dict(inner_args),
             caller=Caller.SCHEDULE,
             planner=call.planner,
             reason=call.reason,
             person=call.person,
         )
+        same = self.scheduler.find_same(at, inner)
+        if same is not None:
+            return self._record(
+                call,
+                Verdict.SCHEDULED,
+                _join(f"{head}; already scheduled as {same.id}", notes),
+                args,
+                decision_id=same.id,
+            )
+        schedule_id = self._new_id()
         try:
-            self.scheduler.add(ScheduledCall(schedule_id, checked.at, inner))
+            self.scheduler.add(ScheduledCall(schedule_id, at, inner))
         except SchedulerFullError as err:
-            return self._record(call, Verdict.REJECTED, str(err), checked.args)
-        reason = _join(f"{inner.tool} at {checked.at.isoformat(timespec='minutes')}", checked.notes)
-        return self._record(call, Verdict.SCHEDULED, reason, checked.args, decision_id=schedule_id)
+            return self._record(call, Verdict.REJECTED, str(err), args)
+        return self._record(call, Verdict.SCHEDULED, _join(head, notes), args, decision_id=schedule_id)
+
+    def _defer_cabin(
+        self, call: ToolCall, args: dict[str, Any], notes: list[str], now: datetime
+    ) -> Decision | None:
+        """A cabin to be ready later starts at the lead time before ``ready_by`` (None: start now).
+
+        The lead is the departure detector's own rule (``situations.lead_minutes``), from the vehicle's
+        outside temperature, so a planner asking ahead of time gets what the detector would do on time.
+        """
+        ready_by = _ready_by(args.get("ready_by"), now)
+        if ready_by is None:
+            return None
+        outside = self.outside_temp(str(args["vehicle"]))
+        lead = lead_minutes(outside)
+        start = ready_by - timedelta(minutes=lead)
+        if start <= now:
+            return None
+        if start - now > self.policy.schedule_horizon:
+            return self._record(
+                call,
+                Verdict.REJECTED,
+                f"ready_by {show(args['ready_by'])} is more than {self.policy.schedule_horizon.days} days ahead",
+                args,
+            )
+        args["ready_by"] = ready_by.isoformat()
+        temp = "unknown outside temperature" if outside is None else f"{outside:g} °C outside"
+        head = (
+            f"precondition_cabin at {start.isoformat(timespec='minutes')}: {lead:g} min before ready_by "
+            f"{ready_by.isoformat(timespec='minutes')} ({temp})"
+        )
+        return self._enqueue(call, "precondition_cabin", args, start, head, args, notes)
+
+    def _note_done(self) -> None:
+        """Remember ids that left the scheduler, so cancelling one again is a harmless no-op."""
+        waiting = set(self.scheduler.ids())
+        for known in self._known_schedules - waiting:
+            self._done_schedules.append(known)
+        self._known_schedules = waiting
 
     async def _execute(
         self,
@@ -377,11 +566,126 @@ class Guard:
                 _LOGGER.exception("A decision listener failed")
         return decision
 
+    # -- persistence (the shell's storage.py saves and restores these) -----------------------------
+
+    def pending_records(self) -> list[dict[str, Any]]:
+        """Waiting confirmations, JSON-ready, with their expiry."""
+        return [{**p.decision.as_dict(), "expires": p.expires.isoformat()} for p in self._pending.values()]
+
+    def restore(self, audit: Sequence[Mapping[str, Any]], pending: Sequence[Mapping[str, Any]]) -> int:
+        """Put back the audit and the waiting confirmations saved before a restart; return how many skipped.
+
+        A confirmation whose time ran out while Home Assistant was down expires at the next tick, with
+        its record, as it would have. Records that do not read are skipped (and counted).
+        """
+        skipped = 0
+        restored: list[Decision] = []
+        for record in audit:
+            decision = decision_from_record(record)
+            if decision is None:
+                skipped += 1
+            else:
+                restored.append(decision)
+        self._audit.extendleft(reversed(restored[-(self._audit.maxlen or len(restored)) :]))
+        for record in pending:
+            decision = decision_from_record(record)
+            try:
+                expires = _aware(record.get("expires"))
+            except (TypeError, ValueError):
+                decision = None
+            if decision is None or decision.verdict is not Verdict.PENDING:
+                skipped += 1
+                continue
+            self._pending[decision.id] = _Pending(decision, expires)
+        return skipped
+
     def _new_id(self) -> str:
         while True:
             candidate = secrets.token_hex(4)
             if candidate not in self._pending and candidate not in self.scheduler:
                 return candidate
+
+
+_RECORD = vol.Schema(
+    {
+        vol.Required("id"): vol.All(str, vol.Length(min=1, max=40)),
+        vol.Required("time"): str,
+        vol.Required("tool"): vol.All(str, vol.Length(min=1, max=64)),
+        vol.Required("args"): dict,
+        vol.Optional("requested_args", default=dict): dict,
+        vol.Optional("situation"): vol.Any(None, str),
+        vol.Optional("subject"): vol.Any(None, str),
+        vol.Optional("facts", default=dict): dict,
+        vol.Required("caller"): vol.In([c.value for c in Caller]),
+        vol.Optional("planner", default=""): str,
+        vol.Optional("person"): vol.Any(None, str),
+        vol.Optional("why", default=""): str,
+        vol.Required("verdict"): vol.In([v.value for v in Verdict]),
+        vol.Optional("reason", default=""): str,
+        vol.Optional("outcome", default=""): str,
+    },
+    extra=vol.ALLOW_EXTRA,
+)
+
+
+def decision_from_record(record: Any) -> Decision | None:
+    """Read back ``Decision.as_dict`` output (the stored audit); None when it does not read."""
+    try:
+        item = _RECORD(dict(record))
+        at = _aware(item["time"])
+    except (vol.Invalid, TypeError, ValueError):
+        return None
+    situation = None
+    if item.get("situation") and item.get("subject"):
+        facts = {
+            k: v for k, v in item["facts"].items() if isinstance(v, str | int | float | bool) or v is None
+        }
+        situation = Situation(
+            kind=item["situation"], subject=item["subject"], at=at, key=f"restored:{item['id']}", facts=facts
+        )
+    call = ToolCall(
+        tool=item["tool"],
+        args=item["requested_args"] or item["args"],
+        caller=Caller(item["caller"]),
+        planner=item["planner"],
+        reason=item["why"],
+        situation=situation,
+        person=item.get("person"),
+    )
+    return Decision(
+        id=item["id"],
+        at=at,
+        call=call,
+        verdict=Verdict(item["verdict"]),
+        reason=item["reason"],
+        args=item["args"],
+        outcome=item["outcome"],
+    )
+
+
+def _ready_by(value: Any, now: datetime) -> datetime | None:
+    """``ready_by`` as a time: an ISO datetime, or a time of day (its next occurrence)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            clock = time.fromisoformat(value)
+        except ValueError:
+            return None
+        when = now.replace(hour=clock.hour, minute=clock.minute, second=clock.second, microsecond=0)
+        if when <= now:
+            when += timedelta(days=1)
+        return when
+    return when if when.tzinfo is not None else when.replace(tzinfo=now.tzinfo)
+
+
+def _aware(value: Any) -> datetime:
+    when = datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        raise ValueError("naive datetime")
+    return when
 
 
 def _join(head: str, notes: Sequence[str]) -> str:

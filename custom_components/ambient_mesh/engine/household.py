@@ -13,8 +13,10 @@ from typing import Any
 
 import voluptuous as vol
 
-ID = vol.All(str, vol.Match(r"^[a-z0-9_]{1,32}$"))
-SOURCES = vol.Schema({vol.Match(r"^[a-z0-9_]{1,32}$"): vol.All(str, vol.Length(min=1, max=200))})
+ID_PATTERN = r"^[a-z0-9_]{1,32}$"
+ID = vol.All(str, vol.Match(ID_PATTERN))
+"""The one validator of an id: a person, vehicle or zone (also a source role or a tool name)."""
+SOURCES = vol.Schema({vol.Match(ID_PATTERN): vol.All(str, vol.Length(min=1, max=200))})
 
 PERSON_SCHEMA = vol.Schema(
     {
@@ -40,6 +42,16 @@ ZONE_SCHEMA = vol.Schema(
         vol.Required("id"): ID,
         vol.Optional("name"): vol.All(str, vol.Length(max=40)),
         vol.Optional("sources", default=dict): SOURCES,
+        # The Home Assistant area the zone's devices are in (the shell fills it from the registries);
+        # it helps to tell which zone is evidently the bedroom.
+        vol.Optional("area"): vol.Any(None, vol.All(str, vol.Length(max=60))),
+    }
+)
+HOME_SCHEMA = vol.Schema(
+    {
+        vol.Required("lat"): vol.All(vol.Coerce(float), vol.Range(min=-90, max=90)),
+        vol.Required("lon"): vol.All(vol.Coerce(float), vol.Range(min=-180, max=180)),
+        vol.Optional("radius_m", default=150.0): vol.All(vol.Coerce(float), vol.Range(min=1, max=100_000)),
     }
 )
 HOUSEHOLD_SCHEMA = vol.Schema(
@@ -47,13 +59,7 @@ HOUSEHOLD_SCHEMA = vol.Schema(
         vol.Optional("people", default=list): [PERSON_SCHEMA],
         vol.Optional("vehicles", default=list): [VEHICLE_SCHEMA],
         vol.Optional("zones", default=list): [ZONE_SCHEMA],
-        vol.Optional("home"): vol.Schema(
-            {
-                vol.Required("lat"): vol.Coerce(float),
-                vol.Required("lon"): vol.Coerce(float),
-                vol.Optional("radius_m", default=150.0): vol.Coerce(float),
-            }
-        ),
+        vol.Optional("home"): HOME_SCHEMA,
     }
 )
 
@@ -85,6 +91,7 @@ class Subject:
     rooms: tuple[str, ...] = ()  # people: zones to ready on arrival
     notify: str | None = None  # people: notify service, e.g. "notify.mobile_app_pixel"
     user_id: str | None = None  # people: the Home Assistant user, for permissions
+    area: str | None = None  # zones: the Home Assistant area its devices are in
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +111,7 @@ class Household:
     vehicles: Mapping[str, Subject] = field(default_factory=dict)
     zones: Mapping[str, Subject] = field(default_factory=dict)
     home: Home | None = None
+    home_origin: str = "household"  # where ``home`` came from: "household" or "zone.home"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Household:
@@ -138,6 +146,7 @@ class Household:
                 type=SubjectType.ZONE,
                 name=z.get("name") or z["id"].replace("_", " ").title(),
                 sources=dict(z["sources"]),
+                area=z.get("area"),
             )
             for z in raw["zones"]
         }
@@ -160,7 +169,15 @@ class Household:
             "vehicles": [
                 {"id": v.id, "name": v.name, "sources": dict(v.sources)} for v in self.vehicles.values()
             ],
-            "zones": [{"id": z.id, "name": z.name, "sources": dict(z.sources)} for z in self.zones.values()],
+            "zones": [
+                {
+                    "id": z.id,
+                    "name": z.name,
+                    "sources": dict(z.sources),
+                    **({"area": z.area} if z.area else {}),
+                }
+                for z in self.zones.values()
+            ],
         }
         if self.home:
             out["home"] = {"lat": self.home.lat, "lon": self.home.lon, "radius_m": self.home.radius_m}

@@ -40,6 +40,7 @@ class IngestStats:
 
     accepted: int = 0
     ignored: int = 0
+    held_back: int = 0  # valid, but from a source the household does not name (engine/discovery.py)
     dropped: Counter[DropReason] = field(default_factory=Counter)
     last_drop: dict[DropReason, Drop] = field(default_factory=dict)
 
@@ -72,6 +73,8 @@ class Ingestor:
         )
         self._on_new_source = on_new_source
         self._on_update = on_update
+        # Admission (engine/discovery.py): None admits every source (the replayer, benchmarks).
+        self.admit: Callable[[str, Parsed, datetime], bool] | None = None
 
     def handle(self, topic: str, payload: bytes | str) -> Parsed | None:
         """Ingest one MQTT message; return what it said, or None when it was dropped or ignored."""
@@ -100,6 +103,9 @@ class Ingestor:
                 return None
         if not parsed.signals:
             self.stats.ignored += 1
+            return None
+        if self.admit is not None and not self.admit(topic, parsed, now):
+            self.stats.held_back += 1
             return None
         self.stats.accepted += 1
         new = self.context.apply(parsed, now)

@@ -4,13 +4,24 @@ Home Assistant, the replayer, the benchmarks and the fuzzers all drive this same
 messages go in through ``handle_message``, time moves through ``tick`` (which runs due scheduled
 calls, expires confirmations and evaluates detectors), and every action comes out through the guard
 and the executor it was given.
+
+Decisions are made on events: a message (or a Home Assistant fact) about a household subject asks
+for an evaluation of that subject through the injected ``Later``. The first message of a subject is
+evaluated at once; further messages of the same subject within ``EVENT_WINDOW`` are folded into one
+evaluation at the end of the window (per-subject throttle), so a chatty car costs one evaluation a
+second, not one per message, and a decision never waits longer than the window. The tick stays for
+what time alone brings (a departure drawing near, a confirmation expiring). Home Assistant's
+``Later`` runs on its event loop; the replayer's (``VirtualLater``) runs on the virtual clock, so a
+replay sees the same evaluations at the same (virtual) times.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+import heapq
+import itertools
 import logging
 from typing import Any, Protocol
 
@@ -23,6 +34,11 @@ from .profiles import Parsed, ParseFn
 from .signals import Signal
 
 _LOGGER = logging.getLogger(__name__)
+
+EVENT_WINDOW = timedelta(seconds=1)
+"""Per subject, at most one event-driven evaluation per window (the first one runs at once)."""
+
+type Job = Callable[[], Coroutine[Any, Any, None]]
 
 
 @dataclass(slots=True)
@@ -62,6 +78,37 @@ class Gate(Protocol):
         """Expire old confirmations and run due scheduled calls."""
 
 
+class Later(Protocol):
+    """Runs a job after a delay: Home Assistant's event loop, or the replayer's virtual clock."""
+
+    def call_later(self, delay: timedelta, job: Job) -> None:
+        """Run ``job`` once, ``delay`` from now (zero: as soon as the caller returns)."""
+
+
+class VirtualLater:
+    """``Later`` on a virtual clock: jobs wait until ``run_due`` is called at or after their time."""
+
+    def __init__(self, clock: Clock) -> None:
+        """Due times are read from this clock."""
+        self._clock = clock
+        self._jobs: list[tuple[datetime, int, Job]] = []
+        self._order = itertools.count()
+
+    def call_later(self, delay: timedelta, job: Job) -> None:
+        """Queue a job for ``now + delay``."""
+        heapq.heappush(self._jobs, (self._clock.now() + delay, next(self._order), job))
+
+    @property
+    def next_due(self) -> datetime | None:
+        """When the earliest queued job is due."""
+        return self._jobs[0][0] if self._jobs else None
+
+    async def run_due(self) -> None:
+        """Run every job due by the clock's time, in order (jobs may queue more)."""
+        while self._jobs and self._jobs[0][0] <= self._clock.now():
+            await heapq.heappop(self._jobs)[2]()
+
+
 class Mesh:
     """One household's engine."""
 
@@ -76,8 +123,12 @@ class Mesh:
         planner: Planner,
         guard: Gate,
         preferences: Mapping[str, Any] | None = None,
+        later: Later | None = None,
     ) -> None:
-        """Wire the parts; nothing runs until messages arrive or ``tick`` is called."""
+        """Wire the parts; nothing runs until messages arrive or ``tick`` is called.
+
+        Without ``later`` decisions are made only when ``tick`` or ``evaluate`` is called.
+        """
         self.context = ContextStore()
         self.world = World(household, self.context, clock, dict(preferences or {}))
         self.ingestor = Ingestor(
@@ -90,6 +141,11 @@ class Mesh:
         self.situation_listeners: list[Callable[[Situation], None]] = []
         self.source_listeners: list[Callable[[Parsed], None]] = []
         self.update_listeners: list[Callable[[Parsed], None]] = []
+        self.later = later
+        self._owners: dict[str, str] = {}
+        self._index_owners()
+        self._pending: set[str] = set()  # subjects with an evaluation queued
+        self._quiet_until: dict[str, datetime] = {}  # per subject: the end of its current window
 
     @property
     def household(self) -> Household:
@@ -99,6 +155,7 @@ class Mesh:
     def set_household(self, household: Household) -> None:
         """Apply an edited household model; facts already received are kept."""
         self.world.household = household
+        self._index_owners()
 
     def handle_message(self, topic: str, payload: bytes | str) -> Parsed | None:
         """Ingest one MQTT message (never raises)."""
@@ -106,7 +163,37 @@ class Mesh:
 
     def record(self, signals: Iterable[Signal]) -> None:
         """Add facts that came from Home Assistant entities (calendar, next alarm, climate entity …)."""
-        self.context.record(signals)
+        recorded = list(signals)
+        self.context.record(recorded)
+        for source in {signal.source for signal in recorded}:
+            self._touched(source)
+
+    def _index_owners(self) -> None:
+        self._owners = {
+            source: subject.id
+            for subject in self.world.household.subjects()
+            for source in subject.sources.values()
+        }
+
+    def _touched(self, source: str) -> None:
+        """A fact of ``source`` changed: evaluate its subject now, or once at the end of its window."""
+        subject = self._owners.get(source)
+        if subject is None or self.later is None or subject in self._pending:
+            return  # a stranger's fact raises nothing; a queued evaluation will see this fact too
+        self._pending.add(subject)
+        now = self.world.clock.now()
+        quiet_until = self._quiet_until.get(subject)
+        delay = quiet_until - now if quiet_until is not None and quiet_until > now else timedelta(0)
+
+        async def _evaluate() -> None:
+            self._pending.discard(subject)
+            self._quiet_until[subject] = self.world.clock.now() + EVENT_WINDOW
+            try:
+                await self.evaluate()
+            except Exception:  # an evaluation started by a message has no caller to report to
+                _LOGGER.exception("Evaluating after a message about %s failed", subject)
+
+        self.later.call_later(delay, _evaluate)
 
     async def tick(self) -> list[Decision]:
         """Advance: scheduled calls and expiries first, then detectors and planning."""
@@ -151,3 +238,4 @@ class Mesh:
     def _update(self, parsed: Parsed) -> None:
         for listener in self.update_listeners:
             listener(parsed)
+        self._touched(parsed.source)

@@ -24,7 +24,7 @@ class Situation:
     and the digest.
     """
 
-    kind: str  # departure_soon, arriving_home, sleep_started, woke_up, night_overheating, feeling_cold, house_empty
+    kind: str  # a kinds.SituationKind (a StrEnum, so a member or its text)
     subject: str  # person, vehicle or zone id
     at: datetime
     key: str

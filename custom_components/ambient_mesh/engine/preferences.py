@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
 
+from .bounds import CABIN_C, ROOM_C, ROUTINE_MIN, TRAVEL_MIN, Bound
 from .calendar import DEFAULT_TRAVEL_MINUTES
 from .model import Decision, Verdict
 from .signals import is_stale
@@ -37,15 +38,12 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-CABIN_BOUNDS = (15.0, 28.0)
-ROOM_BOUNDS = (16.0, 26.0)
-ROUTINE_BOUNDS = (10.0, 180.0)
 LEARN_RATE = 0.5
 MAX_STEP = 2.0
-_BOUNDS = {
-    "cabin_target_c": CABIN_BOUNDS,
-    "morning_routine_min": ROUTINE_BOUNDS,
-    "travel_minutes": (0.0, 180.0),
+_BOUNDS: dict[str, Bound] = {  # any other kind is a room target
+    "cabin_target_c": CABIN_C,
+    "morning_routine_min": ROUTINE_MIN,
+    "travel_minutes": TRAVEL_MIN,
 }
 OVERRIDE_WINDOW = timedelta(minutes=30)
 MAX_LEAVE_TIMES = 60
@@ -101,10 +99,6 @@ def band(outside_temp: float | None) -> str:
     if outside_temp < 25:
         return "mild"
     return "hot"
-
-
-def _clamp(value: float, bounds: tuple[float, float]) -> float:
-    return min(max(value, bounds[0]), bounds[1])
 
 
 def _half(value: float) -> float:
@@ -225,12 +219,12 @@ class Preferences:
     ) -> Change:
         """Move a target toward what the person chose after we acted, bounded."""
         old = self.value(person, kind, key)
-        bounds = _BOUNDS.get(kind, ROOM_BOUNDS)
+        bounds = _BOUNDS.get(kind, ROOM_C)
         step = max(-MAX_STEP, min(MAX_STEP, LEARN_RATE * (theirs - old)))
         if kind == "morning_routine_min":
-            new = _clamp(round(old + LEARN_RATE * (theirs - old)), bounds)
+            new = bounds.clamp(round(old + LEARN_RATE * (theirs - old)))
         else:
-            new = _clamp(_half(old + step), bounds)
+            new = bounds.clamp(_half(old + step))
         entry = self._people.setdefault(person, {})
         if kind in ("cabin_target_c", "bedroom_target_c"):
             entry.setdefault(kind, {})[key or ("mild" if kind == "cabin_target_c" else "sleep")] = new
@@ -407,7 +401,7 @@ class PreferenceLearner:
                 s.value
                 for s in world.context.subject_history(person, "next_alarm")
                 if isinstance(s.value, datetime)
-                and timedelta(minutes=ROUTINE_BOUNDS[0]) <= leave.ts - s.value <= timedelta(hours=3)
+                and timedelta(minutes=ROUTINE_MIN.low) <= leave.ts - s.value <= timedelta(hours=3)
             ]
             if alarms:
                 offset = (leave.ts - max(alarms)).total_seconds() / 60

@@ -2,8 +2,10 @@
 
 ``scripts/replay FILE...`` (or ``python -m custom_components.ambient_mesh.engine.replay FILE...``)
 builds a ``Mesh`` with the real profiles, the situation detector, the rules planner (or, with
-``--ollama URL --model M``, the LLM planner) and the real ``Guard`` with a recording executor. It feeds
-the scenario's events in time order, ticks the mesh every 60 virtual seconds and at every event, runs
+``--endpoint URL --model M [--kind K] [--constrained]``, the LLM planner) and the real ``Guard``
+with a recording executor. It feeds the scenario's events in time order, ticks the mesh every 60
+virtual seconds, evaluates on events as Home Assistant does (``mesh.VirtualLater``: a message's
+evaluation at once, a burst's at the end of its window) and runs due scheduled calls at every event, runs
 until the last event, the end of the last expectation window, the start of the last calendar event or
 ``until`` (whichever is latest) plus two minutes,
 prints one JSON line per guard decision on stdout (``time``, ``tool``, ``args``, ``situation``,
@@ -22,6 +24,10 @@ daylight-saving day a repeated local time means its first occurrence; time is ke
 Top level:
 
 * ``description`` — free text.
+* ``home: {lat, lon, radius_m?}`` — where home is (radius 150 m unless given); the same as
+  ``household.home``, which it may replace but not contradict. Without either, home is inferred from
+  the fixes a phone reports while in its ``home`` region (``engine/home.py``), as a household
+  described the short way would have it.
 * ``policy: {shadow: bool, allowlist: [tool, …]}`` — the guard's policy (default: all tools, live).
 * ``until`` — run at least until this time.
 * ``calendar_changes`` — ``[{at, add: <calendar event>}]`` or ``[{at, remove: {person, summary?}}]``
@@ -57,7 +63,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace as _replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 import json
 from pathlib import Path
@@ -73,8 +79,8 @@ import yaml
 from .calendar import EVENT_SCHEMA, normalize_events
 from .clock import VirtualClock
 from .guard import Guard, Policy
-from .household import Household
-from .mesh import Mesh, Planner
+from .household import HOME_SCHEMA, Home, Household
+from .mesh import Mesh, Planner, VirtualLater
 from .model import Decision, Situation, Verdict
 from .planners.rules import RulesPlanner
 from .preferences import PreferenceLearner, Preferences
@@ -256,6 +262,7 @@ SCENARIO_SCHEMA = vol.Schema(
         vol.Optional("timezone", default="UTC"): _tz,
         vol.Required("start"): _start,
         vol.Required("household"): dict,
+        vol.Optional("home"): HOME_SCHEMA,
         vol.Optional("preferences", default=dict): vol.Any(None, dict),
         vol.Optional("calendar", default=list): vol.Any(None, [dict]),
         vol.Optional("calendar_changes", default=list): [CALENDAR_CHANGE],
@@ -333,6 +340,10 @@ def load_scenario(path: str | Path) -> Scenario:
         household = Household.from_dict(data["household"])
     except vol.Invalid as err:
         raise field_error("household", err) from err
+    if "home" in data:
+        if household.home is not None:
+            raise ScenarioError(f"{name}: home: given twice (top level and household.home); keep one")
+        household = _replace(household, home=Home(**data["home"]))
     try:
         prefs_block = dict(data["preferences"] or {})
         Preferences.from_dict(prefs_block)
@@ -473,6 +484,7 @@ async def run_scenario(
         on_decision=decided,
     )
     planner: Planner = planner_factory(preferences) if planner_factory else RulesPlanner(preferences)
+    later = VirtualLater(clock)
     mesh = Mesh(
         household=scenario.household,
         clock=clock,
@@ -482,12 +494,20 @@ async def run_scenario(
         planner=planner,
         guard=guard,
         preferences={**scenario.preferences, "timezone": scenario.tz_name},
+        later=later,
     )
+    guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
     mesh.world.calendar = [dict(e) for e in scenario.calendar]
     mesh.situation_listeners.append(result.situations.append)
 
     async def step() -> None:
         await mesh.tick()
+        learner.observe(mesh.world)
+
+    async def on_events() -> None:
+        # What Home Assistant does between ticks: due scheduled calls, event-driven evaluations.
+        await mesh.guard.tick()
+        await later.run_due()
         learner.observe(mesh.world)
 
     ends = [t for t, _, _ in scenario.timeline[-1:]]
@@ -506,15 +526,22 @@ async def run_scenario(
     items = scenario.timeline
     i = 0
     while True:
+        due = later.next_due
+        if due is not None and due < next_tick and (i >= len(items) or due < items[i][0]):
+            clock.set(due)
+            await later.run_due()
+            continue
         if i < len(items) and items[i][0] <= next_tick:
             at = items[i][0]
             clock.set(at)
             while i < len(items) and items[i][0] == at:
                 _apply(mesh, items[i][2], scenario.tz)
                 i += 1
-            await step()
             if at == next_tick:
+                await step()
                 next_tick += TICK
+            else:
+                await on_events()
             continue
         if next_tick > end:
             break
@@ -720,25 +747,63 @@ def situation_line(situation: Situation, tz: tzinfo) -> dict[str, Any]:
     }
 
 
-def llm_planner_factory(url: str, model: str) -> Callable[[Preferences], Planner]:
-    """The LLM planner from ``engine/planners/llm.py`` (falling back to rules when the model fails)."""
-    try:
-        from .planners import llm
-    except ImportError as err:
-        raise ScenarioError(f"--ollama: the LLM planner is not available ({err})") from err
-    factory: Callable[..., Planner] | None = getattr(llm, "replay_planner", None)
-    if factory is None:
-        raise ScenarioError("--ollama: engine/planners/llm.py has no replay_planner(url, model, fallback)")
+def llm_planner_factory(
+    url: str,
+    model: str,
+    *,
+    kind: str = "ollama",
+    constrained: bool = False,
+    api_key: str | None = None,
+    timeout_s: float = 60.0,
+) -> Callable[[Preferences], Planner]:
+    """The LLM planner at one endpoint (falling back to rules when the model fails)."""
+    from .llm import EndpointKind
+    from .planners.chain import replay_planner
 
     def build(preferences: Preferences) -> Planner:
-        assert factory is not None
-        return factory(url=url, model=model, fallback=RulesPlanner(preferences))
+        return replay_planner(
+            url=url,
+            model=model,
+            fallback=RulesPlanner(preferences),
+            kind=EndpointKind(kind),
+            constrained=constrained,
+            api_key=api_key,
+            timeout_s=timeout_s,
+        )
 
     return build
 
 
+async def _endpoint_kind(url: str, kind: str, api_key: str | None) -> str:
+    """``auto``: ask the server which protocol it speaks (Ollama's own first)."""
+    if kind != "auto":
+        return kind
+    import aiohttp
+
+    from .llm import LlmError, detect_kind
+
+    async with aiohttp.ClientSession() as session:
+        try:
+            found, _ = await detect_kind(session, url, api_key=api_key)
+        except LlmError as err:
+            raise ScenarioError(f"--endpoint {url}: no model server answers ({err})") from err
+    return found.value
+
+
 async def _main(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    factory = llm_planner_factory(args.ollama, args.model) if args.ollama else None
+    factory = None
+    url = args.endpoint or args.ollama
+    if url:
+        kind = "ollama" if args.ollama and not args.endpoint else args.kind
+        kind = await _endpoint_kind(url, kind, args.api_key)
+        factory = llm_planner_factory(
+            url,
+            args.model,
+            kind=kind,
+            constrained=args.constrained,
+            api_key=args.api_key,
+            timeout_s=args.timeout,
+        )
     status = 0
     for path in args.files:
         try:
@@ -773,8 +838,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     """Command line entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="replay", description="Replay Ambient Mesh scenario files.")
     parser.add_argument("files", nargs="+", help="scenario YAML files")
-    parser.add_argument("--ollama", metavar="URL", help="use the LLM planner at this Ollama server")
-    parser.add_argument("--model", default="qwen2.5:3b", help="Ollama model (with --ollama)")
+    parser.add_argument(
+        "--endpoint", metavar="URL", help="plan with the model at this server (Ollama or OpenAI-compatible)"
+    )
+    parser.add_argument("--ollama", metavar="URL", help="the same as --endpoint URL --kind ollama")
+    parser.add_argument("--model", default="qwen2.5:3b", help="the model to ask (with --endpoint)")
+    parser.add_argument(
+        "--kind",
+        choices=("auto", "ollama", "openai"),
+        default="auto",
+        help="the server's API (default: detect)",
+    )
+    parser.add_argument(
+        "--constrained", action="store_true", help="ask for a JSON object of exactly the allowed calls"
+    )
+    parser.add_argument("--api-key", help="bearer token for an OpenAI-compatible server that needs one")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for one answer")
     parser.add_argument("--situations", action="store_true", help="also print each situation raised")
     args = parser.parse_args(argv)
     try:

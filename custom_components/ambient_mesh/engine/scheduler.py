@@ -14,6 +14,7 @@ from typing import Any
 
 import voluptuous as vol
 
+from .clock import aware_datetime
 from .model import Caller, ToolCall
 
 _LOGGER = logging.getLogger(__name__)
@@ -22,20 +23,10 @@ MAX_SCHEDULED = 100
 """Upper bound on waiting calls; a planner cannot fill memory with schedules."""
 
 
-def _aware_datetime(value: Any) -> datetime:
-    try:
-        when = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise vol.Invalid("expected an aware ISO datetime")
-    return when
-
-
 ENTRY_SCHEMA = vol.Schema(
     {
         vol.Required("id"): vol.All(str, vol.Length(min=1, max=40)),
-        vol.Required("at"): _aware_datetime,
+        vol.Required("at"): aware_datetime,
         vol.Required("tool"): vol.All(str, vol.Length(min=1, max=64)),
         vol.Required("args"): dict,
         vol.Optional("caller", default=Caller.SCHEDULE.value): vol.In([c.value for c in Caller]),
@@ -100,6 +91,22 @@ class Scheduler:
             raise SchedulerFullError(f"at most {self._limit} scheduled calls")
         self._entries[entry.id] = entry
         self._changed()
+
+    def find_same(self, at: datetime, call: ToolCall) -> ScheduledCall | None:
+        """A waiting call identical to this one (tool, arguments, person, time), if any."""
+        for entry in self._entries.values():
+            if (
+                entry.at == at
+                and entry.call.tool == call.tool
+                and dict(entry.call.args) == dict(call.args)
+                and entry.call.person == call.person
+            ):
+                return entry
+        return None
+
+    def ids(self) -> list[str]:
+        """Ids of the waiting calls."""
+        return list(self._entries)
 
     def cancel(self, schedule_id: str) -> ScheduledCall | None:
         """Remove a waiting call; return it, or None when there was none."""

@@ -86,7 +86,7 @@ KINDS: dict[str, KindSpec] = {
     "online": KindSpec(type=bool, stale_after=24 * _HOUR),
     "heart_rate": KindSpec(type=float, unit="bpm", low=25, high=230, stale_after=15 * _MIN),
     "skin_temp": KindSpec(type=float, unit="°C", low=25, high=42, stale_after=15 * _MIN),
-    "sleep_state": KindSpec(type=str, stale_after=12 * _HOUR),  # awake/tracking/light/deep/rem
+    "sleep_state": KindSpec(type=str, stale_after=12 * _HOUR),  # awake/tracking/light/deep/rem/stopped
     "next_alarm": KindSpec(type=datetime, stale_after=24 * _HOUR),
     "departure": KindSpec(type=datetime, stale_after=24 * _HOUR),
     # vehicles
@@ -99,6 +99,7 @@ KINDS: dict[str, KindSpec] = {
     "vehicle_state": KindSpec(type=str, stale_after=24 * _HOUR),  # asleep/online/driving/charging
     "minutes_to_arrival": KindSpec(type=float, unit="min", low=0, high=24 * 60, stale_after=10 * _MIN),
     "destination": KindSpec(type=str, stale_after=2 * _HOUR),
+    "destination_location": KindSpec(type=Location, stale_after=2 * _HOUR),  # where the route ends
     # rooms
     "room_temp": KindSpec(type=float, unit="°C", low=-30, high=60, stale_after=2 * _HOUR),
     "humidity": KindSpec(type=float, unit="%", low=0, high=100, stale_after=2 * _HOUR),

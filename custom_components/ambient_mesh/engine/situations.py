@@ -45,8 +45,11 @@ import math
 import statistics
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .assumptions import Assumption, Resolved, resolve
 from .calendar import CalendarEvent, normalize_events
-from .household import Home, Subject
+from .context import ContextStore
+from .home import HomeLocator, KnownHome, at_home, destination_is_home, from_home_m
+from .household import Subject
 from .mesh import World
 from .model import FactValue, Situation
 from .preferences import Preferences, band, preferences_of
@@ -168,6 +171,13 @@ class SituationDetector:
     _night: dict[str, datetime] = field(default_factory=dict)
     _empty_since: datetime | None = None
     _calendar_cache: tuple[tuple[object, ...], list[CalendarEvent]] | None = None
+    locator: HomeLocator = field(default_factory=HomeLocator)
+    known_home: KnownHome | None = None
+
+    def home(self, world: World) -> KnownHome | None:
+        """Where home is (the household's, Home Assistant's zone.home, or inferred from a phone)."""
+        self.known_home = self.locator.locate(world.household, world.context)
+        return self.known_home
 
     def detect(self, world: World) -> list[Situation]:
         """Return situations new since the last call."""
@@ -175,6 +185,7 @@ class SituationDetector:
             self.preferences = preferences_of(world)
         now = world.clock.now()
         tz = local_tz(world)
+        self.home(world)
         found = [
             *self._departures(world, now, tz),
             *self._arrivals(world, now, tz),
@@ -274,10 +285,9 @@ class SituationDetector:
             )
         self._announced = still
 
+        links = resolve(world.household)
         for person in world.household.people.values():
-            if not person.vehicle:
-                continue
-            vehicle = world.household.vehicles.get(person.vehicle)
+            vehicle = world.household.vehicles.get(links.vehicles.get(person.id) or "")
             if vehicle is None:
                 continue
             for estimate in self.estimates(world, person, now, tz):
@@ -294,6 +304,11 @@ class SituationDetector:
                 facts = self._car_ready_facts(world, vehicle, now)
                 if facts is None:
                     continue
+                assumed = _words(
+                    links.assumed(person.id, "driver"),
+                    facts.pop("car_assumed", None),
+                    self._home_words(facts),
+                )
                 self._announced.append(_Announced(person.id, vehicle.id, estimate.at, estimate.source))
                 yield Situation(
                     kind="departure_soon",
@@ -310,14 +325,16 @@ class SituationDetector:
                         "band": band(outside),
                         "lead_min": lead,
                         **facts,
+                        **assumed,
                     },
                 )
 
     def _other_driver_leaving(
         self, world: World, announced: _Announced, now: datetime, tz: tzinfo
     ) -> _Announced | None:
-        for other in world.household.drivers_of(announced.vehicle):
-            if other.id == announced.person:
+        for other_id in resolve(world.household).drivers_of(announced.vehicle):
+            other = world.household.people.get(other_id)
+            if other is None or other.id == announced.person:
                 continue
             for estimate in self.estimates(world, other, now, tz):
                 if abs(estimate.at - announced.at) <= self.config.same_departure:
@@ -329,7 +346,15 @@ class SituationDetector:
         context = world.context
         if context.value(vehicle, "climate_on", now) is True:
             return None
-        if _away(world, vehicle, now, self.config.away_car_m, self.config.last_known):
+        where = at_home(
+            context,
+            vehicle,
+            now,
+            self.known_home,
+            max_age=self.config.last_known,
+            far_m=self.config.away_car_m,
+        )
+        if where is False:
             return None
         # A parked, sleeping car stops reporting, so its last charge counts even when old: it can
         # only stop an action, never start one. An unknown charge does not block.
@@ -337,34 +362,55 @@ class SituationDetector:
         plugged = context.value(vehicle, "plugged_in", now) is True
         if not plugged and soc is not None and soc <= self.config.soc_floor:
             return None
-        return {
+        facts: dict[str, FactValue] = {
             "soc": soc,
             "plugged_in": plugged,
             "cabin_temp": _number(context.fact(vehicle, "cabin_temp", now)),
         }
+        if where is None:
+            # Nothing says where the car is (no telemetry, or it never reported a position): a car
+            # the household links is taken to stand at home, and the reason says so.
+            facts["car_assumed"] = f"assumed {vehicle.name} is at home (it reports no position or geofence)"
+        elif _by_distance(context, vehicle, now, self.config.last_known):
+            facts["home_basis"] = "car"
+        return facts
+
+    def _home_words(self, facts: dict[str, FactValue]) -> str | None:
+        """The assumption about home a decision rests on, when it rests on an inferred home."""
+        basis = facts.pop("home_basis", None)
+        known = self.known_home
+        if basis is None or known is None or not known.assumed:
+            return None
+        return f"assumed {known.describe()} — set home in the household"
 
     # arrivals
 
     def _arrivals(self, world: World, now: datetime, tz: tzinfo) -> Iterator[Situation]:
-        home = world.household.home
+        home = self.known_home
+        links = resolve(world.household)
         for person in world.household.people.values():
             last = self._arrived.get(person.id)
             if last is not None and not _left_since(world, person, last, now, home):
                 continue
-            facts = self._arriving(world, person, now, home)
+            facts = self._arriving(world, person, now, home, links)
             if facts is None:
                 continue
             self._arrived[person.id] = now
+            assumed = _words(
+                links.assumed(person.id, "rooms"),
+                links.assumed(person.id, "driver") if facts.get("source") == "car_navigation" else None,
+                self._home_words(facts),
+            )
             yield Situation(
                 kind="arriving_home",
                 subject=person.id,
                 at=now,
                 key=f"arriving_home:{person.id}:{_stamp(now, tz)}",
-                facts={"rooms": ",".join(person.rooms), **facts},
+                facts={"rooms": ",".join(links.rooms.get(person.id, ())), **facts, **assumed},
             )
 
     def _arriving(
-        self, world: World, person: Subject, now: datetime, home: Home | None
+        self, world: World, person: Subject, now: datetime, home: KnownHome | None, links: Resolved
     ) -> dict[str, FactValue] | None:
         context = world.context
         cfg = self.config
@@ -376,17 +422,26 @@ class SituationDetector:
             and now - transition.ts <= cfg.arrival_fresh
         ):
             return {"source": "region", "eta_min": 0.0}
-        if person.vehicle and (vehicle := world.household.vehicles.get(person.vehicle)):
+        if vehicle := world.household.vehicles.get(links.vehicles.get(person.id) or ""):
             minutes = _number(context.fact(vehicle, "minutes_to_arrival", now))
             destination = context.value(vehicle, "destination", now)
+            target = context.fact(vehicle, "destination_location", now)
+            going_home, by = destination_is_home(destination, target.value if target else None, home)
             if (
                 minutes is not None
                 and minutes <= cfg.arrival_eta_min
-                and isinstance(destination, str)
-                and "home" in destination.lower()
-                and _at_home(world, person, now, home) is not True
+                and going_home
+                and at_home(context, person, now, home) is not True
             ):
-                return {"source": "car_navigation", "eta_min": round(minutes, 1), "vehicle": vehicle.id}
+                facts: dict[str, FactValue] = {
+                    "source": "car_navigation",
+                    "eta_min": round(minutes, 1),
+                    "vehicle": vehicle.id,
+                    "destination_by": by,
+                }
+                if by == "coordinates":
+                    facts["home_basis"] = "route"
+                return facts
         if home is None:
             return None
         fixes = [
@@ -399,9 +454,9 @@ class SituationDetector:
         first, last = fixes[0], fixes[-1]
         assert isinstance(first.value, Location)
         assert isinstance(last.value, Location)
-        d0 = distance_m(first.value, home.lat, home.lon)
-        d1 = distance_m(last.value, home.lat, home.lon)
-        if d1 <= home.radius_m or d1 >= d0 or last.ts <= first.ts:
+        d0 = from_home_m(first.value, home.home)
+        d1 = from_home_m(last.value, home.home)
+        if d1 <= home.home.radius_m or d1 >= d0 or last.ts <= first.ts:
             return None
         speed = _number(context.fact(person, "speed", now))
         approach = (d0 - d1) / (last.ts - first.ts).total_seconds() * 3.6  # km/h toward home
@@ -409,7 +464,7 @@ class SituationDetector:
         eta = d1 / 1000 / max(kmh, 1.0) * 60
         if eta > cfg.arrival_eta_min:
             return None
-        return {"source": "phone", "eta_min": round(eta, 1), "distance_m": round(d1)}
+        return {"source": "phone", "eta_min": round(eta, 1), "distance_m": round(d1), "home_basis": "phone"}
 
     # sleep
 
@@ -438,7 +493,8 @@ class SituationDetector:
     def _sleep_situation(
         self, kind: str, world: World, person: Subject, signal: Signal, now: datetime
     ) -> Situation:
-        bedroom = world.household.zones.get(person.bedroom or "")
+        links = resolve(world.household)
+        bedroom = world.household.zones.get(links.bedrooms.get(person.id) or "")
         room_temp = _number(world.context.fact(bedroom, "room_temp", now)) if bedroom else None
         return Situation(
             kind=kind,
@@ -447,10 +503,11 @@ class SituationDetector:
             key=f"{kind}:{person.id}:{signal.ts.isoformat()}",
             facts={
                 "person": person.id,
-                "bedroom": person.bedroom,
+                "bedroom": bedroom.id if bedroom else None,
                 "sleep_state": str(signal.value),
                 "source": signal.source,
                 "room_temp": room_temp,
+                **_words(links.assumed(person.id, "bedroom")),
             },
         )
 
@@ -482,7 +539,8 @@ class SituationDetector:
                 else None
             )
             heart_delta = heart[0] - heart[1] if heart else None
-            bedroom = world.household.zones.get(person.bedroom or "")
+            links = resolve(world.household)
+            bedroom = world.household.zones.get(links.bedrooms.get(person.id) or "")
             room_temp = _number(world.context.fact(bedroom, "room_temp", now)) if bedroom else None
             setpoint = _number(world.context.fact(bedroom, "setpoint", now)) if bedroom else None
             kind = None
@@ -504,7 +562,7 @@ class SituationDetector:
                 key=f"{kind}:{person.id}:{_stamp(now, tz)}",
                 facts={
                     "person": person.id,
-                    "bedroom": person.bedroom,
+                    "bedroom": bedroom.id if bedroom else None,
                     "skin_temp": round(skin_now, 2),
                     "skin_baseline": round(skin_base, 2),
                     "heart_rate": round(heart[0], 1) if heart else None,
@@ -512,18 +570,22 @@ class SituationDetector:
                     "room_temp": room_temp,
                     "setpoint": setpoint,
                     "nudge_c": nudge if kind == "feeling_cold" else -nudge,
+                    **_words(links.assumed(person.id, "bedroom")),
                 },
             )
 
     # empty house
 
     def _house_empty(self, world: World, now: datetime, tz: tzinfo) -> Iterator[Situation]:
-        home = world.household.home
+        home = self.known_home
         known: list[bool] = []
+        unknown: list[str] = []
         for person in world.household.people.values():
-            where = True if self.is_asleep(person.id) else _at_home(world, person, now, home)
+            where = True if self.is_asleep(person.id) else at_home(world.context, person, now, home)
             if where is not None:
                 known.append(where)
+            else:
+                unknown.append(person.name)
         occupied = any(
             world.context.value(z, "occupancy", now) is True for z in world.household.zones.values()
         )
@@ -539,7 +601,19 @@ class SituationDetector:
             subject=HOUSEHOLD,
             at=now,
             key=f"house_empty:{_stamp(self._empty_since, tz)}",
-            facts={"away": len(known), "since": _hhmm(self._empty_since, tz)},
+            facts={
+                "away": len(known),
+                "since": _hhmm(self._empty_since, tz),
+                **_words(
+                    f"assumed {home.describe()} — set home in the household"
+                    if home is not None and home.assumed
+                    else None,
+                    f"assumed {' and '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not at home "
+                    "(nothing fresh tells where) — give them a phone or a sleep source in their options"
+                    if unknown
+                    else None,
+                ),
+            },
         )
 
 
@@ -567,18 +641,6 @@ def _alarms(history: list[Signal], now: datetime) -> Iterator[datetime]:
         yield alarm
 
 
-def _at_home(world: World, person: Subject, now: datetime, home: Home | None) -> bool | None:
-    """Whether a person is at home; None when nothing fresh says."""
-    location = world.context.fact(person, "location", now)
-    if home is not None and location is not None and isinstance(location.value, Location):
-        slack = min(location.value.accuracy_m or 0.0, 100.0)
-        return distance_m(location.value, home.lat, home.lon) <= home.radius_m + slack
-    place = world.context.value(person, "place", now)
-    if isinstance(place, str) and place:
-        return place.lower() == "home"
-    return None
-
-
 def _last_known(
     world: World, subject: Subject, kind: str, now: datetime, max_age: timedelta
 ) -> Signal | None:
@@ -587,22 +649,24 @@ def _last_known(
     return signal if signal is not None and now - signal.ts <= max_age else None
 
 
-def _away(world: World, vehicle: Subject, now: datetime, far_m: float, max_age: timedelta) -> bool:
-    """Whether a car is known to be away from home (by its last known position: parked cars are quiet)."""
-    home = world.household.home
-    location = _last_known(world, vehicle, "location", now, max_age)
-    if home is not None and location is not None and isinstance(location.value, Location):
-        return distance_m(location.value, home.lat, home.lon) > max(home.radius_m, far_m)
-    place = _last_known(world, vehicle, "place", now, max_age)
-    return (
-        place is not None
-        and isinstance(place.value, str)
-        and bool(place.value)
-        and place.value.lower() != "home"
+def _by_distance(context: ContextStore, vehicle: Subject, now: datetime, max_age: timedelta) -> bool:
+    """Whether a car's whereabouts came from its position (no geofence named a place)."""
+    place = context.fact(vehicle, "place")
+    named = (
+        place is not None and now - place.ts <= max_age and isinstance(place.value, str) and bool(place.value)
     )
+    return not named and context.fact(vehicle, "location") is not None
 
 
-def _left_since(world: World, person: Subject, since: datetime, now: datetime, home: Home | None) -> bool:
+def _words(*assumptions: Assumption | str | FactValue) -> dict[str, FactValue]:
+    """The ``assumed`` fact: every assumption a situation rests on, in words, or nothing."""
+    words = [a.words if isinstance(a, Assumption) else str(a) for a in assumptions if a]
+    return {"assumed": "; ".join(words)} if words else {}
+
+
+def _left_since(
+    world: World, person: Subject, since: datetime, now: datetime, home: KnownHome | None
+) -> bool:
     """Whether a person left home after an arrival we announced (so the next arrival is new)."""
     for signal in reversed(world.context.subject_history(person, "transition")):
         if signal.ts <= since:
@@ -612,7 +676,7 @@ def _left_since(world: World, person: Subject, since: datetime, now: datetime, h
     location = world.context.fact(person, "location", now)
     if home is None or location is None or location.ts <= since or not isinstance(location.value, Location):
         return False
-    return distance_m(location.value, home.lat, home.lon) > max(1000.0, 4 * home.radius_m)
+    return from_home_m(location.value, home.home) > max(1000.0, 4 * home.home.radius_m)
 
 
 def _trend(history: list[Signal], now: datetime, cfg: DetectorConfig) -> tuple[float, float] | None:

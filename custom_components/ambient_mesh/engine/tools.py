@@ -19,7 +19,9 @@ from typing import Any
 
 import voluptuous as vol
 
-from .household import Household, Subject, SubjectType
+from .bounds import BRIGHTNESS_PCT, CABIN_C, COLOR_TEMP_K, ROOM_C, Bound
+from .household import ID, Household, Subject, SubjectType
+from .kinds import ToolName
 from .model import Risk
 
 _NUMERIC = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$")
@@ -79,17 +81,7 @@ def _boolean(value: Any) -> bool:
     raise vol.Invalid(f"expected true or false, got {_show(value)}")
 
 
-ID = vol.All(str, vol.Match(r"^[a-z0-9_]{1,32}$"))
 HVAC_MODES = ("heat", "cool", "auto", "off", "eco")
-
-
-@dataclass(frozen=True, slots=True)
-class Bound:
-    """The allowed range of one numeric argument."""
-
-    low: float
-    high: float
-    unit: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +146,7 @@ def _at_least_one(*keys: str) -> Any:
 def _specs() -> dict[str, ToolSpec]:
     # The LLM client (ollama 0.4.7) passes on only type and description of each property, so the
     # ranges and choices are spelled out in the descriptions too.
-    cabin = Bound(15, 28, "°C")
-    room = Bound(16, 26, "°C")
+    cabin, room = CABIN_C, ROOM_C
     specs = [
         ToolSpec(
             name="precondition_cabin",
@@ -227,7 +218,7 @@ def _specs() -> dict[str, ToolSpec]:
                 brightness=_num("%, 0-100"),
                 color_temp=_num("K, 2000-6500"),
             ),
-            bounds={"brightness": Bound(0, 100, "%"), "color_temp": Bound(2000, 6500, "K")},
+            bounds={"brightness": BRIGHTNESS_PCT, "color_temp": COLOR_TEMP_K},
             subjects={"zone": SubjectArg(SubjectType.ZONE, "lights")},
         ),
         ToolSpec(
@@ -300,7 +291,7 @@ def _specs() -> dict[str, ToolSpec]:
             parameters=_params([]),
         ),
     ]
-    return {spec.name: spec for spec in specs}
+    return {ToolName(spec.name): spec for spec in specs}  # an unlisted name fails at import
 
 
 CATALOGUE: Mapping[str, ToolSpec] = MappingProxyType(_specs())

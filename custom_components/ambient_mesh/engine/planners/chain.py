@@ -1,8 +1,8 @@
 """The planner chain: the LLM while one of its endpoints is healthy, the rules otherwise.
 
-A situation never goes unplanned because a model server is down or slow: when every endpoint fails
-(or is backing off) the same situation is planned by the rules, and ``status`` says so for the
-status entity.
+A situation never goes unplanned because a model server is down, slow or talking nonsense: when
+every endpoint fails (or is backing off), or an answer breaks the protocol, the same situation is
+planned by the rules, and ``status`` says so — and why — for the Planner sensor.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 import logging
 
+from ..llm import Endpoint, EndpointKind, LlmError
 from ..mesh import Planner, World
 from ..model import Situation, ToolCall
-from .llm import LlmError, OllamaPlanner
+from .llm import LlmPlanner
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class PlannerChain:
 
     name = "chain"
 
-    def __init__(self, llm: OllamaPlanner | None, rules: Planner) -> None:
+    def __init__(self, llm: LlmPlanner | None, rules: Planner) -> None:
         """``rules`` is any planner (normally ``planners.rules.RulesPlanner``)."""
         self.llm = llm
         self.rules = rules
@@ -80,3 +81,20 @@ class PlannerChain:
                 listener(status)
             except Exception:
                 _LOGGER.exception("A planner status listener failed")
+
+
+def replay_planner(
+    *,
+    url: str,
+    model: str,
+    fallback: Planner,
+    timeout_s: float = 60.0,
+    kind: EndpointKind = EndpointKind.OLLAMA,
+    constrained: bool = False,
+    api_key: str | None = None,
+) -> PlannerChain:
+    """The planner ``scripts/replay --endpoint URL --model M`` uses: this model, ``fallback`` when it fails."""
+    endpoint = Endpoint(
+        url=url, model=model, kind=kind, timeout_s=timeout_s, constrained=constrained, api_key=api_key
+    )
+    return PlannerChain(LlmPlanner([endpoint]), fallback)

@@ -1,43 +1,72 @@
-"""The LLM planner: a local model behind Ollama, asked through the official async client.
+"""The LLM planner: a local model decides what a situation warrants, through the guard's tools.
 
-Endpoints are tried by ascending ``priority``; one that fails (connection error, HTTP error, model
-missing, timeout) is marked unhealthy with an exponential back-off and the next one answers. The
-prompt is the digest: a stable system prompt and the tools first (Ollama's prompt cache reuses them),
-the context in the user turn. Tool calls the model makes are checked here only for what the model
-can fix — a tool that was not offered, arguments that are not an object, a subject that does not
-exist — and refused calls are reported back to the model once; everything else is the guard's job.
-Nothing is retried blindly: a round that failed on every endpoint ends the request.
+The model is reached through ``engine.llm`` (Ollama or OpenAI-compatible endpoints, by priority,
+with failover). The prompt is the digest: a stable system prompt and the tools first (a server's
+prompt cache reuses them), the context in the user turn. A situation is offered only the tools
+its kind may need; with a constrained endpoint the model must answer with a JSON object of exactly
+those calls. Tool calls are checked here only for what the model can fix — a tool that was not
+offered, arguments that are not an object, a subject that does not exist — and refused calls are
+reported back to the model once; everything else is the guard's job. Nothing is retried blindly:
+a round that failed on every endpoint ends the request.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 import json
-import logging
-import time
 from typing import Any
 
-import httpx
-import ollama
-import pydantic
+import aiohttp
 
-from ..clock import Clock, SystemClock
+from ..clock import Clock
 from ..digest import render_digest
 from ..household import Household
-from ..mesh import Planner, World
+from ..llm import (
+    CannotConnectError,
+    ChatRequest,
+    Endpoint,
+    EndpointKind,
+    EndpointPool,
+    EndpointState,
+    LlmError,
+    MalformedReplyError,
+    ModelNotFoundError,
+    NoEndpointError,
+    RawCall,
+    check_endpoint,
+    list_models,
+)
+from ..llm.tools import CONSTRAINED_INSTRUCTION, calls_schema, format_tools, parse_calls
+from ..mesh import World
 from ..model import Caller, Decision, Situation, ToolCall
 from ..tools import CATALOGUE, ToolSpec, available_tools, check_subjects, repair_arguments, show
 
-_LOGGER = logging.getLogger(__name__)
-
-DEFAULT_TIMEOUT_S = 30.0
 MAX_ROUNDS = 4
 HISTORY_LIMIT = 10
 
 type Execute = Callable[[ToolCall], Awaitable[Decision]]
+
+__all__ = [
+    "HISTORY_LIMIT",
+    "MAX_ROUNDS",
+    "SITUATION_TOOLS",
+    "CannotConnectError",
+    "Endpoint",
+    "EndpointKind",
+    "EndpointState",
+    "LlmError",
+    "LlmPlanner",
+    "MalformedReplyError",
+    "ModelNotFoundError",
+    "NoEndpointError",
+    "Reply",
+    "check_endpoint",
+    "list_models",
+    "offered_tools",
+    "tool_result",
+]
 
 
 SITUATION_TOOLS: Mapping[str, frozenset[str]] = {
@@ -53,133 +82,51 @@ SITUATION_TOOLS: Mapping[str, frozenset[str]] = {
 """The tools a situation may need; a kind not listed is offered every available tool."""
 
 
-class LlmError(Exception):
-    """The model could not be asked, or its answer could not be used."""
-
-
-class CannotConnectError(LlmError):
-    """The endpoint did not answer (refused, unreachable, timed out, HTTP error)."""
-
-
-class ModelNotFoundError(LlmError):
-    """The endpoint answers but does not have the model."""
-
-
-class NoEndpointError(LlmError):
-    """Every endpoint failed or is backing off; carries the last error."""
-
-
-class MalformedReplyError(LlmError):
-    """The server's answer did not follow Ollama's protocol (not retried)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Endpoint:
-    """One Ollama server and the model to use there; lower ``priority`` is tried first."""
-
-    url: str
-    model: str
-    priority: int = 0
-    timeout_s: float = DEFAULT_TIMEOUT_S
-
-    @property
-    def key(self) -> str:
-        """``model@url``, the name used in statuses and in ToolCall.planner."""
-        return f"{self.model}@{self.url}"
-
-
-@dataclass(slots=True)
-class EndpointState:
-    """What the planner knows about an endpoint's health."""
-
-    endpoint: Endpoint
-    healthy: bool | None = None  # None: not tried yet
-    last_error: str | None = None
-    failures: int = 0
-    retry_at: datetime | None = None  # backing off until then
-    last_ok: datetime | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class Reply:
     """The answer to a free-form request: what the model said and the calls it made."""
 
     text: str
-    calls: list[ToolCall] = field(
-        default_factory=list
-    )  # calls passed on (executed through ``execute`` if given)
+    calls: list[ToolCall] = field(default_factory=list)  # calls passed on (executed if ``execute`` was given)
     decisions: list[Decision] = field(
         default_factory=list
     )  # the guard's verdicts, when ``execute`` was given
     refused: list[str] = field(default_factory=list)  # calls refused before the guard, with why
     endpoint: str | None = None
     rounds: int = 0
-    prompt_tokens: int | None = None  # Ollama's prompt_eval_count of the last round
+    prompt_tokens: int | None = None  # the server's prompt token count of the last round
     error: str | None = None  # set when the model became unreachable after calls were made
 
 
-@dataclass(slots=True)
-class _Round:
-    content: str
-    tool_calls: list[tuple[str, Any]]
-    prompt_tokens: int | None
+def offered_tools(
+    household: Household,
+    catalogue: Mapping[str, ToolSpec] = CATALOGUE,
+    *,
+    allowlist: Collection[str] | None = None,
+    allowed: Collection[str] | None = None,
+) -> dict[str, ToolSpec]:
+    """The tools offered to a model: available in the household, allowlisted, allowed for the caller."""
+    return {
+        spec.name: spec
+        for spec in available_tools(household, catalogue)
+        if (allowlist is None or spec.name in allowlist) and (allowed is None or spec.name in allowed)
+    }
 
 
-def _matches(model: str, available: Collection[str]) -> bool:
-    names = set(available)
-    return model in names or f"{model}:latest" in names or model.removesuffix(":latest") in names
+def tool_result(decision: Decision) -> dict[str, Any]:
+    """What the model hears back about a call: the guard's verdict, never raw device data."""
+    result: dict[str, Any] = {
+        "tool": decision.call.tool,
+        "id": decision.id,
+        "verdict": decision.verdict.value,
+        "reason": decision.reason[:200],
+    }
+    if decision.outcome:
+        result["outcome"] = decision.outcome[:200]
+    return result
 
 
-def _client(url: str, timeout_s: float, extra: Mapping[str, Any]) -> ollama.AsyncClient:
-    return ollama.AsyncClient(host=url, timeout=timeout_s, **extra)
-
-
-async def _close(client: ollama.AsyncClient) -> None:
-    # ollama 0.4.7 has no close(); its httpx client is the only thing holding connections.
-    await client._client.aclose()  # noqa: SLF001
-
-
-def _describe(err: BaseException) -> str:
-    if isinstance(err, TimeoutError):
-        return "timed out"
-    if isinstance(err, ollama.ResponseError):
-        return f"HTTP {err.status_code}: {str(err.error)[:120]}"
-    return f"{type(err).__name__}: {str(err)[:120]}" if str(err) else type(err).__name__
-
-
-async def list_models(url: str, timeout_s: float = 10.0, **client_kwargs: Any) -> list[str]:
-    """The models an Ollama server has (for the config flow); raises CannotConnectError."""
-    client = _client(url, timeout_s, client_kwargs)
-    try:
-        async with asyncio.timeout(timeout_s):
-            response = await client.list()
-    except (
-        TimeoutError,
-        ConnectionError,
-        httpx.HTTPError,
-        ollama.ResponseError,
-        pydantic.ValidationError,
-    ) as err:
-        raise CannotConnectError(_describe(err)) from err
-    finally:
-        await _close(client)
-    return sorted(m.model for m in response.models if m.model)
-
-
-async def check_endpoint(
-    url: str, model: str | None = None, timeout_s: float = 10.0, **client_kwargs: Any
-) -> list[str]:
-    """Check a server answers (and has ``model``); return its models.
-
-    Raises CannotConnectError or ModelNotFoundError.
-    """
-    models = await list_models(url, timeout_s, **client_kwargs)
-    if model is not None and not _matches(model, models):
-        raise ModelNotFoundError(f"{model} is not on {url}")
-    return models
-
-
-class OllamaPlanner:
+class LlmPlanner:
     """Plans situations and answers requests with a local model, through the guard's tools."""
 
     name = "llm"
@@ -194,128 +141,103 @@ class OllamaPlanner:
         max_rounds: int = MAX_ROUNDS,
         stream: bool = False,
         keep_alive: str | float = "30m",
-        options: Mapping[str, Any] | None = None,
+        temperature: float = 0.2,
+        num_ctx: int = 4096,
         backoff: timedelta = timedelta(seconds=30),
         max_backoff: timedelta = timedelta(minutes=10),
-        client_kwargs: Mapping[str, Any] | None = None,
+        session: aiohttp.ClientSession | None = None,
     ) -> None:
         """Configure; no connection is made until the first request or ``check_health``.
 
-        ``client_kwargs`` go to ``ollama.AsyncClient`` (Home Assistant passes its cached SSL
-        context as ``verify``). ``allowlist`` (settable) narrows the tools offered to the model.
+        ``session`` is borrowed (Home Assistant passes its shared one). ``allowlist`` (settable)
+        narrows the tools offered to the model.
         """
-        self.endpoints = sorted(endpoints, key=lambda e: e.priority)
+        self.pool = EndpointPool(
+            endpoints, clock=clock, session=session, backoff=backoff, max_backoff=max_backoff
+        )
         self.catalogue = catalogue
-        self.clock: Clock = clock or SystemClock()
         self.budget_tokens = budget_tokens
         self.max_rounds = max_rounds
         self.stream = stream
         self.keep_alive = keep_alive
-        self.options = dict(options) if options is not None else {"temperature": 0.2, "num_ctx": 4096}
-        self.backoff = backoff
-        self.max_backoff = max_backoff
+        self.temperature = temperature
+        self.num_ctx = num_ctx
         self.allowlist: frozenset[str] | None = None
-        self._client_kwargs = dict(client_kwargs or {})
-        self._clients: dict[str, ollama.AsyncClient] = {}
-        self.states: dict[str, EndpointState] = {e.key: EndpointState(e) for e in self.endpoints}
-        self.last_error: str | None = None
-        self.last_prompt_tokens: int | None = None  # of the last answered round (the dashboard shows it)
-        self.last_latency_ms: int | None = None
+        self.last_prompt_tokens: int | None = None  # of the last round (benchmarks report it)
 
-    # -- health --------------------------------------------------------------------------------------
+    # -- health (the pool's) -------------------------------------------------------------------------
 
-    def available(self) -> bool:
-        """Whether some endpoint may be tried now (healthy, untried, or done backing off)."""
-        return self.active_endpoint is not None
+    @property
+    def endpoints(self) -> list[Endpoint]:
+        """The endpoints in the order they are tried."""
+        return self.pool.endpoints
+
+    @property
+    def states(self) -> dict[str, EndpointState]:
+        """Each endpoint's health, by ``model@url``."""
+        return self.pool.states
+
+    @property
+    def last_error(self) -> str | None:
+        """The last error any endpoint gave."""
+        return self.pool.last_error
+
+    @property
+    def last_latency_ms(self) -> int | None:
+        """How long the last answered round took (the dashboard shows it)."""
+        return self.pool.last_latency_ms
 
     @property
     def active_endpoint(self) -> Endpoint | None:
         """The endpoint the next request goes to first."""
-        now = self.clock.now()
-        for endpoint in self.endpoints:
-            state = self.states[endpoint.key]
-            if state.retry_at is None or now >= state.retry_at:
-                return endpoint
-        return None
+        return self.pool.active_endpoint
+
+    def available(self) -> bool:
+        """Whether some endpoint may be tried now."""
+        return self.pool.available()
 
     async def check_health(self) -> dict[str, EndpointState]:
-        """Ask every endpoint for its models (``/api/tags``); mark each healthy or backing off."""
-        for endpoint in self.endpoints:
-            client = self._client_for(endpoint)
-            try:
-                async with asyncio.timeout(endpoint.timeout_s):
-                    response = await client.list()
-            except (
-                TimeoutError,
-                ConnectionError,
-                httpx.HTTPError,
-                ollama.ResponseError,
-                pydantic.ValidationError,
-            ) as err:
-                self._failed(endpoint, _describe(err))
-                continue
-            if not _matches(endpoint.model, [m.model for m in response.models if m.model]):
-                self._failed(endpoint, f"model {endpoint.model} not found")
-            else:
-                self._ok(endpoint)
-        return dict(self.states)
-
-    def _ok(self, endpoint: Endpoint) -> None:
-        state = self.states[endpoint.key]
-        if state.healthy is False:
-            _LOGGER.info("Ollama endpoint %s is back", endpoint.key)
-        state.healthy = True
-        state.failures = 0
-        state.retry_at = None
-        state.last_ok = self.clock.now()
-
-    def _failed(self, endpoint: Endpoint, error: str) -> None:
-        state = self.states[endpoint.key]
-        if state.healthy is not False:
-            _LOGGER.warning("Ollama endpoint %s failed: %s", endpoint.key, error)
-        state.healthy = False
-        state.failures += 1
-        state.last_error = error
-        delay = min(self.backoff * 2 ** (state.failures - 1), self.max_backoff)
-        state.retry_at = self.clock.now() + delay
-        self.last_error = f"{endpoint.key}: {error}"
-
-    def _client_for(self, endpoint: Endpoint) -> ollama.AsyncClient:
-        client = self._clients.get(endpoint.key)
-        if client is None:
-            client = self._clients[endpoint.key] = _client(
-                endpoint.url, endpoint.timeout_s, self._client_kwargs
-            )
-        return client
+        """Ask every endpoint for its models; mark each healthy or backing off."""
+        return await self.pool.check_health()
 
     async def close(self) -> None:
-        """Close the HTTP connections (at unload)."""
-        clients, self._clients = self._clients, {}
-        for client in clients.values():
-            await _close(client)
+        """Close the planner's own HTTP session (at unload)."""
+        await self.pool.close()
+
+    def request(self, messages: Sequence[Mapping[str, Any]], **kwargs: Any) -> ChatRequest:
+        """A chat request with this planner's sampling settings."""
+        return ChatRequest(
+            messages=messages,
+            temperature=self.temperature,
+            num_ctx=self.num_ctx,
+            keep_alive=self.keep_alive,
+            **kwargs,
+        )
 
     # -- planning ------------------------------------------------------------------------------------
 
     def offered(self, household: Household, allowed: Collection[str] | None = None) -> dict[str, ToolSpec]:
         """The tools offered to the model: available in the household, allowlisted, allowed for the caller."""
-        return {
-            spec.name: spec
-            for spec in available_tools(household, self.catalogue)
-            if (self.allowlist is None or spec.name in self.allowlist)
-            and (allowed is None or spec.name in allowed)
-        }
+        return offered_tools(household, self.catalogue, allowlist=self.allowlist, allowed=allowed)
 
     async def plan(self, situation: Situation, world: World) -> list[ToolCall]:
         """Ask the model what the situation warrants; raises LlmError when no endpoint answers.
 
         Only the tools that fit the situation's kind are offered: tool schemas are most of a prompt,
-        and a CPU-only box prefills a few tokens a second.
+        and a CPU-only box prefills a few tokens a second. A constrained endpoint answers in one
+        round with a JSON object of calls to exactly those tools.
         """
         digest = render_digest(world, situation, self.budget_tokens)
         request = (
             f"Situation: {situation.kind} of {situation.subject}. "
             "Call the tools this needs now or later (schedule); call none if nothing is needed."
         )
+        offered = self.offered(world.household, SITUATION_TOOLS.get(situation.kind))
+        endpoint = self.pool.active_endpoint
+        if endpoint is not None and endpoint.constrained:
+            return await self._plan_constrained(
+                digest.system, digest.context, request, offered, world, situation
+            )
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": digest.system},
             {"role": "user", "content": f"{digest.context}\n\n{request}"},
@@ -323,13 +245,41 @@ class OllamaPlanner:
         reply = await self._loop(
             messages,
             world.household,
-            self.offered(world.household, SITUATION_TOOLS.get(situation.kind)),
+            offered,
             caller=Caller.LLM,
             person=None,
             situation=situation,
             execute=None,
         )
         return reply.calls
+
+    async def _plan_constrained(
+        self,
+        system: str,
+        context: str,
+        request: str,
+        offered: Mapping[str, ToolSpec],
+        world: World,
+        situation: Situation,
+    ) -> list[ToolCall]:
+        names = ", ".join(offered) or "none"
+        messages = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": f"{context}\n\n{request}\nTools: {names}. {CONSTRAINED_INSTRUCTION}"},
+        ]
+        endpoint, answer = await self.pool.ask(
+            self.request(messages, schema=calls_schema(offered.values(), world.household))
+        )
+        calls: list[ToolCall] = []
+        planner = f"llm:{endpoint.key}"
+        for raw in parse_calls(answer.content):
+            made = self._make_call(raw, offered, world.household, planner, Caller.LLM, None, situation, "")
+            if isinstance(made, ToolCall) and not any(
+                c.tool == made.tool and c.args == made.args for c in calls
+            ):
+                calls.append(made)
+        self.last_prompt_tokens = answer.prompt_tokens
+        return calls
 
     async def converse(
         self,
@@ -342,7 +292,7 @@ class OllamaPlanner:
         caller: Caller = Caller.VOICE,
         allowed_tools: Collection[str] | None = None,
     ) -> Reply:
-        """Answer a free-form request (chat or voice) in a bounded tool loop.
+        """Answer a free-form request in a bounded tool loop (the engine's path; Assist uses the chat log).
 
         With ``execute`` (normally the guard's ``submit``), each call runs at once and the guard's
         verdict goes back to the model; without it the calls are only returned. ``history`` is earlier
@@ -379,7 +329,7 @@ class OllamaPlanner:
         situation: Situation | None,
         execute: Execute | None,
     ) -> Reply:
-        tools = [spec.llm_tool for spec in offered.values()]
+        tools = format_tools(offered.values())
         calls: list[ToolCall] = []
         decisions: list[Decision] = []
         refused: list[str] = []
@@ -390,7 +340,9 @@ class OllamaPlanner:
         rounds = 0
         for _ in range(self.max_rounds):
             try:
-                endpoint, answer = await self._chat(messages, tools)
+                endpoint, answer = await self.pool.ask(
+                    self.request(list(messages), tools=tools, stream=self.stream)
+                )
             except LlmError as err:
                 if not calls and not refused:
                     raise
@@ -405,44 +357,38 @@ class OllamaPlanner:
                     error=str(err),
                 )
             rounds += 1
-            prompt_tokens = answer.prompt_tokens
+            prompt_tokens = self.last_prompt_tokens = answer.prompt_tokens
             text = answer.content.strip() or text
-            if not answer.tool_calls:
+            if not answer.calls:
                 break
             messages.append(
-                {
-                    "role": "assistant",
-                    "content": answer.content,
-                    "tool_calls": [{"function": {"name": n, "arguments": a}} for n, a in answer.tool_calls],
-                }
+                {"role": "assistant", "content": answer.content, "tool_calls": list(answer.calls)}
             )
             planner = f"llm:{endpoint.key}"
             new_refusal = executed = False
-            for name, raw_args in answer.tool_calls:
+            for raw in answer.calls:
                 made = self._make_call(
-                    name, raw_args, offered, household, planner, caller, person, situation, answer.content
+                    raw, offered, household, planner, caller, person, situation, answer.content
                 )
                 if isinstance(made, str):
-                    signature = f"{name}:{json.dumps(raw_args, sort_keys=True, default=str)}"
+                    signature = f"{raw.name}:{json.dumps(raw.arguments, sort_keys=True, default=str)}"
                     if signature in reported:
                         continue
                     reported.add(signature)
                     new_refusal = True
                     refused.append(made)
-                    messages.append({"role": "tool", "content": json.dumps({"tool": name, "refused": made})})
+                    messages.append(_tool_message(raw, {"tool": raw.name, "refused": made}))
                     continue
                 if execute is None:
                     if not any(c.tool == made.tool and c.args == made.args for c in calls):
                         calls.append(made)
-                    messages.append({"role": "tool", "content": json.dumps({"tool": name, "accepted": True})})
+                    messages.append(_tool_message(raw, {"tool": raw.name, "accepted": True}))
                     continue
                 calls.append(made)
                 executed = True
                 decision = await execute(made)
                 decisions.append(decision)
-                messages.append(
-                    {"role": "tool", "content": json.dumps(_result(decision), ensure_ascii=False)}
-                )
+                messages.append(_tool_message(raw, tool_result(decision)))
             # Another round only when the model has something new to read: verdicts, or a refusal
             # it has not heard yet. Without an executor only refusals warrant one.
             if not (new_refusal or executed):
@@ -459,8 +405,7 @@ class OllamaPlanner:
 
     def _make_call(
         self,
-        name: Any,
-        raw_args: Any,
+        raw: RawCall,
         offered: Mapping[str, ToolSpec],
         household: Household,
         planner: str,
@@ -470,10 +415,10 @@ class OllamaPlanner:
         content: str,
     ) -> ToolCall | str:
         """A ToolCall, or why the model's call is refused before reaching the guard."""
-        spec = offered.get(name) if isinstance(name, str) else None
+        spec = offered.get(raw.name) if isinstance(raw.name, str) else None
         if spec is None:
-            return f"unknown or unavailable tool {show(name)}; use only the tools given"
-        args = repair_arguments(spec, raw_args)
+            return f"unknown or unavailable tool {show(raw.name)}; use only the tools given"
+        args = repair_arguments(spec, raw.arguments)
         if args is None:
             return f"arguments of {spec.name} are not a JSON object"
         if (problem := check_subjects(spec, args, household)) is not None:
@@ -491,84 +436,17 @@ class OllamaPlanner:
             person=person,
         )
 
-    async def _chat(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
-    ) -> tuple[Endpoint, _Round]:
-        """One model round on the first endpoint that answers."""
-        now = self.clock.now()
-        last_error = "no endpoint configured"
-        tried = False
-        for endpoint in self.endpoints:
-            state = self.states[endpoint.key]
-            if state.retry_at is not None and now < state.retry_at:
-                last_error = f"{endpoint.key}: backing off ({state.last_error})"
-                continue
-            tried = True
-            client = self._client_for(endpoint)  # outside the timeout: building it may load certificates
-            started = time.monotonic()
-            try:
-                async with asyncio.timeout(endpoint.timeout_s):
-                    answer = await self._ask(client, endpoint, messages, tools)
-            except (pydantic.ValidationError, json.JSONDecodeError) as err:
-                self.last_error = f"{endpoint.key}: malformed reply"
-                raise MalformedReplyError(f"{endpoint.key}: malformed reply: {str(err)[:160]}") from err
-            except (TimeoutError, ConnectionError, httpx.HTTPError, ollama.ResponseError) as err:
-                last_error = f"{endpoint.key}: {_describe(err)}"
-                self._failed(endpoint, _describe(err))
-                continue
-            self._ok(endpoint)
-            self.last_latency_ms = round((time.monotonic() - started) * 1000)
-            self.last_prompt_tokens = answer.prompt_tokens
-            return endpoint, answer
-        if not tried:
-            self.last_error = last_error
-        raise NoEndpointError(last_error)
 
-    async def _ask(
-        self,
-        client: ollama.AsyncClient,
-        endpoint: Endpoint,
-        messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]],
-    ) -> _Round:
-        kwargs: dict[str, Any] = {
-            "model": endpoint.model,
-            "messages": list(messages),
-            "tools": tools or None,
-            "options": self.options,
-            "keep_alive": self.keep_alive,
-        }
-        if not self.stream:
-            response = await client.chat(**kwargs, stream=False)
-            return _Round(
-                response.message.content or "",
-                [(tc.function.name, tc.function.arguments) for tc in response.message.tool_calls or ()],
-                response.prompt_eval_count,
-            )
-        content: list[str] = []
-        tool_calls: list[tuple[str, Any]] = []
-        prompt_tokens: int | None = None
-        async for part in await client.chat(**kwargs, stream=True):
-            content.append(part.message.content or "")
-            tool_calls.extend(
-                (tc.function.name, tc.function.arguments) for tc in part.message.tool_calls or ()
-            )
-            if part.done:
-                prompt_tokens = part.prompt_eval_count
-        return _Round("".join(content), tool_calls, prompt_tokens)
+OllamaPlanner = LlmPlanner  # the name from before endpoints had kinds (tests/engine/test_injection.py)
 
 
-def _result(decision: Decision) -> dict[str, Any]:
-    """What the model hears back about a call: the guard's verdict, never raw device data."""
-    result: dict[str, Any] = {
-        "tool": decision.call.tool,
-        "id": decision.id,
-        "verdict": decision.verdict.value,
-        "reason": decision.reason[:200],
+def _tool_message(raw: RawCall, result: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "role": "tool",
+        "tool_call_id": raw.id,
+        "name": str(raw.name),
+        "content": json.dumps(result, ensure_ascii=False, default=str),
     }
-    if decision.outcome:
-        result["outcome"] = decision.outcome[:200]
-    return result
 
 
 def _summary(decisions: Sequence[Decision], calls: Sequence[ToolCall]) -> str:
@@ -577,10 +455,3 @@ def _summary(decisions: Sequence[Decision], calls: Sequence[ToolCall]) -> str:
     if calls:
         return "; ".join(f"{c.tool} proposed" for c in calls)
     return ""
-
-
-def replay_planner(*, url: str, model: str, fallback: Planner, timeout_s: float = 60.0) -> Planner:
-    """The planner ``scripts/replay --ollama URL --model M`` uses: this model, ``fallback`` when it fails."""
-    from .chain import PlannerChain
-
-    return PlannerChain(OllamaPlanner([Endpoint(url=url, model=model, timeout_s=timeout_s)]), fallback)

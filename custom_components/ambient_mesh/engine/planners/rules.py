@@ -1,7 +1,10 @@
 """The rules planner: deterministic tool calls for each situation, using personal preferences.
 
 It is the planner when no model is configured or reachable, and the reference the LLM planner is
-measured against. Every call says why in words, with the facts it rests on.
+measured against. Every call says why in words, with the facts it rests on — and, when it rests on
+a default the household did not set (an assumed bedroom, arrival rooms, driver, a car taken to be at
+home, an inferred home), the assumption and where to set it instead (the situation's ``assumed`` fact).
+Bedrooms and arrival rooms are the ones the detector resolved (``engine/assumptions.py``).
 
 * ``departure_soon`` → ``precondition_cabin(vehicle, target_c, ready_by)``, the target from the
   person's preference for the outside-temperature band.
@@ -21,10 +24,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from ..assumptions import resolve
+from ..bounds import ROOM_C
 from ..household import Subject
 from ..mesh import World
 from ..model import Caller, FactValue, Situation, ToolCall
-from ..preferences import ROOM_BOUNDS, Preferences, band, preferences_of
+from ..preferences import Preferences, band, preferences_of
 from ..signals import Signal
 from ..situations import ASLEEP
 
@@ -64,13 +69,15 @@ class RulesPlanner:
         for tool, args, _ in calls:
             if tool == "set_room_climate" and isinstance(args.get("target_c"), float):
                 self._targets[args["zone"]] = (args["target_c"], now)
+        assumed = situation.facts.get("assumed")
+        tail = f"; {assumed}" if isinstance(assumed, str) and assumed else ""
         return [
             ToolCall(
                 tool=tool,
                 args=args,
                 caller=Caller.RULES,
                 planner=self.name,
-                reason=reason,
+                reason=reason + tail,
                 situation=situation,
             )
             for tool, args, reason in calls
@@ -121,7 +128,13 @@ class RulesPlanner:
         head = f"{person.name} arrives home {when} ({_source_words(situation.facts)})"
         now = world.clock.now()
         calls: list[tuple[str, dict[str, Any], str]] = []
-        for zone in _zones(world, person.rooms):
+        listed = situation.facts.get("rooms")
+        rooms = (
+            tuple(r for r in listed.split(",") if r)
+            if isinstance(listed, str)
+            else resolve(world.household).rooms.get(person.id, person.rooms)
+        )
+        for zone in _zones(world, rooms):
             if "climate" in zone.sources:
                 calls.append(
                     (
@@ -145,7 +158,7 @@ class RulesPlanner:
         self, situation: Situation, world: World, prefs: Preferences
     ) -> list[tuple[str, dict[str, Any], str]]:
         person = world.household.people.get(situation.subject)
-        bedroom = _bedroom(world, person)
+        bedroom = _bedroom(world, person, situation)
         if person is None or bedroom is None:
             return []
         target = prefs.bedroom_target(person.id, "sleep")
@@ -171,7 +184,7 @@ class RulesPlanner:
         self, situation: Situation, world: World, prefs: Preferences
     ) -> list[tuple[str, dict[str, Any], str]]:
         person = world.household.people.get(situation.subject)
-        bedroom = _bedroom(world, person)
+        bedroom = _bedroom(world, person, situation)
         if person is None or bedroom is None or _others_asleep(world, person, bedroom):
             return []  # a partner still sleeps there: leave the room as it is
         target = prefs.bedroom_target(person.id, "wake")
@@ -209,14 +222,14 @@ class RulesPlanner:
         self, situation: Situation, world: World, prefs: Preferences, words: str
     ) -> list[tuple[str, dict[str, Any], str]]:
         person = world.household.people.get(situation.subject)
-        bedroom = _bedroom(world, person)
+        bedroom = _bedroom(world, person, situation)
         nudge = _float(situation.facts.get("nudge_c"))
         if person is None or bedroom is None or nudge is None or "climate" not in bedroom.sources:
             return []
         base = self._current_target(world, bedroom)
         if base is None:
             base = prefs.bedroom_target(person.id, "sleep")
-        target = min(max(_half(base + nudge), ROOM_BOUNDS[0]), ROOM_BOUNDS[1])
+        target = ROOM_C.clamp(_half(base + nudge))
         if target == base:
             return []  # already at the bound: nothing a nudge can do
         facts = situation.facts
@@ -279,18 +292,22 @@ def _zones(world: World, ids: tuple[str, ...]) -> list[Subject]:
     return [z for z in (world.household.zones.get(i) for i in ids) if z is not None]
 
 
-def _bedroom(world: World, person: Subject | None) -> Subject | None:
-    if person is None or not person.bedroom:
+def _bedroom(world: World, person: Subject | None, situation: Situation) -> Subject | None:
+    """The bedroom the detector resolved for the situation (linked or assumed)."""
+    if person is None:
         return None
-    return world.household.zones.get(person.bedroom)
+    named = situation.facts.get("bedroom")
+    zone_id = named if isinstance(named, str) else resolve(world.household).bedrooms.get(person.id)
+    return world.household.zones.get(zone_id or "")
 
 
 def _others_asleep(world: World, person: Subject, bedroom: Subject) -> list[str]:
     """Other people of the same bedroom whose latest sleep state says asleep."""
     now = world.clock.now()
+    bedrooms = resolve(world.household).bedrooms
     out = []
     for other in world.household.people.values():
-        if other.id == person.id or other.bedroom != bedroom.id:
+        if other.id == person.id or bedrooms.get(other.id) != bedroom.id:
             continue
         state = world.context.value(other, "sleep_state", now)
         if isinstance(state, str) and state.lower() in ASLEEP:

@@ -20,6 +20,7 @@ from typing import Any
 
 import voluptuous as vol
 
+from ..clock import aware_datetime
 from ..signals import KINDS, DropReason, Location, ProfileError, Signal, SignalValue
 from . import Parsed, SourceKind
 from .validators import OutOfRange, boolean, epoch_seconds, load_json, nullable, number, text, validate
@@ -59,13 +60,7 @@ CONVERSIONS: dict[str, dict[str, Callable[[float], float]]] = {
 def _when(value: Any) -> datetime:
     """An instant: ISO 8601 with an offset, or epoch seconds."""
     if isinstance(value, str):
-        try:
-            when = datetime.fromisoformat(value)
-        except ValueError as err:
-            raise vol.Invalid(f"not an ISO 8601 time: {value[:30]!r}") from err
-        if when.tzinfo is None:
-            raise vol.Invalid("an ISO 8601 time needs an offset")
-        return when
+        return aware_datetime(value)
     seconds = number(value)
     try:
         return datetime.fromtimestamp(seconds, UTC)

@@ -94,7 +94,3 @@ class OvmsProfile:
         if lat is None or lon is None:
             return ()
         return (Signal(source, "location", Location(lat, lon), now),)
-
-
-parse = OvmsProfile()
-"""The shared instance (``registry.PROFILES``); ``registry.make_profiles`` builds fresh ones."""

@@ -25,7 +25,3 @@ def make_profiles() -> dict[str, ParseFn]:
         "ovms": ovms.OvmsProfile(),
         "native": native.parse,
     }
-
-
-PROFILES: dict[str, ParseFn] = {**make_profiles(), "ovms": ovms.parse}
-"""Format name → parser, shared by everyone who imports it."""

@@ -4,8 +4,9 @@ The topic is whatever the user typed in the app; everything below the base is th
 Events follow the app's automation documentation:
 
 * ``sleep_state``: sleep_tracking_started / _resumed and not_awake → "tracking" (in bed, stage not
-  known); light_sleep → "light"; deep_sleep → "deep"; rem → "rem"; awake, sleep_tracking_paused,
-  sleep_tracking_stopped and alarm_alert_dismiss → "awake".
+  known); light_sleep → "light"; deep_sleep → "deep"; rem → "rem"; awake, sleep_tracking_paused
+  and alarm_alert_dismiss → "awake"; sleep_tracking_stopped → "stopped" (the night is over: a wake-up
+  is decided at once, where a plain "awake" must last a while first).
 * ``next_alarm`` (aware, UTC) from ``value1`` — the alarm time in epoch milliseconds, as a string or
   a number (a value below 10^11 is read as seconds) — for the events that announce an alarm still to
   come or ringing now: alarm_alert_start, alarm_rescheduled, show_skip_next_alarm,
@@ -38,7 +39,7 @@ _SLEEP_STATE = {
     "rem": "rem",
     "awake": "awake",
     "sleep_tracking_paused": "awake",
-    "sleep_tracking_stopped": "awake",
+    "sleep_tracking_stopped": "stopped",
     "alarm_alert_dismiss": "awake",
 }
 _NEXT_ALARM = frozenset(

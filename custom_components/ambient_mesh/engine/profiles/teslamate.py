@@ -11,8 +11,9 @@ Decisions:
 * ``speed`` "" means not driving and becomes 0 km/h, so a stale driving speed does not linger.
 * ``charging_state`` Charging or Starting is ``charging`` True, any other state False.
 * ``location`` (JSON) is the position; the separate ``latitude`` / ``longitude`` topics are ignored.
-* ``active_route`` (JSON) gives ``destination`` and ``minutes_to_arrival``; with ``error`` set or
-  no route it is ignored.
+* ``active_route`` (JSON) gives ``destination``, ``minutes_to_arrival`` and, from its ``location``,
+  ``destination_location`` (so a route home is known by its coordinates, whatever its name); with
+  ``error`` set or no route it is ignored.
 * An empty value of any other key means "not known" and is ignored, as are all other keys
   (``since``, ``healthy``, ``display_name``, ranges, doors, TPMS, versions, …).
 """
@@ -124,4 +125,17 @@ def _route(source: str, data: dict[str, Any], now: datetime) -> tuple[Signal, ..
         signals.append(Signal(source, "destination", destination, now))
     if (minutes := data.get("minutes_to_arrival")) is not None:
         signals.append(Signal(source, "minutes_to_arrival", minutes, now, "min"))
+    target = data.get("location")
+    if (
+        isinstance(target, dict)
+        and _is_number(target.get("latitude"))
+        and _is_number(target.get("longitude"))
+    ):
+        signals.append(
+            Signal(source, "destination_location", Location(target["latitude"], target["longitude"]), now)
+        )
     return tuple(signals)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,179 @@
+"""The OpenAI-compatible chat API: ``POST /v1/chat/completions`` (server-sent events when streamed), ``GET /v1/models``.
+
+Spoken by llama.cpp's server, LM Studio, vLLM, LocalAI and Ollama's own ``/v1``. Tool-call arguments
+arrive as JSON text (in pieces, when streamed); text that is not JSON is passed on as it is, and the
+planner refuses it. Constrained output uses ``response_format`` with a JSON schema, which llama.cpp
+turns into a grammar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Mapping
+import json
+from typing import Any
+
+import aiohttp
+
+from .base import CannotConnectError, ChatRequest, Delta, Endpoint, MalformedReplyError, RawCall
+from .http import lines, read_json, request
+
+
+def to_openai(message: Mapping[str, Any]) -> dict[str, Any]:
+    """A neutral message in the OpenAI shape (arguments as JSON text, results tied by id)."""
+    role = message["role"]
+    out: dict[str, Any] = {"role": role, "content": message.get("content") or ""}
+    if calls := message.get("tool_calls"):
+        out["tool_calls"] = [
+            {
+                "id": c.id,
+                "type": "function",
+                "function": {
+                    "name": str(c.name),
+                    "arguments": c.arguments
+                    if isinstance(c.arguments, str)
+                    else json.dumps(c.arguments, ensure_ascii=False, default=str),
+                },
+            }
+            for c in calls
+        ]
+    if role == "tool":
+        out["tool_call_id"] = message.get("tool_call_id") or ""
+    return out
+
+
+def _arguments(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text) if text.strip() else {}
+    except ValueError:
+        return text
+
+
+class OpenAICompatClient:
+    """One OpenAI-compatible endpoint."""
+
+    def __init__(self, session: aiohttp.ClientSession, endpoint: Endpoint) -> None:
+        """Bind to a session (Home Assistant's shared one, or the replayer's own)."""
+        self.session = session
+        self.endpoint = endpoint
+        self.headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
+
+    @property
+    def base(self) -> str:
+        """The API root: the URL as given when it already ends in ``/v1``."""
+        url = self.endpoint.url
+        return url if url.endswith("/v1") else f"{url}/v1"
+
+    async def list_models(self, deadline: float) -> list[str]:
+        """The models the server serves."""
+        response = await request(self.session, "GET", f"{self.base}/models", deadline, headers=self.headers)
+        data = await read_json(response, deadline)
+        try:
+            return sorted({str(m["id"]) for m in data["data"]})
+        except (KeyError, TypeError) as err:
+            raise MalformedReplyError(f"/v1/models: unexpected answer {str(data)[:80]}") from err
+
+    async def chat(self, chat: ChatRequest, deadline: float) -> AsyncGenerator[Delta]:
+        """One round; yields deltas, the last with ``done``."""
+        body: dict[str, Any] = {
+            "model": self.endpoint.model,
+            "messages": [to_openai(m) for m in chat.messages],
+            "stream": chat.stream,
+            "temperature": chat.temperature,
+            "max_tokens": chat.max_tokens,
+        }
+        if chat.schema is not None:
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "calls", "strict": True, "schema": dict(chat.schema)},
+            }
+        elif chat.tools:
+            body["tools"] = [dict(t) for t in chat.tools]
+            if chat.require_tool:
+                body["tool_choice"] = "required"
+        if chat.stream:
+            body["stream_options"] = {"include_usage": True}
+        response = await request(
+            self.session, "POST", f"{self.base}/chat/completions", deadline, body=body, headers=self.headers
+        )
+        if not chat.stream:
+            yield _whole(await read_json(response, deadline))
+            return
+        pending: dict[int, dict[str, Any]] = {}  # tool calls arrive in pieces, by index
+        tokens: int | None = None
+        finished = False
+        async for line in lines(response, deadline):
+            if not line.startswith(b"data:"):
+                continue  # comments and event names
+            data = line[5:].strip()
+            if data == b"[DONE]":
+                yield Delta(calls=_calls(pending), done=True, prompt_tokens=tokens)
+                return
+            try:
+                part = json.loads(data)
+            except ValueError as err:
+                raise MalformedReplyError(f"not JSON: {data[:80]!r}") from err
+            if not isinstance(part, Mapping):
+                raise MalformedReplyError(f"unexpected chunk {str(part)[:80]}")
+            if "error" in part:
+                raise MalformedReplyError(f"error in stream: {str(part['error'])[:120]}")
+            usage = part.get("usage")
+            if isinstance(usage, Mapping) and isinstance(usage.get("prompt_tokens"), int):
+                tokens = usage["prompt_tokens"]
+            for choice in part.get("choices") or ():
+                delta = choice.get("delta") or {}
+                for piece in delta.get("tool_calls") or ():
+                    slot = pending.setdefault(int(piece.get("index", len(pending))), {"arguments": ""})
+                    if piece.get("id"):
+                        slot["id"] = piece["id"]
+                    function = piece.get("function") or {}
+                    if function.get("name"):
+                        slot["name"] = function["name"]
+                    slot["arguments"] += function.get("arguments") or ""
+                if content := delta.get("content"):
+                    if not isinstance(content, str):
+                        raise MalformedReplyError("content is not text")
+                    yield Delta(content=content)
+                finished = finished or choice.get("finish_reason") is not None
+        if finished:
+            # Some servers close the stream after the last chunk without "[DONE]".
+            yield Delta(calls=_calls(pending), done=True, prompt_tokens=tokens)
+            return
+        raise CannotConnectError("the stream ended before the answer was done")
+
+
+def _calls(pending: Mapping[int, Mapping[str, Any]]) -> tuple[RawCall, ...]:
+    return tuple(
+        RawCall(
+            id=str(slot.get("id") or f"call_{i}"),
+            name=slot.get("name"),
+            arguments=_arguments(slot["arguments"]),
+        )
+        for i, slot in sorted(pending.items())
+    )
+
+
+def _whole(data: Any) -> Delta:
+    try:
+        choice = data["choices"][0]
+        message = choice["message"]
+    except (KeyError, IndexError, TypeError) as err:
+        raise MalformedReplyError(f"unexpected answer {str(data)[:80]}") from err
+    content = message.get("content") or ""
+    if not isinstance(content, str):
+        raise MalformedReplyError("content is not text")
+    calls = tuple(
+        RawCall(
+            id=str(call.get("id") or f"call_{i}"),
+            name=(call.get("function") or {}).get("name"),
+            arguments=_arguments((call.get("function") or {}).get("arguments")),
+        )
+        for i, call in enumerate(message.get("tool_calls") or ())
+        if isinstance(call, Mapping)
+    )
+    usage = data.get("usage") if isinstance(data, Mapping) else None
+    tokens = usage.get("prompt_tokens") if isinstance(usage, Mapping) else None
+    return Delta(
+        content=content, calls=calls, done=True, prompt_tokens=tokens if isinstance(tokens, int) else None
+    )

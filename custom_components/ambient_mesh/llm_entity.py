@@ -1,0 +1,198 @@
+"""The base LLM entity: our model endpoints on Home Assistant's chat log, our guarded tools as its tools.
+
+In the shape of core's ``ollama``/``openai_conversation`` entities: chat-log content becomes the
+provider's messages, one bounded tool loop streams each round into the chat log (which runs the
+tool calls through our LLM API, so they show in Assist's debug trace and carry into the next turn),
+and client errors become translated ``HomeAssistantError``s. The client and the tool formatting are
+the engine's (``engine/llm``), the same the situation planner uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+import json
+from typing import Any
+
+from homeassistant.components import conversation
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import llm
+from homeassistant.helpers.entity import Entity
+
+from .compat import async_provide_llm_data, chat_tool_result_data
+from .const import DOMAIN, LOGGER
+from .engine.llm import CannotConnectError, Delta, LlmError, MalformedReplyError, NoEndpointError, RawCall
+from .engine.llm.tools import format_tools
+from .engine.planners.llm import MAX_ROUNDS, LlmPlanner
+from .engine.tools import CATALOGUE, repair_arguments
+from .hub import AmbientMeshHub
+
+HISTORY_MESSAGES = 20  # earlier turns kept for the model (the system prompt always stays)
+AGENT_PROMPT = (
+    "You are Ambient Mesh, this household's assistant. Act only through the tools; the household "
+    "decides nothing you did not call. Answer in one or two short sentences, in the user's language."
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentTurn:
+    """Who is asking in the current chat-log round, for the guarded tools the chat log calls."""
+
+    planner: str  # "llm:model@url", as the engine's planner names itself
+    reason: str  # the user's words
+    person: str | None
+
+
+AGENT_TURN: ContextVar[AgentTurn | None] = ContextVar("ambient_mesh_agent_turn", default=None)
+"""Set while our agent streams a round; the chat log's tool tasks inherit it (they copy the context)."""
+
+
+class NoModelError(Exception):
+    """No endpoint is configured, or every one is backing off: nothing to ask."""
+
+
+def convert_content(content: conversation.Content) -> dict[str, Any]:
+    """One chat-log entry as a neutral engine message (the clients convert it to their wire format)."""
+    if isinstance(content, conversation.ToolResultContent):
+        return {
+            "role": "tool",
+            "tool_call_id": content.tool_call_id,
+            "name": content.tool_name,
+            "content": json.dumps(chat_tool_result_data(content), ensure_ascii=False, default=str),
+        }
+    if isinstance(content, conversation.AssistantContent):
+        message: dict[str, Any] = {"role": "assistant", "content": content.content or ""}
+        if content.tool_calls:
+            message["tool_calls"] = [
+                RawCall(id=call.id, name=call.tool_name, arguments=call.tool_args)
+                for call in content.tool_calls
+            ]
+        return message
+    return {"role": content.role, "content": content.content}
+
+
+def trim_history(messages: list[dict[str, Any]], limit: int = HISTORY_MESSAGES) -> list[dict[str, Any]]:
+    """The system prompt and the last ``limit`` messages, never starting on an orphaned tool result."""
+    system, rest = messages[:1], messages[1:]
+    rest = rest[-limit:]
+    while rest and rest[0]["role"] == "tool":
+        rest = rest[1:]
+    return system + rest
+
+
+async def transform_stream(
+    stream: AsyncIterator[Delta],
+) -> AsyncGenerator[conversation.AssistantContentDeltaDict]:
+    """Engine deltas as chat-log deltas: one assistant message per round, tool calls as ToolInputs.
+
+    Arguments small models send as JSON text are parsed first (as the engine's planner does);
+    arguments that still are no object go on as they are, and the guarded tool refuses them.
+    """
+    yield {"role": "assistant"}
+    async for delta in stream:
+        if delta.content:
+            yield {"content": delta.content}
+        if delta.calls:
+            yield {"tool_calls": [_tool_input(call) for call in delta.calls]}
+
+
+def _tool_input(call: RawCall) -> llm.ToolInput:
+    name = call.name if isinstance(call.name, str) else json.dumps(call.name, default=str)
+    args = repair_arguments(CATALOGUE.get(name), call.arguments)
+    return llm.ToolInput(tool_name=name, tool_args=args if args is not None else call.arguments)
+
+
+class AmbientMeshLLMEntity(Entity):
+    """Answers a chat log with our endpoints and our guarded tools."""
+
+    hub: AmbientMeshHub
+
+    @property
+    def _planner(self) -> LlmPlanner:
+        llm_planner = self.hub.planner.llm
+        if llm_planner is None or not llm_planner.available():
+            raise NoModelError
+        return llm_planner
+
+    async def _async_handle_chat_log(
+        self, user_input: conversation.ConversationInput, chat_log: conversation.ChatLog, person: str | None
+    ) -> None:
+        """Run the bounded tool loop for the last user turn; raises NoModelError or HomeAssistantError."""
+        planner = self._planner
+        await async_provide_llm_data(chat_log, user_input, DOMAIN, DOMAIN, AGENT_PROMPT)
+        offered = planner.offered(self.hub.mesh.household)
+        api_tools = {tool.name for tool in chat_log.llm_api.tools} if chat_log.llm_api else set()
+        tools = format_tools(spec for name, spec in offered.items() if name in api_tools)
+        try:
+            for round_number in range(planner.max_rounds or MAX_ROUNDS):
+                # A constrained (small) model must act through a tool in its first round: its free
+                # text is rarely a usable call. The guard judges the call like any other.
+                require = round_number == 0 and bool(tools) and _constrained(planner)
+                if not await self._async_round(user_input, chat_log, planner, tools, person, require):
+                    return
+        finally:
+            self.hub.notify_changed()  # the Planner sensor shows the endpoint's health now
+        # The loop is bounded: the model still wanted to act. Say what the guard decided.
+        chat_log.async_add_assistant_content_without_tools(
+            conversation.AssistantContent(agent_id=self.entity_id, content=_verdicts(chat_log))
+        )
+
+    async def _async_round(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        planner: LlmPlanner,
+        tools: list[dict[str, Any]],
+        person: str | None,
+        require_tool: bool,
+    ) -> bool:
+        """Stream one model round into the chat log; True when tool results wait for the model."""
+        messages = trim_history([convert_content(content) for content in chat_log.content])
+        try:
+            endpoint, deltas = await planner.pool.stream(
+                planner.request(messages, tools=tools, stream=True, require_tool=require_tool)
+            )
+        except NoEndpointError as err:
+            raise _error("model_unreachable", err) from err
+        except LlmError as err:
+            raise _error("model_failed", err) from err
+        token = AGENT_TURN.set(
+            AgentTurn(planner=f"llm:{endpoint.key}", reason=user_input.text[:200], person=person)
+        )
+        try:
+            async for _content in chat_log.async_add_delta_content_stream(
+                self.entity_id, transform_stream(deltas)
+            ):
+                pass
+        except CannotConnectError as err:
+            raise _error("model_unreachable", err) from err
+        except MalformedReplyError as err:
+            raise _error("model_failed", err) from err
+        finally:
+            AGENT_TURN.reset(token)
+        return chat_log.unresponded_tool_results
+
+
+def _constrained(planner: LlmPlanner) -> bool:
+    endpoint = planner.active_endpoint
+    return endpoint is not None and endpoint.constrained
+
+
+def _error(key: str, err: Exception) -> HomeAssistantError:
+    LOGGER.debug("The model did not answer: %s", err)
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders={"error": str(err)[:200]}
+    )
+
+
+def _verdicts(chat_log: conversation.ChatLog) -> str:
+    """A sentence from this turn's tool results (after the last user message)."""
+    parts: list[str] = []
+    for content in reversed(chat_log.content):
+        if isinstance(content, conversation.UserContent):
+            break
+        if isinstance(content, conversation.ToolResultContent):
+            data = chat_tool_result_data(content)
+            parts.append(f"{content.tool_name}: {data.get('verdict', data.get('error', 'done'))}")
+    return "; ".join(reversed(parts)) + "." if parts else "Done."

@@ -1,0 +1,250 @@
+"""Home in Home Assistant: zone.home is home, assumptions are shown per person, missing links are repairs.
+
+The short-way scenarios run through the real integration (real broker, Home Assistant's MQTT
+integration, a local calendar) with home set the way a user sets it: Home Assistant's own home
+location (``hass.config``), which ``zone.home`` follows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+import json
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.components import mqtt
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import area_registry as ar, entity_registry as er, issue_registry as ir
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ambient_mesh.const import DOMAIN
+from custom_components.ambient_mesh.engine.household import Home
+from custom_components.ambient_mesh.engine.replay import Result, check, load_scenario
+
+from .conftest import _subscribed
+from .household import mesh_entry, subentries
+from .test_scenarios_in_ha import SCENARIOS, TICK, _calendars, _end, _household
+
+# scenario → Home Assistant's home location (lat, lon, radius m) for the run
+RUN_IN_HA: dict[str, tuple[float, float, int]] = {
+    # no home in the scenario: the engine would infer it from the phone; here Home Assistant knows it
+    "short_car_away_no_geofence": (52.5200, 13.4050, 100),
+    "short_arrival_rooms_implicit": (52.5200, 13.4050, 100),
+    "short_route_named_home_elsewhere": (41.8781, -87.6298, 150),
+}
+
+
+async def _set_home(hass: HomeAssistant, lat: float, lon: float, radius: int) -> None:
+    """Home as a user sets it (Settings → System → General); zone.home follows it."""
+    await hass.config.async_update(latitude=lat, longitude=lon, radius=radius)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize("name", list(RUN_IN_HA))
+async def test_short_way_scenario_runs_through_home_assistant_with_zone_home(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, name: str, tmp_path: Path
+) -> None:
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    hass.config.config_dir = str(tmp_path)
+    (tmp_path / ".storage").mkdir()
+    await hass.config.async_set_time_zone(scenario.tz_name)
+    clock = {"now": scenario.start}
+
+    def utcnow() -> datetime:
+        return clock["now"]
+
+    def now(time_zone: Any = None) -> datetime:
+        return clock["now"].astimezone(time_zone or dt_util.get_default_time_zone())
+
+    with patch.object(dt_util, "utcnow", utcnow), patch.object(dt_util, "now", now):
+        assert await async_setup_component(hass, "homeassistant", {})
+        assert await async_setup_component(hass, "zone", {})
+        await _set_home(hass, *RUN_IN_HA[name])
+        zone_home = hass.states.get("zone.home")
+        assert zone_home is not None
+        assert zone_home.attributes["latitude"] == RUN_IN_HA[name][0]
+        calendars = await _calendars(hass, scenario)
+        entry = mesh_entry(subentries_data=_household(scenario, calendars))
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        await _subscribed(hass)
+        hub = entry.runtime_data.hub
+        lat, lon, radius = RUN_IN_HA[name]
+        assert hub.mesh.household.home == Home(lat, lon, float(radius))
+        assert hub.mesh.household.home_origin == "zone.home"
+        situations: list[Any] = []
+        hub.mesh.situation_listeners.append(situations.append)
+
+        end = _end(scenario)
+        items = [item for item in scenario.timeline if "topic" in item[2]]
+        assert len(items) == len(scenario.timeline), "run in HA: MQTT-only scenarios"
+        while clock["now"] <= end:
+            while items and items[0][0] <= clock["now"]:
+                at, _, item = items.pop(0)
+                clock["now"] = max(clock["now"], at)
+                payload = item["payload"]
+                wire = payload if isinstance(payload, str) else json.dumps(payload)
+                await mqtt.async_publish(hass, item["topic"], wire)
+                await asyncio.sleep(0.05)  # the broker's round trip (real time)
+                await hass.async_block_till_done()
+            await hub.async_tick()
+            await hass.async_block_till_done()
+            clock["now"] += TICK
+
+        result = Result(scenario, decisions=list(hub.guard.audit), situations=situations)
+        failures = check(result)
+        assert not failures, failures
+        for decision in result.decisions:  # home is the user's, never "inferred" here
+            assert "inferred" not in decision.call.reason
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+SHORT_PEOPLE: list[dict[str, Any]] = [
+    {"id": "alice", "name": "Alice", "sources": {"phone": "owntracks/alice/pixel", "sleep": "sleep/alice"}},
+    {
+        "id": "bob",
+        "name": "Bob",
+        "sources": {"phone": "owntracks/bob/iphone"},
+        "vehicle": "car1",
+        "rooms": [],
+    },
+]
+SHORT_VEHICLES: list[dict[str, Any]] = [
+    {"id": "car1", "name": "Model 3", "sources": {"telemetry": "teslamate/cars/1"}}
+]
+
+
+async def _setup(
+    hass: HomeAssistant, zones: list[dict[str, Any]], vehicles: list[dict[str, Any]] | None = None
+) -> MockConfigEntry:
+    assert await async_setup_component(hass, "homeassistant", {})
+    entry = mesh_entry(
+        subentries_data=subentries(SHORT_PEOPLE, SHORT_VEHICLES if vehicles is None else vehicles, zones)
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def _assumptions(hass: HomeAssistant, entry: MockConfigEntry, person: str) -> Any:
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{entry.entry_id}_{person}_assumptions"
+    )
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state
+
+
+async def test_home_follows_home_assistant_home_location(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry
+) -> None:
+    assert await async_setup_component(hass, "zone", {})
+    await _set_home(hass, -33.8688, 151.2093, 120)
+    entry = await _setup(hass, [])
+    hub = entry.runtime_data.hub
+    assert hub.mesh.household.home == Home(-33.8688, 151.2093, 120.0)
+    await _set_home(hass, -16.8, 179.9998, 80)  # the user moves (to the date line)
+    assert hub.mesh.household.home == Home(-16.8, 179.9998, 80.0)
+    hub.notify_changed()
+    await hass.async_block_till_done()
+    state = _assumptions(hass, entry, "alice")
+    assert "zone.home" in state.attributes["home"]
+    assert "-16.8000, 179.9998" in state.attributes["home"]
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    await _set_home(hass, 52.52, 13.405, 100)  # nothing listens after unload
+    assert hub.mesh.household.home == Home(-16.8, 179.9998, 80.0)
+
+
+async def test_assumptions_are_shown_on_each_persons_device(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry
+) -> None:
+    zones = [
+        {"id": "bedroom", "name": "Bedroom", "sources": {"climate": "zigbee2mqtt/bedroom_trv"}},
+        {"id": "living", "name": "Living room", "sources": {"climate": "zigbee2mqtt/living_trv"}},
+    ]
+    entry = await _setup(hass, zones)
+    alice = _assumptions(hass, entry, "alice")
+    assert alice.state == "2"  # bedroom and arrival rooms
+    assert alice.attributes["bedroom"] == {
+        "assumed": ["Bedroom"],
+        "because": "the only zone called like a bedroom",
+        "set_in": "Alice's options",
+    }
+    assert alice.attributes["rooms"]["assumed"] == ["Living room"]
+    bob = _assumptions(hass, entry, "bob")
+    assert bob.attributes["rooms"]["assumed"] == ["Living room"]
+    assert "bedroom" in bob.attributes  # Bob has no sleep source, but the evident bedroom is still his
+    assert not ir.async_get(hass).issues  # nothing is missing
+
+
+async def test_a_room_in_the_area_schlafzimmer_is_the_bedroom(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry
+) -> None:
+    area = ar.async_get(hass).async_create("Schlafzimmer")
+    entity = er.async_get(hass).async_get_or_create("climate", "demo", "og_trv", suggested_object_id="og_trv")
+    er.async_get(hass).async_update_entity(entity.entity_id, area_id=area.id)
+    zones = [
+        {"id": "raum_1", "name": "Raum 1", "sources": {"climate": entity.entity_id}},
+        {"id": "wohnzimmer", "name": "Wohnzimmer", "sources": {"climate": "zigbee2mqtt/wohnzimmer_trv"}},
+    ]
+    entry = await _setup(hass, zones)
+    alice = _assumptions(hass, entry, "alice")
+    assert alice.attributes["bedroom"]["assumed"] == ["Raum 1"]
+    assert alice.attributes["bedroom"]["because"] == "the only zone in an area called like a bedroom"
+    assert alice.attributes["rooms"]["assumed"] == ["Wohnzimmer"]
+
+
+async def test_missing_links_are_repair_issues_that_go_when_the_entry_unloads(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry
+) -> None:
+    zones = [
+        {"id": "bedroom", "name": "Bedroom", "sources": {"climate": "zigbee2mqtt/bedroom_trv"}},
+        {"id": "kids_bedroom", "name": "Kids' bedroom", "sources": {"climate": "zigbee2mqtt/kids_trv"}},
+    ]
+    vehicles = [*SHORT_VEHICLES, {"id": "leaf", "name": "Leaf", "sources": {"telemetry": "ovms/bob/leaf"}}]
+    entry = await _setup(hass, zones, vehicles)
+    issues = ir.async_get(hass).issues
+    bedroom = issues[(DOMAIN, f"missing_link_{entry.entry_id}_alice_bedroom")]
+    assert bedroom.translation_key == "missing_bedroom"
+    assert bedroom.translation_placeholders is not None
+    assert bedroom.translation_placeholders["name"] == "Alice"
+    assert "several zones are called like a bedroom" in bedroom.translation_placeholders["detail"]
+    driver = issues[(DOMAIN, f"missing_link_{entry.entry_id}_leaf_driver")]
+    assert driver.translation_key == "missing_driver"
+    assert _assumptions(hass, entry, "alice").attributes["missing"] == [
+        bedroom.translation_placeholders["detail"]
+    ]
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not [key for key in ir.async_get(hass).issues if key[0] == DOMAIN]
+
+
+async def test_the_assumed_bedroom_is_used_and_said_when_alice_falls_asleep(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry
+) -> None:
+    zones = [{"id": "bedroom", "name": "Bedroom", "sources": {"climate": "zigbee2mqtt/bedroom_trv"}}]
+    entry = await _setup(hass, zones)
+    await _subscribed(hass)
+    hub = entry.runtime_data.hub
+    await mqtt.async_publish(hass, "sleep/alice", json.dumps({"event": "sleep_tracking_started"}))
+    for _ in range(50):
+        await asyncio.sleep(0.02)
+        await hass.async_block_till_done()
+        if hub.guard.audit:
+            break
+    await hub.async_evaluate()
+    calls = [d for d in hub.guard.audit if d.call.tool == "set_room_climate"]
+    assert calls, list(hub.guard.audit)
+    assert calls[0].args["zone"] == "bedroom"
+    assert "assumed Alice's bedroom is Bedroom" in calls[0].call.reason
+    assert hub.clock.now() - calls[0].at < timedelta(minutes=5)

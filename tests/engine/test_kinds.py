@@ -1,0 +1,135 @@
+"""Every place that lists situation kinds, tools or bounds lists exactly the engine's own; one id
+validator and one time parser serve everyone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+import pytest
+import voluptuous as vol
+import yaml
+
+from custom_components.ambient_mesh.engine import preferences
+from custom_components.ambient_mesh.engine.bounds import CABIN_C, ROOM_C, Bound
+from custom_components.ambient_mesh.engine.clock import aware_datetime
+from custom_components.ambient_mesh.engine.digest import SYSTEM_PROMPT
+from custom_components.ambient_mesh.engine.household import ID
+from custom_components.ambient_mesh.engine.kinds import SNOOZABLE, SituationKind, ToolName
+from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
+from custom_components.ambient_mesh.engine.tools import CATALOGUE
+
+PACKAGE = Path(__file__).parents[2] / "custom_components" / "ambient_mesh"
+SERVICES: dict[str, Any] = yaml.safe_load((PACKAGE / "services.yaml").read_text())
+TRANSLATIONS = {
+    path.name: json.loads(path.read_text())
+    for path in (PACKAGE / "strings.json", *sorted((PACKAGE / "translations").glob("*.json")))
+}
+
+
+def _select(service: str, field: str) -> dict[str, Any]:
+    selector: dict[str, Any] = SERVICES[service]["fields"][field]["selector"]["select"]
+    return selector
+
+
+def test_the_catalogue_holds_exactly_the_tool_names_in_their_order() -> None:
+    assert list(CATALOGUE) == list(ToolName)
+    assert all(type(name) is ToolName for name in CATALOGUE)
+
+
+def test_snooze_offers_the_snoozable_kinds_and_translates_each() -> None:
+    selector = _select("snooze", "situation")
+    assert selector["options"] == [str(kind) for kind in SNOOZABLE]
+    for name, strings in TRANSLATIONS.items():
+        labels = strings["selector"][selector["translation_key"]]["options"]
+        assert list(labels) == list(SNOOZABLE), name
+
+
+def test_every_tool_has_a_label_in_the_tools_selector() -> None:
+    for name, strings in TRANSLATIONS.items():
+        assert list(strings["selector"]["tools"]["options"]) == list(ToolName), name
+
+
+def test_reset_preferences_offers_the_preference_kinds_and_translates_each() -> None:
+    selector = _select("reset_preferences", "kind")
+    assert selector["options"] == [*preferences.KINDS, "leave_times"]
+    for name, strings in TRANSLATIONS.items():
+        labels = strings["selector"][selector["translation_key"]]["options"]
+        assert list(labels) == selector["options"], name
+
+
+def test_the_llm_planner_offers_known_tools_for_exactly_the_known_kinds() -> None:
+    assert set(SITUATION_TOOLS) == set(SituationKind)
+    for kind, tools in SITUATION_TOOLS.items():
+        assert tools <= set(ToolName), kind
+
+
+def test_preference_learning_names_only_known_kinds() -> None:
+    assert set(preferences.PREFERENCE_OF) <= set(SituationKind)
+
+
+def test_the_cabin_service_field_uses_the_cabin_bounds() -> None:
+    number = SERVICES["precondition_cabin"]["fields"]["target_c"]["selector"]["number"]
+    assert (number["min"], number["max"]) == (CABIN_C.low, CABIN_C.high)
+    for name, strings in TRANSLATIONS.items():
+        description = strings["services"]["precondition_cabin"]["fields"]["target_c"]["description"]
+        assert str(CABIN_C) in description, name
+
+
+_RANGE = re.compile(r"(-?\d+(?:\.\d+)?)\s*[-\u2013]\s*(-?\d+(?:\.\d+)?)")
+
+
+def _ranges(text: str) -> set[tuple[float, float]]:
+    return {(float(low), float(high)) for low, high in _RANGE.findall(text)}
+
+
+@pytest.mark.parametrize("spec", list(CATALOGUE.values()), ids=list(CATALOGUE))
+def test_a_range_a_tool_description_names_is_its_bound(spec: Any) -> None:
+    """The model reads the bounds only from the descriptions: they must not drift from the guard's."""
+    for arg, bound in spec.bounds.items():
+        description = spec.parameters["properties"][arg].get("description", "")
+        assert _ranges(description) <= {(bound.low, bound.high)}, (spec.name, arg, description)
+
+
+def test_the_ranges_the_system_prompt_names_are_the_bounds() -> None:
+    named = {
+        word.lower(): (float(low), float(high))
+        for word, low, high in re.findall(r"(Cabin|rooms)\s+(\d+)\s*[-\u2013]\s*(\d+)", SYSTEM_PROMPT)
+    }
+    expected = {"cabin": (CABIN_C.low, CABIN_C.high), "rooms": (ROOM_C.low, ROOM_C.high)}
+    assert {word: expected[word] for word in named} == named
+
+
+def test_a_bound_clamps_and_reads_as_people_write_it() -> None:
+    assert CABIN_C.clamp(40.0) == 28.0
+    assert CABIN_C.clamp(3.0) == 15.0
+    assert CABIN_C.clamp(21.5) == 21.5
+    assert str(CABIN_C) == "15\u201328 °C"
+    assert str(Bound(0, 1)) == "0\u20131"
+
+
+def test_the_time_parser_takes_only_instants_with_an_offset() -> None:
+    when = aware_datetime("2026-01-12T07:05:00+01:00")
+    assert when.utcoffset() == timedelta(hours=1)
+    assert aware_datetime(when) is when
+    for bad, why in (
+        ("2026-01-12T07:05:00", "needs an offset"),
+        ("07:05 tomorrow", "not an ISO 8601 time"),
+        (1768197900, "expected an ISO 8601 time"),
+    ):
+        with pytest.raises(vol.Invalid, match=why):
+            aware_datetime(bad)
+
+
+@pytest.mark.parametrize("good", ["alice", "car1", "kids_room", "a" * 32])
+def test_the_id_validator_takes_slugs(good: str) -> None:
+    assert ID(good) == good
+
+
+@pytest.mark.parametrize("bad", ["Alice", "kids room", "", "a" * 33, "alice/phone", 7])
+def test_the_id_validator_refuses_anything_else(bad: object) -> None:
+    with pytest.raises(vol.Invalid):
+        ID(bad)

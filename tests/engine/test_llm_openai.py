@@ -1,0 +1,228 @@
+"""The OpenAI-compatible client, constrained output and failover across kinds, against stand-in servers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+import json
+import logging
+
+import aiohttp
+import pytest
+
+from custom_components.ambient_mesh.engine.llm import (
+    CannotConnectError,
+    Endpoint,
+    EndpointKind,
+    MalformedReplyError,
+    detect_kind,
+    endpoint_from_options,
+    list_models,
+    looks_small,
+)
+from custom_components.ambient_mesh.engine.llm.tools import calls_schema, parse_calls
+from custom_components.ambient_mesh.engine.model import Caller, Verdict
+from custom_components.ambient_mesh.engine.planners.chain import PlannerChain
+from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS, LlmPlanner, offered_tools
+
+from .. import ollama_standin as standin_module
+from ..ollama_standin import OllamaStandIn, OpenAIStandIn, Reply
+from .test_digest import departure, make_world
+from .test_llm_planner import RulesStub, guard_for
+
+MODEL = "SmolLM2-135M-Instruct.Q4_1.gguf"
+type Factory = Callable[..., Awaitable[OpenAIStandIn]]
+type OllamaFactory = Callable[..., Awaitable[OllamaStandIn]]
+openai_standin = standin_module.openai_standin
+ollama_standin = standin_module.ollama_standin
+
+
+def openai(url: str, **kwargs: object) -> Endpoint:
+    return Endpoint(url=url, model=MODEL, kind=EndpointKind.OPENAI, timeout_s=5.0, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_openai_tool_loop_runs_through_the_guard(openai_standin: Factory, stream: bool) -> None:
+    server = await openai_standin(models=(MODEL,))
+    server.script(
+        Reply(tool_calls=[("set_room_climate", {"zone": "kitchen", "target_c": 21})]),
+        Reply(content="The kitchen is set to 21 °C."),
+    )
+    world = make_world()
+    guard, executor = guard_for(world)
+    llm = LlmPlanner([openai(server.url)], clock=world.clock, stream=stream)
+    reply = await llm.converse("kitchen to 21", world, person="alice", execute=guard.submit)
+    await llm.close()
+
+    assert reply.text == "The kitchen is set to 21 °C."
+    assert executor.calls == [("set_room_climate", {"zone": "kitchen", "target_c": 21.0})]
+    assert reply.rounds == 2
+    assert reply.prompt_tokens is not None and reply.prompt_tokens > 0
+    first, second = server.chats
+    assert first.body["stream"] is stream
+    assert {t["function"]["name"] for t in first.body["tools"]} >= {"set_room_climate", "notify"}
+    assistant, result = second.messages[-2:]
+    assert assistant["tool_calls"][0]["function"] == {
+        "name": "set_room_climate",
+        "arguments": json.dumps({"zone": "kitchen", "target_c": 21}),
+    }
+    assert result["role"] == "tool"
+    assert result["tool_call_id"] == assistant["tool_calls"][0]["id"]
+    assert json.loads(result["content"])["verdict"] == "executed"
+
+
+async def test_arguments_that_are_not_json_are_refused_before_the_guard(openai_standin: Factory) -> None:
+    server = await openai_standin(models=(MODEL,))
+    server.script(Reply(tool_calls=[("notify", "person=bob")]), Reply(content="sorry"))
+    world = make_world()
+    guard, executor = guard_for(world)
+    llm = LlmPlanner([openai(server.url)], clock=world.clock, stream=True)
+    reply = await llm.converse("tell bob", world, execute=guard.submit)
+    await llm.close()
+    assert executor.calls == []
+    assert reply.refused == ["arguments of notify are not a JSON object"]
+
+
+async def test_constrained_plan_asks_for_exactly_the_allowed_calls(openai_standin: Factory) -> None:
+    server = await openai_standin(models=(MODEL,))
+    server.script(
+        Reply(
+            content=json.dumps(
+                {"calls": [{"tool": "precondition_cabin", "args": {"vehicle": "car1", "target_c": 21}}]}
+            )
+        )
+    )
+    world = make_world()
+    llm = LlmPlanner([openai(server.url, constrained=True)], clock=world.clock)
+    calls = await llm.plan(departure(), world)
+    await llm.close()
+
+    assert [(c.tool, dict(c.args), c.caller) for c in calls] == [
+        ("precondition_cabin", {"vehicle": "car1", "target_c": 21}, Caller.LLM)
+    ]
+    (chat,) = server.chats
+    assert "tools" not in chat.body
+    schema = chat.body["response_format"]["json_schema"]["schema"]
+    choices = schema["properties"]["calls"]["items"]["anyOf"]
+    allowed = set(offered_tools(world.household, allowed=SITUATION_TOOLS["departure_soon"]))
+    assert {c["properties"]["tool"]["enum"][0] for c in choices} == allowed
+    cabin = next(c for c in choices if c["properties"]["tool"]["enum"] == ["precondition_cabin"])
+    assert cabin["properties"]["args"]["properties"]["vehicle"]["enum"] == sorted(world.household.vehicles)
+    assert cabin["properties"]["args"]["additionalProperties"] is False
+
+
+async def test_constrained_ollama_plan_uses_format(ollama_standin: OllamaFactory) -> None:
+    server = await ollama_standin(models=("smollm2:135m",))
+    server.script(Reply(content='{"calls": []}'))
+    world = make_world()
+    endpoint = Endpoint(url=server.url, model="smollm2:135m", constrained=True)
+    llm = LlmPlanner([endpoint], clock=world.clock)
+    assert await llm.plan(departure(), world) == []
+    await llm.close()
+    (chat,) = server.chats
+    assert chat.body["format"]["required"] == ["calls"]
+    assert "tools" not in chat.body
+
+
+def test_constrained_answers_that_break_the_schema_are_malformed() -> None:
+    with pytest.raises(MalformedReplyError):
+        parse_calls("Sure! I will warm the car.")
+    with pytest.raises(MalformedReplyError):
+        parse_calls('{"tool": "notify"}')
+    assert [c.name for c in parse_calls('{"calls": [{"tool": "notify", "args": {}}]}')] == ["notify"]
+    world = make_world()
+    assert calls_schema([], world.household)["properties"]["calls"]["maxItems"] == 0
+
+
+async def test_garbage_from_the_server_goes_to_the_rules_and_says_why(openai_standin: Factory) -> None:
+    server = await openai_standin(models=(MODEL,))
+    server.garbage = True
+    world = make_world()
+    rules = RulesStub()
+    chain = PlannerChain(LlmPlanner([openai(server.url)], clock=world.clock), rules)
+    calls = await chain.plan(departure(), world)
+    assert [c.planner for c in calls] == ["rules"]
+    assert "malformed reply" in (chain.status.last_error or "")
+    assert chain.llm is not None
+    await chain.llm.close()
+
+
+async def test_a_server_killed_mid_stream_fails_over_then_the_rules_plan(openai_standin: Factory) -> None:
+    dying = await openai_standin(models=(MODEL,))
+    dying.cut_after = 2
+    dying.script(Reply(content="I will now warm the car to twenty one degrees"))
+    world = make_world()
+    rules = RulesStub()
+    chain = PlannerChain(LlmPlanner([openai(dying.url)], clock=world.clock, stream=True), rules)
+    calls = await chain.plan(departure(), world)
+    assert [c.planner for c in calls] == ["rules"]
+    status = chain.status
+    assert status.active == "rules"
+    assert status.last_error and dying.url in status.last_error
+    assert chain.llm is not None
+    await chain.llm.close()
+
+
+async def test_failover_across_kinds_by_priority(
+    openai_standin: Factory, ollama_standin: OllamaFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    dead = await ollama_standin()
+    dead.fail_status = 500
+    alive = await openai_standin(models=(MODEL,))
+    alive.script(Reply(content="from llama.cpp"), Reply(content="again"))
+    world = make_world()
+    llm = LlmPlanner(
+        [Endpoint(url=dead.url, model="qwen2.5:3b", priority=1), openai(alive.url, priority=2)],
+        clock=world.clock,
+    )
+    with caplog.at_level(logging.INFO):
+        assert (await llm.converse("hi", world)).text == "from llama.cpp"
+        world.clock.advance(timedelta(seconds=31))  # type: ignore[attr-defined]
+        assert (await llm.converse("hi", world)).text == "again"  # the first fails again: no new log line
+    await llm.close()
+    lost = [r for r in caplog.records if "unavailable" in r.getMessage()]
+    assert len(lost) == 1
+    assert lost[0].levelno == logging.INFO
+
+
+async def test_api_key_is_sent_and_detection_finds_the_kind(
+    openai_standin: Factory, ollama_standin: OllamaFactory
+) -> None:
+    locked = await openai_standin(models=(MODEL,), api_key="s3cret")
+    ollama = await ollama_standin()
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(CannotConnectError, match="401"):
+            await list_models(session, locked.url, EndpointKind.OPENAI)
+        assert await detect_kind(session, locked.url, api_key="s3cret") == (EndpointKind.OPENAI, [MODEL])
+        assert await detect_kind(session, ollama.url) == (EndpointKind.OLLAMA, ["qwen2.5:3b"])
+        assert await list_models(session, f"{locked.url}/v1", EndpointKind.OPENAI, api_key="s3cret") == [
+            MODEL
+        ]
+    world = make_world()
+    locked.script(Reply(tool_calls=[("notify", {"person": "bob", "message": "hi"})]), Reply(content="told"))
+    guard, _ = guard_for(world)
+    llm = LlmPlanner([openai(locked.url, api_key="s3cret")], clock=world.clock)
+    reply = await llm.converse("tell bob hi", world, execute=guard.submit)
+    await llm.close()
+    assert [d.verdict for d in reply.decisions] == [Verdict.EXECUTED]
+    assert "s3cret" not in repr(llm.endpoints[0])
+
+
+def test_endpoints_from_options_and_small_model_names() -> None:
+    old = endpoint_from_options({"url": "http://x:11434/", "model": "m", "priority": 2, "timeout": 9})
+    assert (old.kind, old.url, old.timeout_s, old.constrained, old.api_key) == (
+        EndpointKind.OLLAMA,
+        "http://x:11434",
+        9.0,
+        False,
+        None,
+    )
+    new = endpoint_from_options(
+        {"url": "http://y:8080", "model": "g", "kind": "openai", "api_key": "k", "constrained": True}
+    )
+    assert (new.kind, new.api_key, new.constrained) == (EndpointKind.OPENAI, "k", True)
+    assert looks_small("SmolLM2-135M-Instruct.Q4_1.gguf")
+    assert looks_small("gemma-3-270m-q4_k_m.gguf")
+    assert looks_small("qwen2.5:1.5b")
+    assert not looks_small("qwen2.5:7b")
+    assert not looks_small("llama3.1")
