@@ -2,8 +2,8 @@
 
 Three parts, all registered by the integration itself (a HACS install needs no manual step):
 
-* the prebuilt card (``frontend/ambient-mesh-card.js``, built from ``frontend/`` in the repository)
-  served at ``/ambient_mesh/ambient-mesh-card.js`` and loaded by the frontend as an extra module, so
+* the prebuilt card (``frontend/*.js``, built from ``frontend/`` in the repository) served under
+  ``/ambient_mesh/`` and loaded by the frontend as an extra module (``ambient-mesh-card.js``), so
   ``custom:ambient-mesh-card`` works on this dashboard and on any dashboard a user builds;
 * a storage-mode Lovelace dashboard at ``/ambient-mesh`` whose configuration is generated from the
   household and the entity registry: Home Assistant's own cards for people, vehicles, zones, the map
@@ -42,7 +42,9 @@ URL_PATH = "ambient-mesh"
 DASHBOARD_ID = "ambient_mesh"
 TITLE = "Ambient Mesh"
 ICON = "mdi:home-heart"
-CARD_FILE = Path(__file__).parent / "frontend" / "ambient-mesh-card.js"
+CARD_DIR = Path(__file__).parent / "frontend"
+CARD_FILE = CARD_DIR / "ambient-mesh-card.js"
+"""The loader; it imports ``ambient-mesh-card-element.js`` (the card with Lit) once the frontend runs."""
 CARD_URL = f"/{DOMAIN}/ambient-mesh-card.js"
 CARD = "custom:ambient-mesh-card"
 REGENERATE_DELAY = 2.0
@@ -120,7 +122,11 @@ def _person_card(
         departure_rows = [
             # A clock time, not "in 20 minutes": right in a home, and in the demo's simulated day too
             {"entity": departure, "format": "time"},
-            {"type": "attribute", "entity": departure, "attribute": "source", "name": "↳"},
+            {  # where the estimate comes from, while there is one
+                "type": "conditional",
+                "conditions": [{"entity": departure, "state_not": "unknown"}],
+                "row": {"type": "attribute", "entity": departure, "attribute": "source", "name": "↳"},
+            },
         ]
     battery = index.get(phone, "device_battery") if phone else None
     links = resolve(household)
@@ -139,7 +145,7 @@ def _person_card(
 
 def _vehicle_card(hass: HomeAssistant, vehicle: Subject, index: EntityIndex) -> dict[str, Any]:
     """Charge, cabin and outside temperature, climate, plugged in, ready at; its scheduled warm-ups."""
-    climate = vehicle.sources.get("climate")
+    own = [vehicle.sources.get(role) for role in ("climate", "lock")]  # its climate and lock entities
     ready = index.get(vehicle.id, "cabin_ready_at")
     entities = {
         "type": "entities",
@@ -147,7 +153,7 @@ def _vehicle_card(hass: HomeAssistant, vehicle: Subject, index: EntityIndex) -> 
         "state_color": True,
         "entities": _rows(
             index.facts(vehicle, VEHICLE_FACTS),
-            [climate if climate and is_entity_id(climate) else None],
+            [e for e in own if e and is_entity_id(e)],
             [{"entity": ready, "format": "time"} if ready else None],
         ),
     }
@@ -213,7 +219,7 @@ async def async_register_card(hass: HomeAssistant) -> str | None:
         return url
     if hass.http is None or not CARD_FILE.is_file():
         return None
-    await hass.http.async_register_static_paths([StaticPathConfig(CARD_URL, str(CARD_FILE), False)])
+    await hass.http.async_register_static_paths([StaticPathConfig(f"/{DOMAIN}", str(CARD_DIR), False)])
     # The file's mtime busts the browser cache when an update ships a new bundle.
     version = int(await hass.async_add_executor_job(lambda: CARD_FILE.stat().st_mtime))
     url = f"{CARD_URL}?v={version}"

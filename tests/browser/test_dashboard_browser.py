@@ -127,3 +127,23 @@ def test_the_card_speaks_the_users_language(page: Any) -> None:
     page.locator("ambient-mesh-card").get_by_text("Entscheidungen").first.wait_for(timeout=WAIT_MS)
     page.locator("ambient-mesh-card").get_by_text("Planer").first.wait_for(timeout=WAIT_MS)
     _shot(page, "dashboard-de")
+
+
+def test_the_card_loads_when_home_assistants_app_is_slower_than_the_card(browser: Any, demo: Demo) -> None:
+    # The app installs its own custom-element registry; a card defined before it would be unknown.
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
+    context.route(re.compile(r"/frontend_latest/app\.[0-9a-f]+\.js$"), _late)
+    tab = context.new_page()
+    try:
+        _log_in(tab, demo)
+        tab.goto(f"{demo.url}/ambient-mesh/home")
+        tab.locator("ambient-mesh-card li.decision").first.wait_for(timeout=WAIT_MS)
+        assert tab.locator("hui-error-card").count() == 0
+    finally:
+        _shot(tab, "slow-app")
+        context.close()
+
+
+def _late(route: Any) -> None:
+    time.sleep(2)
+    route.continue_()

@@ -6,7 +6,7 @@ from homeassistant.components import persistent_notification
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ambient_mesh.admission import notification_id, plain
@@ -96,9 +96,9 @@ async def test_devices_an_earlier_version_made_for_strangers_are_removed_at_star
         devices.async_get_or_create(config_entry_id=entry.entry_id, identifiers={(DOMAIN, source)})
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert devices.async_get_device(identifiers={(DOMAIN, "zigbee2mqtt/flood_1")}) is None
-    assert devices.async_get_device(identifiers={(DOMAIN, "owntracks/x/y")}) is None
-    assert devices.async_get_device(identifiers={(DOMAIN, "zigbee2mqtt/bedroom_sensor")}) is not None
-    assert devices.async_get_device(identifiers={(DOMAIN, entry.entry_id)}) is not None  # the hub stays
-    alice = devices.async_get_device(identifiers={(DOMAIN, f"{entry.entry_id}_alice")})
+    assert device_by_identifier(hass, entry.entry_id, (DOMAIN, "zigbee2mqtt/flood_1")) is None
+    assert device_by_identifier(hass, entry.entry_id, (DOMAIN, "owntracks/x/y")) is None
+    assert device_by_identifier(hass, entry.entry_id, (DOMAIN, "zigbee2mqtt/bedroom_sensor")) is not None
+    assert device_by_identifier(hass, entry.entry_id, (DOMAIN, entry.entry_id)) is not None  # the hub stays
+    alice = device_by_identifier(hass, entry.entry_id, (DOMAIN, f"{entry.entry_id}_alice"))
     assert alice is not None  # and so do the household's own devices

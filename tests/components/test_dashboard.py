@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+import json
 from typing import Any
 
 from homeassistant.components import frontend
@@ -18,9 +20,12 @@ from custom_components.ambient_mesh.compat import device_by_identifier
 from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.dashboard import CARD_URL, URL_PATH
 from custom_components.ambient_mesh.engine.model import Caller, ToolCall
+from custom_components.ambient_mesh.engine.tokenizer import count_tokens
+from tests.ollama_standin import OllamaStandIn
 
 from .conftest import Publish
 from .helpers import fact_state
+from .household import mesh_entry
 
 
 @pytest.fixture
@@ -49,7 +54,7 @@ def _titled(config: dict[str, Any], title: str) -> dict[str, Any]:
 
 
 def _rows(card: dict[str, Any]) -> list[str]:
-    return [row if isinstance(row, str) else row["entity"] for row in card["entities"]]
+    return [row if isinstance(row, str) else (row.get("row") or row)["entity"] for row in card["entities"]]
 
 
 async def _settle(hass: HomeAssistant) -> None:
@@ -89,8 +94,8 @@ async def test_the_dashboard_is_in_the_sidebar_with_a_card_per_person_vehicle_an
     assert room is not None and setpoint is not None
     assert _rows(_titled(config, "Bedroom"))[:2] == [room.entity_id, setpoint.entity_id]
     alice = _titled(config, "Alice")
-    departure = next(row for row in alice["entities"] if isinstance(row, dict) and "attribute" in row)
-    assert departure["attribute"] == "source"
+    source = next(row for row in alice["entities"] if isinstance(row, dict) and "row" in row)
+    assert source["row"]["attribute"] == "source"  # where her departure comes from, while there is one
     # Bob has no sources: only what the mesh estimates for him (his departure and where it comes from),
     # and what it assumes (he names no bedroom: the only zone called like one is taken to be his)
     assert set(_rows(_titled(config, "Bob"))) == {"sensor.bob_next_departure", "sensor.bob_assumptions"}
@@ -104,9 +109,12 @@ async def test_the_prebuilt_card_is_served_to_the_browser(
     hass: HomeAssistant, with_frontend: None, mesh: MockConfigEntry, hass_client: Any
 ) -> None:
     client = await hass_client()
-    response = await client.get(CARD_URL)
-    assert response.status == 200
-    assert 'customElements.define("ambient-mesh-card"' in await response.text()
+    loader = await client.get(CARD_URL)
+    assert loader.status == 200
+    assert "./ambient-mesh-card-element.js" in await loader.text()  # loaded once the frontend runs
+    card = await client.get(CARD_URL.replace("card.js", "card-element.js"))
+    assert card.status == 200
+    assert 'customElements.define("ambient-mesh-card"' in await card.text()
 
 
 async def test_a_user_edit_is_kept_and_a_new_entity_does_not_overwrite_it(
@@ -199,6 +207,13 @@ async def test_a_request_asked_by_voice_is_pushed_approved_and_its_execution_pus
     assert hass.states.get("lock.car_doors").state == "unlocked"
 
 
+async def test_a_vehicles_card_has_its_climate_and_lock_entities(
+    hass: HomeAssistant, with_frontend: None, mesh_with_devices: MockConfigEntry, hass_ws_client: Any
+) -> None:
+    car = _titled(await _dashboard(hass, hass_ws_client), "Model 3")
+    assert {"climate.car_hvac", "lock.car_doors"} <= set(_rows(car))
+
+
 async def test_a_scheduled_action_is_pushed_and_cancelled_by_the_service(
     hass: HomeAssistant, mesh: MockConfigEntry, hass_ws_client: Any
 ) -> None:
@@ -257,3 +272,32 @@ async def test_a_subscription_without_a_loaded_entry_is_an_error(
     await client.send_json_auto_id({"type": f"{DOMAIN}/subscribe_decisions"})
     response = await client.receive_json()
     assert not response["success"] and response["error"]["code"] == "not_loaded"
+
+
+async def test_the_planner_subscription_shows_the_models_endpoint_prompt_size_and_latency(
+    hass: HomeAssistant,
+    mqtt_entry: MockConfigEntry,
+    ollama_standin: Callable[..., Awaitable[OllamaStandIn]],
+    hass_ws_client: Any,
+) -> None:
+    server = await ollama_standin()
+    assert await async_setup_component(hass, "homeassistant", {})
+    endpoint = {"url": server.url, "model": "qwen2.5:3b", "priority": 0, "timeout": 5}
+    entry = mesh_entry(options={"endpoints": [endpoint]})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    client = await hass_ws_client(hass)
+    status = await _subscribe(client, "planner")
+    assert status["active"] == "llm" and server.url in status["endpoint"]
+    assert status["last_prompt_tokens"] is None  # nothing asked yet
+
+    await hass.services.async_call(DOMAIN, "ask", {"text": "Tell me a story"}, blocking=True)
+    entry.runtime_data.hub.notify_changed()
+    pushed = (await client.receive_json())["event"]
+    body = server.chats[-1].body
+    counted = count_tokens(  # as the server counts it (prompt_eval_count), shown as is
+        json.dumps(body.get("tools") or []) + "".join(str(m.get("content") or "") for m in body["messages"])
+    )
+    assert pushed["last_prompt_tokens"] == counted > 0
+    assert isinstance(pushed["last_latency_ms"], int)

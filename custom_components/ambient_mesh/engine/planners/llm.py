@@ -105,7 +105,6 @@ def _routed(text: str, allowed: Collection[str] | None, household: Household) ->
     return routed if allowed is None else routed & set(allowed)
 
 
-
 @dataclass(frozen=True, slots=True)
 class Reply:
     """The answer to a free-form request: what the model said and the calls it made."""

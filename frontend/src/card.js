@@ -193,6 +193,13 @@ class AmbientMeshCard extends LitElement {
     return id ? this._name(id) : "";
   }
 
+  /** "for Alice", unless the action already names them ("Unlock Tesla" needs no "for Tesla"). */
+  _forWhom(decision) {
+    const whom = this._whom(decision);
+    if (!whom || this._what(decision.tool, decision.args).includes(whom)) return nothing;
+    return html`<span>${this._t("for", { who: whom })}</span>`;
+  }
+
   _subjects(decision) {
     const args = decision.args || {};
     const inner = args.call?.args || {};
@@ -249,7 +256,7 @@ class AmbientMeshCard extends LitElement {
           <div class="what">${this._what(request.tool, request.args)}</div>
           <div class="why">${this._plain(request.why)}</div>
           <div class="meta">
-            ${this._whom(request) ? html`<span>${this._t("for", { who: this._whom(request) })}</span>` : nothing}
+            ${this._forWhom(request)}
             <span>${this._t("by", { planner: this._planner(request.planner) })}</span>
             <span>${this._t("since", { time: this._time(request.time) })}</span>
           </div>
@@ -275,7 +282,9 @@ class AmbientMeshCard extends LitElement {
   }
 
   _render_timeline() {
-    const all = this._data.decisions || [];
+    // One line per request: a held call and its answer share an id, the answer (newest) tells the outcome.
+    const seen = new Set();
+    const all = (this._data.decisions || []).filter((d) => !seen.has(d.id) && seen.add(d.id));
     const subject = this._subjectFilter || this._config.subject || "";
     const shown = all
       .filter((d) => this._verdictFilter === "all" || VERDICT_GROUP[d.verdict] === this._verdictFilter)
@@ -310,10 +319,9 @@ class AmbientMeshCard extends LitElement {
   }
 
   _renderDecision(d) {
-    const whom = this._whom(d);
     const situation = d.situation ? this._t(`situation.${d.situation}`) : "";
     // The planner's reason says why; the guard's reason only when it adds something ("allowed" does not).
-    const guard = d.reason && d.reason !== "allowed" ? d.reason : "";
+    const guard = d.reason && d.reason !== "allowed" && d.reason !== d.verdict ? d.reason : "";
     return html`<li class="decision verdict-${d.verdict}" data-id=${d.id}>
       <div class="line">
         <span class="time">${this._time(d.time)}</span>
@@ -322,7 +330,7 @@ class AmbientMeshCard extends LitElement {
       </div>
       ${d.why ? html`<div class="why">${this._plain(d.why)}</div>` : nothing}
       <div class="meta">
-        ${whom ? html`<span>${this._t("for", { who: whom })}</span>` : nothing}
+        ${this._forWhom(d)}
         ${situation ? html`<span>${situation}</span>` : nothing}
         <span>${this._t("by", { planner: this._planner(d.planner) })}</span>
         ${guard ? html`<span class="guard">${this._plain(guard)}</span>` : nothing}
