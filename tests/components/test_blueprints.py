@@ -196,25 +196,16 @@ async def test_cabin_is_preconditioned_lead_minutes_before_a_fixed_leave_time(
     await move_to(hass, freezer, local(30, 7, 9))
     assert preconditions(car) == []  # 21 minutes before: not yet
     await move_to(hass, freezer, local(30, 7, 10))
-    # Asked 20 minutes ahead; with the outside temperature unknown the cabin needs 15 (the departure
-    # detector's lead rule), so the guard schedules the start instead of heating five minutes early.
-    [asked] = preconditions(car)
-    assert asked["caller"] == "service"
-    assert asked["verdict"] == "scheduled"
-    assert "15 min before ready_by" in asked["reason"]
-    assert car_hvac(hass)[0] == "off"
-    await move_to(hass, freezer, local(30, 7, 15))
-
-    print("PRE", [(d["verdict"], d["time"], d["caller"], d["reason"][:80]) for d in preconditions(car)])
-    [_, decision] = preconditions(car)
+    [decision] = preconditions(car)
+    assert decision["caller"] == "service"
     assert decision["args"]["vehicle"] == "car1"
     assert decision["args"]["target_c"] == 22
     assert dt_util.parse_datetime(decision["args"]["ready_by"]) == local(30, 7, 30)
     assert decision["verdict"] == "executed"
     assert car_hvac(hass) == ("heat", 22)  # the car really warms up
-    assert [e.data["tool"] for e in events] == ["precondition_cabin", "precondition_cabin"]
-    await move_to(hass, freezer, local(30, 7, 16))
-    assert len(preconditions(car)) == 2  # once per departure, not every minute of the window
+    assert [e.data["tool"] for e in events] == ["precondition_cabin"]
+    await move_to(hass, freezer, local(30, 7, 11))
+    assert len(preconditions(car)) == 1  # once per departure, not every minute of the window
 
 
 async def test_cabin_is_not_preconditioned_on_an_unchosen_weekday(
@@ -339,16 +330,16 @@ async def test_cabin_follows_the_integrations_next_departure_from_a_phone_alarm(
     await move_to(hass, freezer, departure - timedelta(minutes=26))
     assert preconditions(car) == []
     await move_to(hass, freezer, departure - timedelta(minutes=25))
-    [asked] = preconditions(car)
-    assert asked["verdict"] == "scheduled"  # the cabin needs 15 minutes at an unknown outside temperature
-    await move_to(hass, freezer, departure - timedelta(minutes=15))
-    # The integration's own departure detector comes to the same departure at the same minute: the
-    # guard takes the cabin as started once.
-    [decision] = [d for d in preconditions(car) if d["verdict"] == "executed"]
-    duplicates = [d for d in preconditions(car) if d["caller"] == "rules"]
-    assert all("already preconditioned for this departure" in d["reason"] for d in duplicates)
+    [decision] = preconditions(car)
     assert dt_util.parse_datetime(decision["args"]["ready_by"]) == departure
     assert car_hvac(hass)[0] == "heat"
+    # The integration's own departure detector comes to the same departure at its lead time: the guard
+    # takes the cabin as started already.
+    await move_to(hass, freezer, departure - timedelta(minutes=15))
+    [started] = [d for d in preconditions(car) if d["verdict"] == "executed"]
+    assert started == decision
+    duplicates = [d for d in preconditions(car) if d["caller"] == "rules"]
+    assert all("already preconditioned for this departure" in d["reason"] for d in duplicates)
 
 
 # sleep climate
