@@ -358,3 +358,30 @@ async def test_a_timed_out_endpoint_blocks_nothing_and_logs_once_at_info(
     assert "Detected blocking call" not in caplog.text
     lost = [r for r in caplog.records if "is unavailable" in r.getMessage()]
     assert [(r.levelno, "timed out" in r.getMessage()) for r in lost] == [(logging.INFO, True)]
+
+
+async def test_a_constrained_endpoint_answers_its_first_round_with_calls_into_the_chat_log(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, openai_servers: OpenAIFactory, received: Listen
+) -> None:
+    server = await openai_servers(models=("smollm2",))
+    call = {"tool": "set_room_climate", "args": {"zone": "bedroom", "target_c": 19}}
+    server.script(Reply(content=json.dumps({"calls": [call]})), Reply(content="Done, 19 °C."))
+    assert await async_setup_component(hass, "homeassistant", {})
+    endpoint = {"url": server.url, "model": "smollm2", "kind": "openai", "priority": 1, "timeout": 5}
+    entry = mesh_entry(options={"endpoints": [{**endpoint, "constrained": True}]})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await _subscribed(hass)
+    sets = await received("zigbee2mqtt/bedroom_trv/set")
+
+    result = await _converse(hass, "too warm in the bedroom")
+    assert result.response.speech["plain"]["speech"] == "Done, 19 °C."
+    roles = [c.role for c in _chat_log(hass, result.conversation_id)]
+    assert roles == ["system", "user", "assistant", "tool_result", "assistant"]
+    first, second = server.chats
+    assert "grammar" in first.body  # llama.cpp: our whitespace-free grammar of the allowed calls
+    assert "tools" not in first.body
+    assert "tools" in second.body  # then a free round, with the verdict to read
+    await hass.async_block_till_done()
+    assert sets == [{"occupied_heating_setpoint": 19.0}]

@@ -109,8 +109,6 @@ class OpenAICompatClient:
             }
         elif chat.tools:
             body["tools"] = [dict(t) for t in chat.tools]
-            if chat.require_tool:
-                body["tool_choice"] = "required"
         if chat.stream:
             body["stream_options"] = {"include_usage": True}
         response = await request(
