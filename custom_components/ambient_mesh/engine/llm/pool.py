@@ -109,6 +109,7 @@ class EndpointPool:
         self.states: dict[str, EndpointState] = {e.key: EndpointState(e) for e in self.endpoints}
         self.last_error: str | None = None
         self.last_latency_ms: int | None = None  # of the last answered round (the dashboard shows it)
+        self.last_prompt_tokens: int | None = None  # as the server counted them, streamed or not
         self._session = session
         self._own_session: aiohttp.ClientSession | None = None
         self._clients: dict[str, ModelClient] = {}
@@ -236,6 +237,7 @@ class EndpointPool:
                 await stream.aclose()
             self.ok(endpoint)
             self.last_latency_ms = round((time.monotonic() - started) * 1000)
+            self.last_prompt_tokens = tokens
             return endpoint, Answer("".join(content), tuple(calls), tokens)
         raise NoEndpointError(last_error)
 
@@ -248,6 +250,7 @@ class EndpointPool:
         ready, last_error = self._candidates()
         for endpoint in ready:
             client = self.client(endpoint)
+            started = time.monotonic()
             stream = client.chat(chat, _deadline(endpoint.timeout_s))
             try:
                 first = await anext(stream)
@@ -261,17 +264,21 @@ class EndpointPool:
                 last_error = f"{endpoint.key}: {err}"
                 self.failed(endpoint, str(err))
                 continue
-            return endpoint, self._rest(endpoint, first, stream)
+            return endpoint, self._rest(endpoint, first, stream, started)
         raise NoEndpointError(last_error)
 
     async def _rest(
-        self, endpoint: Endpoint, first: Delta, stream: AsyncGenerator[Delta]
+        self, endpoint: Endpoint, first: Delta, stream: AsyncGenerator[Delta], started: float
     ) -> AsyncIterator[Delta]:
         try:
             yield first
             if not first.done:
                 async for delta in stream:
+                    if delta.done:
+                        self.last_prompt_tokens = delta.prompt_tokens
                     yield delta
+            else:
+                self.last_prompt_tokens = first.prompt_tokens
         except MalformedReplyError as err:
             raise self._malformed(endpoint, err) from err
         except CannotConnectError as err:
@@ -280,6 +287,7 @@ class EndpointPool:
         finally:
             await stream.aclose()
         self.ok(endpoint)
+        self.last_latency_ms = round((time.monotonic() - started) * 1000)
 
 
 async def list_models(
