@@ -15,6 +15,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import area_registry as ar, device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -119,19 +120,20 @@ def subject_device_identifier(hub: AmbientMeshHub, subject_id: str) -> tuple[str
 def source_device_info(hub: AmbientMeshHub, fact: KnownFact) -> DeviceInfo:
     """One device per discovered source, named after its owner and role, under its owner's device.
 
-    A zone's devices are suggested into the Home Assistant area of the zone's name.
+    A zone's devices go into the Home Assistant area of the zone's name once their first entity is
+    registered (``place_in_zone_area``): a ``suggested_area`` would make current Home Assistant put the
+    area's name in front of every entity id ("sensor.bedroom_bedroom_sensor_temperature").
     """
     owner = hub.mesh.household.owner_of(fact.source)
     kind = KIND_NAMES[fact.source_kind]
     role = next((r for r, s in owner.sources.items() if s == fact.source), None) if owner else None
     role_name = ROLE_NAMES.get(role or "", kind.lower())
-    area: str | None = None
     if owner is not None and owner.type is SubjectType.PERSON:
         name = f"{owner.name}'s {role_name}"
     elif owner is not None and owner.type is SubjectType.VEHICLE:
         name = owner.name if role in (None, "telemetry") else f"{owner.name} {role_name}"
     elif owner is not None:
-        name, area = f"{owner.name} {role_name}", owner.name
+        name = f"{owner.name} {role_name}"
     else:
         name = f"{kind} {fact.name or fact.source.rsplit('/', 1)[-1]}"
     parent_info = hub_device_info(hub)
@@ -146,7 +148,6 @@ def source_device_info(hub: AmbientMeshHub, fact: KnownFact) -> DeviceInfo:
         name=name,
         manufacturer=MODELS.get(fact.format, fact.format),
         model=KIND_NAMES[fact.source_kind],
-        suggested_area=area,
     )
     return link_to_parent_device(hub.hass, hub.entry_id, device, parent_info)
 
@@ -176,6 +177,17 @@ def add_fact_entities(
     for fact in list(hub.known.values()):
         _add(fact)
     entry.async_on_unload(async_dispatcher_connect(hass, signal_new_fact(entry.entry_id), _add))
+
+
+def place_in_zone_area(
+    hass: HomeAssistant, hub: AmbientMeshHub, fact: KnownFact, device: dr.DeviceEntry | None
+) -> None:
+    """Put a zone's source device into the area named like the zone, unless it already has an area."""
+    owner = hub.mesh.household.owner_of(fact.source)
+    if device is None or device.area_id is not None or owner is None or owner.type is not SubjectType.ZONE:
+        return
+    area = ar.async_get(hass).async_get_or_create(owner.name)
+    dr.async_get(hass).async_update_device(device.id, area_id=area.id)
 
 
 class AmbientMeshSourceEntity(Entity):
@@ -223,6 +235,7 @@ class AmbientMeshSourceEntity(Entity):
 
     async def async_added_to_hass(self) -> None:
         """Follow the source's updates."""
+        place_in_zone_area(self.hass, self.hub, self.fact, self.device_entry)
         self._tokens_at = self.hass.loop.time()
         self._shown = self._showing()  # Home Assistant writes this state right after adding us
         self._arm_stale()
