@@ -235,7 +235,6 @@ class Dashboard:
     hass: HomeAssistant
     entry: AmbientMeshConfigEntry
     _store: Store[dict[str, Any]]
-    _generated: dict[str, Any] | None = None
     _unsubs: list[Callable[[], None]] = field(default_factory=list)
     _pending: Callable[[], None] | None = None
 
@@ -264,7 +263,6 @@ class Dashboard:
             return
         await config.async_save(generated)
         await self._store.async_save({"generated": generated})
-        self._generated = generated
 
     @callback
     def _schedule_update(self, *_: Any) -> None:

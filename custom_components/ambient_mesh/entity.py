@@ -24,10 +24,10 @@ from homeassistant.helpers.event import async_call_later
 
 from .compat import device_by_identifier, link_to_parent_device
 from .const import DOMAIN
+from .engine.home import distance_m
 from .engine.household import SubjectType
 from .engine.profiles import SourceKind
 from .engine.signals import KINDS, Location, Signal, SignalValue, is_stale
-from .engine.situations import distance_m
 from .hub import AmbientMeshHub, KnownFact, signal_hub_update, signal_new_fact, signal_source_update
 
 MODELS = {
@@ -44,8 +44,6 @@ KIND_NAMES = {
     SourceKind.CAR: "Car",
     SourceKind.ROOM: "Room sensor",
 }
-
-ZONE_ROLE_NAMES = {"climate": "thermostat", "sensor": "sensor", "motion": "motion sensor"}
 
 
 THRESHOLDS: dict[str | None, float] = {"°C": 0.1, "%": 1.0, "bpm": 1.0, "km/h": 1.0, "min": 1.0, "lx": 10.0}
@@ -81,7 +79,7 @@ def meaningful(kind: str, old: SignalValue | None, new: SignalValue | None) -> b
     if old is None or new is None:
         return old is not new
     if isinstance(old, Location) and isinstance(new, Location):
-        return distance_m(old, new.lat, new.lon) >= POSITION_M
+        return distance_m(old.lat, old.lon, new.lat, new.lon) >= POSITION_M
     if isinstance(old, float) and isinstance(new, float):
         spec = KINDS.get(kind)
         threshold = THRESHOLDS.get(spec.unit if spec else None, 0.0)
@@ -180,14 +178,18 @@ def add_fact_entities(
 
 
 def place_in_zone_area(
-    hass: HomeAssistant, hub: AmbientMeshHub, fact: KnownFact, device: dr.DeviceEntry | None
+    hass: HomeAssistant, hub: AmbientMeshHub, fact: KnownFact, device_id: str | None
 ) -> None:
     """Put a zone's source device into the area named like the zone, unless it already has an area."""
     owner = hub.mesh.household.owner_of(fact.source)
-    if device is None or device.area_id is not None or owner is None or owner.type is not SubjectType.ZONE:
+    if device_id is None or owner is None or owner.type is not SubjectType.ZONE:
+        return
+    devices = dr.async_get(hass)
+    device = devices.async_get(device_id)
+    if device is None or device.area_id is not None:
         return
     area = ar.async_get(hass).async_get_or_create(owner.name)
-    dr.async_get(hass).async_update_device(device.id, area_id=area.id)
+    devices.async_update_device(device.id, area_id=area.id)
 
 
 class AmbientMeshSourceEntity(Entity):
@@ -235,7 +237,9 @@ class AmbientMeshSourceEntity(Entity):
 
     async def async_added_to_hass(self) -> None:
         """Follow the source's updates."""
-        place_in_zone_area(self.hass, self.hub, self.fact, self.device_entry)
+        place_in_zone_area(
+            self.hass, self.hub, self.fact, self.registry_entry.device_id if self.registry_entry else None
+        )
         self._tokens_at = self.hass.loop.time()
         self._shown = self._showing()  # Home Assistant writes this state right after adding us
         self._arm_stale()

@@ -34,7 +34,7 @@ def number(value: Any) -> float:
     if isinstance(value, int | float) or (isinstance(value, str) and _NUMERIC.match(value)):
         result = float(value)
     else:
-        raise vol.Invalid(f"expected a number, got {_show(value)}")
+        raise vol.Invalid(f"expected a number, got {show(value)}")
     if not math.isfinite(result):
         raise vol.Invalid("expected a finite number")
     return result
@@ -49,7 +49,7 @@ def iso_time(value: Any) -> str:
             except ValueError:
                 continue
             return value
-    raise vol.Invalid(f"expected an ISO time or datetime, got {_show(value)}")
+    raise vol.Invalid(f"expected an ISO time or datetime, got {show(value)}")
 
 
 def iso_datetime(value: Any) -> str:
@@ -61,24 +61,19 @@ def iso_datetime(value: Any) -> str:
             pass
         else:
             return value
-    raise vol.Invalid(f"expected an ISO datetime, got {_show(value)}")
+    raise vol.Invalid(f"expected an ISO datetime, got {show(value)}")
 
 
-def _show(value: Any, limit: int = 60) -> str:
+def show(value: Any, limit: int = 60) -> str:
     """A value as it may appear in a reason: repr'd and cut, never interpreted."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def show(value: Any) -> str:
-    """Render an argument value for audit reasons and tool results (quoted, length-capped)."""
-    return _show(value)
-
-
 def _boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    raise vol.Invalid(f"expected true or false, got {_show(value)}")
+    raise vol.Invalid(f"expected true or false, got {show(value)}")
 
 
 HVAC_MODES = ("heat", "cool", "auto", "off", "eco")
@@ -338,9 +333,9 @@ def check_subjects(spec: ToolSpec, args: Mapping[str, Any], household: Household
             continue
         subject = _candidates(household, arg.type).get(str(value))
         if subject is None:
-            return f"unknown {arg.type.value} {_show(value)}"
+            return f"unknown {arg.type.value} {show(value)}"
         if arg.role is not None and arg.role not in subject.sources:
-            return f"{arg.type.value} {_show(value)} has no {arg.role}"
+            return f"{arg.type.value} {show(value)} has no {arg.role}"
     return None
 
 
