@@ -104,3 +104,16 @@ def make_llm_context(platform: str, context: Context | None = None, **fields: An
     if "user_prompt" in {f.name for f in dataclasses.fields(llm.LLMContext)}:
         values.setdefault("user_prompt", None)
     return llm.LLMContext(platform=platform, context=context or Context(), **values)
+
+
+def device_subentry_ids(device: Any, entry_id: str) -> set[str | None]:
+    """The subentries of ``entry_id`` a device belongs to, on either end of the range.
+
+    A device has one config entry and subentry on current Home Assistant (``config_subentry_id``;
+    ``config_entries_subentries`` is deprecated there and raises in tests); 2025.4 has only
+    ``config_entries_subentries``.
+    """
+    if hasattr(type(device), "config_subentry_id"):
+        return {device.config_subentry_id} if device.config_entry_id == entry_id else set()
+    subentries: set[str | None] = device.config_entries_subentries.get(entry_id, set())
+    return subentries

@@ -24,7 +24,7 @@ from custom_components.ambient_mesh.engine.tokenizer import count_tokens
 from tests.ollama_standin import OllamaStandIn
 
 from .conftest import Publish
-from .helpers import fact_state
+from .helpers import device_subentry_ids, fact_state
 from .household import mesh_entry
 
 
@@ -166,7 +166,7 @@ async def test_devices_are_named_from_the_household_and_sit_under_their_subject(
     assert areas.async_get_area(thermostat.area_id).name == "Bedroom"  # type: ignore[union-attr]
     assert areas.async_get_area(motion.area_id).name == "Living room"  # type: ignore[union-attr]
     zone = next(s for s in mesh.subentries.values() if s.data["id"] == "bedroom")
-    assert zone.subentry_id in thermostat.config_entries_subentries[mesh.entry_id]
+    assert zone.subentry_id in device_subentry_ids(thermostat, mesh.entry_id)
 
 
 async def _subscribe(client: Any, kind: str) -> dict[str, Any]:

@@ -8,7 +8,8 @@ name, unit, device class, state or attribute shows up as a snapshot diff to revi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from enum import StrEnum
 from typing import Any
 from unittest.mock import patch
 
@@ -59,6 +60,18 @@ REGISTRY_FIELDS = (
 
 
 class _Serializer(HomeAssistantSnapshotSerializer):
+    @classmethod
+    def _serialize(cls, data: Any, **kwargs: Any) -> Any:
+        # Home Assistant 2026 keys state attributes and capabilities by StrEnum members; as plain strings
+        # the snapshot reads the same on both ends of the supported range (2025.4 uses strings).
+        if isinstance(data, Mapping) and any(isinstance(key, StrEnum) for key in data):
+            plain = {str(key) if isinstance(key, StrEnum) else key: value for key, value in data.items()}
+            try:
+                data = type(data)(plain)
+            except TypeError:
+                data = plain
+        return super()._serialize(data, **kwargs)
+
     @classmethod
     def _serializable_entity_registry_entry(cls, data: Any) -> Any:
         full = super()._serializable_entity_registry_entry(data)
