@@ -265,7 +265,7 @@ class _Context:
 
     def build(self, intent: str, slots: Mapping[str, Any]) -> Understood | None:
         match intent:
-            case "CarClimateOn" | "CarClimateOff" | "CarReady" | "CarCharge":
+            case "CarClimateOn" | "CarClimateOff" | "CarUnlock" | "CarReady" | "CarCharge":
                 vehicle = self._vehicle(intent, slots)
                 if isinstance(vehicle, Ask):
                     return vehicle
@@ -277,6 +277,13 @@ class _Context:
                         tool="stop_cabin_climate",
                         args={"vehicle": vehicle.id},
                         summary=self.lang.say("stop_climate", vehicle=vehicle.name),
+                    )
+                if intent == "CarUnlock":  # confirm-class: the guard holds it until a person approves
+                    return Command(
+                        intent=intent,
+                        tool="unlock_vehicle",
+                        args={"vehicle": vehicle.id},
+                        summary=self.lang.say("unlock", vehicle=vehicle.name),
                     )
                 return Query(intent=intent, subject=vehicle)
             case "RoomTemperature" | "Lights":
