@@ -69,9 +69,9 @@ class Timed:
         llm.plan = plan  # type: ignore[method-assign]
 
 
-async def measure(name: str, make: Any) -> Row:
+async def measure(name: str, make: Any, scenarios: list[Path]) -> Row:
     row = Row(name)
-    for path in SCENARIOS:
+    for path in scenarios:
         scenario = load_scenario(path)
         chains: list[PlannerChain] = []
 
@@ -122,8 +122,9 @@ def start_server(model: str, port: int) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit(f"llama-server on {model} did not come up")
 
 
-def print_table(rows: list[Row]) -> None:
-    print(f"{len(SCENARIOS)} public scenarios (tests/scenarios/*.yaml)")
+def print_table(rows: list[Row], scenarios: list[Path]) -> None:
+    names = "all" if scenarios == SCENARIOS else ", ".join(p.stem for p in scenarios)
+    print(f"{len(scenarios)} public scenarios (tests/scenarios/*.yaml: {names})")
     print(
         f"{'planner':<34} {'passed':>7} {'forbidden':>9} {'to rules':>8} {'prompt tok':>10} {'p50 s':>7} {'p95 s':>7}"
     )
@@ -132,7 +133,7 @@ def print_table(rows: list[Row]) -> None:
         p50 = f"{percentile(row.latencies, 0.5):.2f}" if row.latencies else "-"
         p95 = f"{percentile(row.latencies, 0.95):.2f}" if row.latencies else "-"
         print(
-            f"{row.name:<34} {row.passed:>3}/{len(SCENARIOS):<3} {row.forbidden:>9} {row.fallbacks:>8} "
+            f"{row.name:<34} {row.passed:>3}/{len(scenarios):<3} {row.forbidden:>9} {row.fallbacks:>8} "
             f"{tokens:>10} {p50:>7} {p95:>7}"
         )
 
@@ -144,10 +145,12 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--model", help="the model at --endpoint")
     parser.add_argument("--kind", default="openai", choices=[k.value for k in EndpointKind])
     parser.add_argument("--port", type=int, default=18089)
-    parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--scenarios", nargs="*", help="scenario names (default: all of tests/scenarios)")
     args = parser.parse_args(argv)
+    scenarios = [p for p in SCENARIOS if not args.scenarios or p.stem in args.scenarios]
 
-    rows = [await measure("rules", RulesPlanner)]
+    rows = [await measure("rules", RulesPlanner, scenarios)]
     targets: list[tuple[str, str, str, subprocess.Popen[bytes] | None]] = []
     if args.endpoint:
         targets.append((args.model or "model", args.endpoint, args.model or "", None))
@@ -173,7 +176,7 @@ async def main(argv: list[str]) -> int:
                         timeout_s=args.timeout,
                     )
 
-                rows.append(await measure(label, make))
+                rows.append(await measure(label, make, scenarios))
         finally:
             process.terminate()
             process.wait()
@@ -193,7 +196,7 @@ async def main(argv: list[str]) -> int:
             rows.append(
                 await measure(f"{args.model} {'constrained' if constrained else 'free'}", make_remote)
             )
-    print_table(rows)
+    print_table(rows, scenarios)
     return 0
 
 

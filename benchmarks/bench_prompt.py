@@ -40,7 +40,7 @@ from custom_components.ambient_mesh.engine.model import Situation
 from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
 from custom_components.ambient_mesh.engine.signals import Location, Signal
 from custom_components.ambient_mesh.engine.tokenizer import count_tokens, tokenizer_name
-from custom_components.ambient_mesh.engine.tools import available_tools
+from custom_components.ambient_mesh.engine.tools import available_tools, route_request
 
 TZ = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 1, 12, 6, 40, tzinfo=TZ)
@@ -122,28 +122,53 @@ def wire_tools(tools: list[dict[str, Any]]) -> str:
     return json.dumps(request["tools"], ensure_ascii=False)
 
 
-def ours() -> dict[str, int]:
+REQUESTS = (
+    "make the kitchen warmer",
+    "warm up the car by 7:30",
+    "turn off the office lights",
+    "tell bob dinner is ready",
+    "what should I do?",
+)
+SITUATIONS = ("departure_soon", "sleep_started", "arriving_home")
+
+
+def ours() -> list[dict[str, Any]]:
+    """The split (system, context, tools) of every request kind, as our LLM planner builds it."""
     w = world()
-    tools = wire_tools([spec.llm_tool for spec in available_tools(w.household)])
+    everything = available_tools(w.household)
     free = render_digest(w, None)
-    situation = Situation(
-        kind="departure_soon",
-        subject="alice",
-        at=NOW,
-        key="k",
-        facts={"departure": "07:05", "outside_temp": -4.5},
-    )
-    focused = render_digest(w, situation)
-    situation_tools = wire_tools(
-        [s.llm_tool for s in available_tools(w.household) if s.name in SITUATION_TOOLS[situation.kind]]
-    )
-    return {
-        "system": count_tokens(free.system),
-        "context_free_form": count_tokens(free.context),
-        "context_situation": count_tokens(focused.context),
-        "tools": count_tokens(tools),
-        "tools_situation": count_tokens(situation_tools),
-    }
+    rows: list[dict[str, Any]] = []
+    places = [name for zone in w.household.zones.values() for name in (zone.id, zone.name) if name]
+    for text in REQUESTS:
+        routed = route_request(text, places)
+        offered = [s for s in everything if routed is None or s.name in routed]
+        rows.append(
+            {
+                "kind": f"free-form: {text!r}",
+                "system": count_tokens(free.system),
+                "context": count_tokens(f"{free.context}\n\nRequest: {text}"),
+                "tools": count_tokens(wire_tools([s.llm_tool for s in offered])),
+                "tool_names": [s.name for s in offered],
+                "prefix": free.system,
+            }
+        )
+    for kind in SITUATIONS:
+        situation = Situation(
+            kind=kind, subject="alice", at=NOW, key="k", facts={"departure": "07:05", "outside_temp": -4.5}
+        )
+        focused = render_digest(w, situation)
+        offered = [s for s in everything if s.name in SITUATION_TOOLS[kind]]
+        rows.append(
+            {
+                "kind": f"situation: {kind}",
+                "system": count_tokens(focused.system),
+                "context": count_tokens(focused.context),
+                "tools": count_tokens(wire_tools([s.llm_tool for s in offered])),
+                "tool_names": [s.name for s in offered],
+                "prefix": focused.system,
+            }
+        )
+    return rows
 
 
 # -- Home Assistant's side --------------------------------------------------------------------------
@@ -305,32 +330,162 @@ async def home_assistant(count: int) -> dict[str, int]:
         return result
 
 
+LLAMA_CACHE = Path("/var/cache/ambient-mesh")
+
+
+def _llama_paths() -> tuple[Path, Path] | None:
+    """A built llama-server and a GGUF model in the shared cache, if there are both."""
+    servers = sorted(LLAMA_CACHE.glob("llama.cpp/*/build/bin/llama-server"))
+    models = sorted(LLAMA_CACHE.glob("models/*.gguf"))
+    return (servers[-1], models[0]) if servers and models else None
+
+
+def llama_server_round(server: Path, model: Path) -> list[dict[str, Any]]:
+    """Send our situation requests, one after the other, to a real llama.cpp server; its own counts.
+
+    llama.cpp reports per request how many prompt tokens it found in its cache (``cache_n``) and how
+    many it had to compute (``prompt_n``), and how long reading the prompt took (``prompt_ms``).
+    """
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            str(server),
+            "-m",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "-t",
+            "2",
+            "-c",
+            "4096",
+            "--jinja",
+            "--no-webui",
+            "--no-repack",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        w = world()
+        everything = available_tools(w.household)
+        out: list[dict[str, Any]] = []
+        for kind in (*SITUATIONS, *SITUATIONS):
+            situation = Situation(
+                kind=kind,
+                subject="alice",
+                at=NOW,
+                key="k",
+                facts={"departure": "07:05", "outside_temp": -4.5},
+            )
+            digest = render_digest(w, situation)
+            request = (
+                f"Situation: {kind} of alice. "
+                "Call the tools this needs now or later (schedule); call none if nothing is needed."
+            )
+            body = {
+                "messages": [
+                    {"role": "system", "content": digest.system},
+                    {"role": "user", "content": f"{digest.context}\n\n{request}"},
+                ],
+                "tools": [s.llm_tool for s in everything if s.name in SITUATION_TOOLS[kind]],
+                "max_tokens": 1,
+                "cache_prompt": True,
+            }
+            req = urllib.request.Request(
+                f"{url}/v1/chat/completions", json.dumps(body).encode(), {"Content-Type": "application/json"}
+            )
+            with urllib.request.urlopen(req, timeout=120) as response:
+                timings = json.loads(response.read())["timings"]
+            out.append(
+                {
+                    "kind": kind,
+                    "cached": timings.get("cache_n", 0),
+                    "computed": timings.get("prompt_n", 0),
+                    "ms": timings.get("prompt_ms", 0.0),
+                }
+            )
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 async def main() -> None:
     logging.basicConfig(level=logging.ERROR)
-    mine = ours()
+    rows = ours()
     print(f"tokenizer: {tokenizer_name()}")
     print(
-        "household: 3 people, 1 car, 8 rooms; Ollama request = system + context + tools (as serialized by ollama 0.4.7)"
+        "household: 3 people, 1 car, 8 rooms; a request = system + context + tools (as serialized by ollama 0.4.7)"
     )
     print()
-    ours_free = mine["system"] + mine["context_free_form"] + mine["tools"]
-    ours_situation = mine["system"] + mine["context_situation"] + mine["tools_situation"]
-    header = f"{'exposed':>8} | {'HA system':>9} {'HA tools':>8} {'HA total':>8} {'+live ctx':>9} | {'ours free':>9} {'ours sit.':>9} | {'HA/ours':>7}"
+    print("ours, per request kind (independent of how many entities Home Assistant exposes):")
+    print(f"  {'request':<46} {'system':>6} {'context':>7} {'tools':>5} {'total':>5}  tools offered")
+    for row in rows:
+        total = row["system"] + row["context"] + row["tools"]
+        row["total"] = total
+        print(
+            f"  {row['kind']:<46} {row['system']:>6} {row['context']:>7} {row['tools']:>5} {total:>5}  "
+            f"{', '.join(row['tool_names'])}"
+        )
+    stable = len({row["prefix"] for row in rows}) == 1
+    print(f"  system prefix byte-identical across all request kinds: {'yes' if stable else 'NO'}")
+    free_totals = [row["total"] for row in rows if row["kind"].startswith("free-form")]
+    print()
+    header = (
+        f"{'exposed':>8} | {'HA system':>9} {'HA tools':>8} {'HA total':>8} {'+live ctx':>9} | "
+        f"{'ours free-form min/median/max':>29} | {'ours/HA+live':>12}"
+    )
     print(header)
     print("-" * len(header))
+    ordered = sorted(free_totals)
+    spread = f"{ordered[0]} / {ordered[len(ordered) // 2]} / {ordered[-1]}"
     for count in SIZES:
         ha = await home_assistant(count)
         ha_total = ha["system"] + ha["tools"]
+        with_live = ha_total + ha["live_context"]
+        ratios = sorted(t / with_live for t in free_totals)
         print(
-            f"{count:>8} | {ha['system']:>9} {ha['tools']:>8} {ha_total:>8} {ha_total + ha['live_context']:>9} | "
-            f"{ours_free:>9} {ours_situation:>9} | {ha_total / ours_free:>6.1f}x"
+            f"{count:>8} | {ha['system']:>9} {ha['tools']:>8} {ha_total:>8} {with_live:>9} | {spread:>29} | "
+            f"{ratios[0]:.2f}/{ratios[len(ratios) // 2]:.2f}/{ratios[-1]:.2f}"
         )
     print()
-    print(
-        f"ours: system {mine['system']}, context free-form {mine['context_free_form']} / situation "
-        f"{mine['context_situation']}, tools {mine['tools']} (a departure_soon situation is offered "
-        f"its 3 tools: {mine['tools_situation']}); independent of how many entities HA exposes"
-    )
+    print("goal: ours ≤ 0.15x HA + live context at 50 entities, ≤ 650 tokens for a free-form request")
+    paths = _llama_paths()
+    if paths is None:
+        print(f"\nno llama-server and model under {LLAMA_CACHE}: the warm-cache round is skipped")
+    else:
+        server, model = paths
+        print(
+            f"\nreal llama.cpp server ({server.parent.parent.parent.name}, {model.name}), situations in turn:"
+        )
+        rows_llama = llama_server_round(server, model)
+        for row in rows_llama:
+            print(
+                f"  {row['kind']:<16} cached {row['cached']:>4}  computed {row['computed']:>4} tokens  "
+                f"prompt reading {row['ms']:>7.1f} ms"
+            )
+        later = sorted(row["computed"] for row in rows_llama[1:])
+        print(
+            f"  computed tokens per decision after the first, min / median / max: "
+            f"{later[0]} / {later[len(later) // 2]} / {later[-1]} (goal ≤ 100)"
+        )
     print(
         "HA: system = BASE_PROMPT + default instructions + AssistAPI.api_prompt; tools = Assist intents as _format_tool;"
     )

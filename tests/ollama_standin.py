@@ -332,6 +332,7 @@ class OpenAIStandIn(OllamaStandIn):
         self.api_key = api_key
         self.garbage = False
         self.cut_after: int | None = None
+        self.owned_by = "llamacpp"  # llama.cpp's server says so; others name themselves or "openai"
 
     @property
     def chats(self) -> list[Recorded]:
@@ -369,7 +370,7 @@ class OpenAIStandIn(OllamaStandIn):
         return web.json_response(
             {
                 "object": "list",
-                "data": [{"id": m, "object": "model", "owned_by": "llamacpp"} for m in self.models],
+                "data": [{"id": m, "object": "model", "owned_by": self.owned_by} for m in self.models],
             }
         )
 
@@ -391,7 +392,11 @@ class OpenAIStandIn(OllamaStandIn):
             return web.json_response({"error": {"message": reply.error, "code": status}}, status=status)
         if self.garbage:
             return web.Response(text="<html>502 Bad Gateway</html>", content_type="application/json")
-        if body.get("response_format") and not reply.tool_calls and not reply.content:
+        if (
+            (body.get("response_format") or body.get("grammar"))
+            and not reply.tool_calls
+            and not reply.content
+        ):
             reply = Reply(content='{"calls": []}')
         prompt_tokens = count_tokens(
             json.dumps(body.get("tools") or [])

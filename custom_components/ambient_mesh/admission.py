@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 
-from homeassistant.components import persistent_notification
+from homeassistant.components import mqtt, persistent_notification
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
 
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 from .engine.discovery import DiscoveredSource, Discovery
 from .engine.mesh import Mesh
 
@@ -33,6 +34,45 @@ def plain(text: str, limit: int = 60) -> str:
     """Device-supplied text as inert plain text: no markdown, no links (dots of a URL are split)."""
     cleaned = _UNSAFE.sub("", text)[:limit]
     return re.sub(r"(?i)(https?|www)", lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], cleaned)
+
+
+@callback
+def async_remove_stranger_devices(hass: HomeAssistant, entry_id: str, discovery: Discovery) -> int:
+    """Take the entry off devices of sources the household does not name (made by earlier versions).
+
+    Before admission every topic with one valid message became a device; after an upgrade those stay
+    in the registry and would come back on every restart. Return how many were removed.
+    """
+    registry = dr.async_get(hass)
+    removed = 0
+    for device in dr.async_entries_for_config_entry(registry, entry_id):
+        # Source devices are named by their topic (always "<base>/…"); the hub's and the household
+        # subjects' own devices ("<entry>_alice") are not sources and stay.
+        ids = {ident[1] for ident in device.identifiers if ident[0] == DOMAIN}
+        sources = {i for i in ids if "/" in i and not i.startswith(entry_id)}
+        if not sources or sources != ids or any(discovery.admitted(s) for s in sources):
+            continue
+        registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+        removed += 1
+    if removed:
+        LOGGER.info("Removed %d devices of sources the household does not name", removed)
+    return removed
+
+
+@callback
+def async_watch_broker(hass: HomeAssistant) -> CALLBACK_TYPE:
+    """Say once when the broker goes away and once when it is back (not per message, not per retry)."""
+
+    @callback
+    def _changed(connected: bool) -> None:
+        if connected:
+            LOGGER.info("MQTT is back: Ambient Mesh receives device messages again")
+        else:
+            LOGGER.warning(
+                "MQTT went away: Ambient Mesh keeps the last facts it has and acts on time alone until it returns"
+            )
+
+    return mqtt.async_subscribe_connection_status(hass, _changed)
 
 
 class Admission:

@@ -28,6 +28,7 @@ except ImportError:  # Home Assistant before 2026.9
 __all__ = [
     "async_provide_llm_data",
     "chat_tool_result_data",
+    "device_by_identifier",
     "link_to_parent_device",
     "lovelace_dashboards",
     "lovelace_storage",
@@ -54,12 +55,29 @@ def link_to_parent_device(
     if not _VIA_DEVICE_ID:  # Home Assistant 2025.4
         linked["via_device"] = parent_identifier
         return cast(DeviceInfo, linked)
-    registry = dr.async_get(hass)
-    parent_entry = registry.async_get_device_by_identifier(  # type: ignore[attr-defined, unused-ignore]
-        parent_identifier, config_entry_id
-    ) or registry.async_get_or_create(config_entry_id=config_entry_id, **parent)
+    parent_entry = device_by_identifier(hass, config_entry_id, parent_identifier) or dr.async_get(
+        hass
+    ).async_get_or_create(config_entry_id=config_entry_id, **parent)
     linked["via_device_id"] = parent_entry.id
     return cast(DeviceInfo, linked)
+
+
+def device_by_identifier(
+    hass: HomeAssistant, config_entry_id: str, identifier: tuple[str, str]
+) -> dr.DeviceEntry | None:
+    """The device of ``config_entry_id`` that has ``identifier``.
+
+    Current Home Assistant looks it up with ``async_get_device_by_identifier`` (``async_get_device`` is
+    deprecated there: identifiers are unique per config entry only; it logs, raises in tests and stops
+    working in 2027.8). 2025.4 has only ``async_get_device``. Goes when the minimum has
+    ``async_get_device_by_identifier``.
+    """
+    registry = dr.async_get(hass)
+    by_identifier = getattr(registry, "async_get_device_by_identifier", None)
+    if by_identifier is None:  # Home Assistant 2025.4
+        return registry.async_get_device(identifiers={identifier})
+    device: dr.DeviceEntry | None = by_identifier(identifier, config_entry_id)
+    return device
 
 
 _TOOL_RESULT: Any = getattr(llm, "ToolResult", None)
@@ -138,7 +156,7 @@ async def async_provide_llm_data(
     provide = getattr(chat_log, "async_provide_llm_data", None)
     if provide is not None:
         await provide(
-            llm_context=user_input.as_llm_context(domain),  # type: ignore[attr-defined]
+            llm_context=user_input.as_llm_context(domain),  # type: ignore[attr-defined, unused-ignore]
             user_llm_hass_api=api_id,
             user_llm_prompt=prompt,
             user_extra_system_prompt=user_input.extra_system_prompt,

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components import frontend
-from homeassistant.components.http import StaticPathConfig
+from homeassistant.components.http import (  # type: ignore[attr-defined, unused-ignore]  # implicit on 2026
+    StaticPathConfig,
+)
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_call_later
@@ -30,6 +32,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .compat import lovelace_dashboards, lovelace_storage
 from .const import DOMAIN, LOGGER
+from .engine.assumptions import resolve
 from .engine.household import Household, Subject, is_entity_id
 
 if TYPE_CHECKING:
@@ -102,8 +105,14 @@ def _rows(*groups: Iterable[str | dict[str, Any] | None]) -> list[str | dict[str
     return [row for group in groups for row in group if row]
 
 
-def _person_card(hass: HomeAssistant, person: Subject, index: EntityIndex) -> dict[str, Any]:
-    """Where they are, asleep or awake, heart rate, next departure and where it came from."""
+def _person_card(
+    hass: HomeAssistant, person: Subject, index: EntityIndex, household: Household
+) -> dict[str, Any]:
+    """Where they are, asleep or awake, heart rate, next departure and where it came from.
+
+    And, when the engine assumed a link the household left out (or one is missing), the person's
+    *Assumptions* sensor, whose attributes say what, why and where to set it.
+    """
     phone = person.sources.get("phone")
     tracker = index.get(phone, "location") if phone else None
     where = person.sources.get("person") or tracker  # the person entity, when the household names one
@@ -120,11 +129,17 @@ def _person_card(hass: HomeAssistant, person: Subject, index: EntityIndex) -> di
             },
         ]
     battery = index.get(phone, "device_battery") if phone else None
+    links = resolve(household)
+    vehicle = links.vehicles.get(person.id)
+    assumes = links.about(person.id) or any(m.subject in (person.id, vehicle) for m in links.missing)
+    assumptions = index.get(person.id, "assumptions") if assumes else None
     return {
         "type": "entities",
         "title": person.name,
         "state_color": True,
-        "entities": _rows([where], index.facts(person, PERSON_FACTS), departure_rows, [battery]),
+        "entities": _rows(
+            [where], index.facts(person, PERSON_FACTS), departure_rows, [battery], [assumptions]
+        ),
     }
 
 
@@ -178,7 +193,7 @@ def generate(hass: HomeAssistant, household: Household, index: EntityIndex) -> d
         if (entity_id := index.get(topic, "location")) is not None
     ]
     cards: list[dict[str, Any]] = [{"type": CARD, "section": "pending"}]
-    cards += [_person_card(hass, person, index) for person in household.people.values()]
+    cards += [_person_card(hass, person, index, household) for person in household.people.values()]
     cards += [_vehicle_card(hass, vehicle, index) for vehicle in household.vehicles.values()]
     cards += [_zone_card(hass, zone, index) for zone in household.zones.values()]
     cards.append({"type": CARD, "section": "timeline"})
@@ -220,7 +235,6 @@ class Dashboard:
     hass: HomeAssistant
     entry: AmbientMeshConfigEntry
     _store: Store[dict[str, Any]]
-    _generated: dict[str, Any] | None = None
     _unsubs: list[Callable[[], None]] = field(default_factory=list)
     _pending: Callable[[], None] | None = None
 
@@ -249,7 +263,6 @@ class Dashboard:
             return
         await config.async_save(generated)
         await self._store.async_save({"generated": generated})
-        self._generated = generated
 
     @callback
     def _schedule_update(self, *_: Any) -> None:

@@ -15,19 +15,19 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import area_registry as ar, device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
-from .compat import link_to_parent_device
+from .compat import device_by_identifier, link_to_parent_device
 from .const import DOMAIN
+from .engine.home import distance_m
 from .engine.household import SubjectType
 from .engine.profiles import SourceKind
 from .engine.signals import KINDS, Location, Signal, SignalValue, is_stale
-from .engine.situations import distance_m
 from .hub import AmbientMeshHub, KnownFact, signal_hub_update, signal_new_fact, signal_source_update
 
 MODELS = {
@@ -44,8 +44,6 @@ KIND_NAMES = {
     SourceKind.CAR: "Car",
     SourceKind.ROOM: "Room sensor",
 }
-
-ZONE_ROLE_NAMES = {"climate": "thermostat", "sensor": "sensor", "motion": "motion sensor"}
 
 
 THRESHOLDS: dict[str | None, float] = {"°C": 0.1, "%": 1.0, "bpm": 1.0, "km/h": 1.0, "min": 1.0, "lx": 10.0}
@@ -81,7 +79,7 @@ def meaningful(kind: str, old: SignalValue | None, new: SignalValue | None) -> b
     if old is None or new is None:
         return old is not new
     if isinstance(old, Location) and isinstance(new, Location):
-        return distance_m(old, new.lat, new.lon) >= POSITION_M
+        return distance_m(old.lat, old.lon, new.lat, new.lon) >= POSITION_M
     if isinstance(old, float) and isinstance(new, float):
         spec = KINDS.get(kind)
         threshold = THRESHOLDS.get(spec.unit if spec else None, 0.0)
@@ -120,19 +118,20 @@ def subject_device_identifier(hub: AmbientMeshHub, subject_id: str) -> tuple[str
 def source_device_info(hub: AmbientMeshHub, fact: KnownFact) -> DeviceInfo:
     """One device per discovered source, named after its owner and role, under its owner's device.
 
-    A zone's devices are suggested into the Home Assistant area of the zone's name.
+    A zone's devices go into the Home Assistant area of the zone's name once their first entity is
+    registered (``place_in_zone_area``): a ``suggested_area`` would make current Home Assistant put the
+    area's name in front of every entity id ("sensor.bedroom_bedroom_sensor_temperature").
     """
     owner = hub.mesh.household.owner_of(fact.source)
     kind = KIND_NAMES[fact.source_kind]
     role = next((r for r, s in owner.sources.items() if s == fact.source), None) if owner else None
     role_name = ROLE_NAMES.get(role or "", kind.lower())
-    area: str | None = None
     if owner is not None and owner.type is SubjectType.PERSON:
         name = f"{owner.name}'s {role_name}"
     elif owner is not None and owner.type is SubjectType.VEHICLE:
         name = owner.name if role in (None, "telemetry") else f"{owner.name} {role_name}"
     elif owner is not None:
-        name, area = f"{owner.name} {role_name}", owner.name
+        name = f"{owner.name} {role_name}"
     else:
         name = f"{kind} {fact.name or fact.source.rsplit('/', 1)[-1]}"
     parent_info = hub_device_info(hub)
@@ -140,14 +139,13 @@ def source_device_info(hub: AmbientMeshHub, fact: KnownFact) -> DeviceInfo:
         # Under the subject's device once that exists (a via_device that does not exist is an error
         # from 2025.12 on); the hub until then.
         subject = subject_device_identifier(hub, owner.id)
-        if dr.async_get(hub.hass).async_get_device(identifiers={subject}) is not None:
+        if device_by_identifier(hub.hass, hub.entry_id, subject) is not None:
             parent_info = DeviceInfo(identifiers={subject})
     device = DeviceInfo(
         identifiers={(DOMAIN, fact.source)},
         name=name,
         manufacturer=MODELS.get(fact.format, fact.format),
         model=KIND_NAMES[fact.source_kind],
-        suggested_area=area,
     )
     return link_to_parent_device(hub.hass, hub.entry_id, device, parent_info)
 
@@ -177,6 +175,21 @@ def add_fact_entities(
     for fact in list(hub.known.values()):
         _add(fact)
     entry.async_on_unload(async_dispatcher_connect(hass, signal_new_fact(entry.entry_id), _add))
+
+
+def place_in_zone_area(
+    hass: HomeAssistant, hub: AmbientMeshHub, fact: KnownFact, device_id: str | None
+) -> None:
+    """Put a zone's source device into the area named like the zone, unless it already has an area."""
+    owner = hub.mesh.household.owner_of(fact.source)
+    if device_id is None or owner is None or owner.type is not SubjectType.ZONE:
+        return
+    devices = dr.async_get(hass)
+    device = devices.async_get(device_id)
+    if device is None or device.area_id is not None:
+        return
+    area = ar.async_get(hass).async_get_or_create(owner.name)
+    devices.async_update_device(device.id, area_id=area.id)
 
 
 class AmbientMeshSourceEntity(Entity):
@@ -224,6 +237,9 @@ class AmbientMeshSourceEntity(Entity):
 
     async def async_added_to_hass(self) -> None:
         """Follow the source's updates."""
+        place_in_zone_area(
+            self.hass, self.hub, self.fact, self.registry_entry.device_id if self.registry_entry else None
+        )
         self._tokens_at = self.hass.loop.time()
         self._shown = self._showing()  # Home Assistant writes this state right after adding us
         self._arm_stale()

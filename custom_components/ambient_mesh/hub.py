@@ -28,7 +28,7 @@ from homeassistant.helpers.event import (
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .admission import Admission
+from .admission import Admission, async_remove_stranger_devices, async_watch_broker
 from .confirmations import async_request_confirmation, dismiss
 from .const import (
     CONF_ALLOWLIST,
@@ -289,7 +289,9 @@ class AmbientMeshHub:
         )
         holder["hub"] = hub
         hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
-        mesh.set_household(in_home_assistant(hass, household))  # zone.home, and the areas rooms are in
+        # zone.home and the areas rooms are in; the guard judges by the same (assumed) links
+        guard.household = in_home_assistant(hass, household)
+        mesh.set_household(guard.household)
         hub.last_decision = guard.audit[-1] if guard.audit else None
         for item in stored.sources:
             try:
@@ -328,6 +330,9 @@ class AmbientMeshHub:
             self._unsubs.append(
                 await mqtt.async_subscribe(self.hass, f"{base}/#", self._on_message, qos=0, encoding=None)
             )
+        self._unsubs.append(async_watch_broker(self.hass))  # one log line each way (admission.py)
+        if self.admission is not None:
+            async_remove_stranger_devices(self.hass, self.entry_id, self.admission.discovery)
         self._follow_entities()
         self._unsubs.append(async_follow_zone_home(self.hass, self.mesh))
         async_update_link_issues(self.hass, self.entry_id, self.mesh.household)

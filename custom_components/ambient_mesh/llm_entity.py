@@ -22,10 +22,24 @@ from homeassistant.helpers.entity import Entity
 
 from .compat import async_provide_llm_data, chat_tool_result_data
 from .const import DOMAIN, LOGGER
-from .engine.llm import CannotConnectError, Delta, LlmError, MalformedReplyError, NoEndpointError, RawCall
-from .engine.llm.tools import format_tools
+from .engine.llm import (
+    CannotConnectError,
+    Delta,
+    Endpoint,
+    LlmError,
+    MalformedReplyError,
+    NoEndpointError,
+    RawCall,
+)
+from .engine.llm.tools import (
+    CONSTRAINED_INSTRUCTION,
+    CONSTRAINED_MAX_TOKENS,
+    calls_schema,
+    format_tools,
+    parse_calls,
+)
 from .engine.planners.llm import MAX_ROUNDS, LlmPlanner
-from .engine.tools import CATALOGUE, repair_arguments
+from .engine.tools import CATALOGUE, ToolSpec, repair_arguments
 from .hub import AmbientMeshHub
 
 HISTORY_MESSAGES = 20  # earlier turns kept for the model (the system prompt always stays)
@@ -123,13 +137,21 @@ class AmbientMeshLLMEntity(Entity):
         await async_provide_llm_data(chat_log, user_input, DOMAIN, DOMAIN, AGENT_PROMPT)
         offered = planner.offered(self.hub.mesh.household)
         api_tools = {tool.name for tool in chat_log.llm_api.tools} if chat_log.llm_api else set()
-        tools = format_tools(spec for name, spec in offered.items() if name in api_tools)
+        specs = [spec for name, spec in offered.items() if name in api_tools]
+        tools = format_tools(specs)
         try:
             for round_number in range(planner.max_rounds or MAX_ROUNDS):
-                # A constrained (small) model must act through a tool in its first round: its free
-                # text is rarely a usable call. The guard judges the call like any other.
-                require = round_number == 0 and bool(tools) and _constrained(planner)
-                if not await self._async_round(user_input, chat_log, planner, tools, person, require):
+                # A constrained (small) model answers its first round with a JSON object of calls
+                # (the same schema a situation gets); its free text is rarely a usable call. The
+                # calls go into the chat log as tool calls, which the guard judges like any other.
+                if (
+                    round_number == 0
+                    and specs
+                    and _constrained(planner)
+                    and await self._async_constrained_round(user_input, chat_log, planner, specs, person)
+                ):
+                    continue
+                if not await self._async_round(user_input, chat_log, planner, tools, person):
                     return
         finally:
             self.hub.notify_changed()  # the Planner sensor shows the endpoint's health now
@@ -145,18 +167,55 @@ class AmbientMeshLLMEntity(Entity):
         planner: LlmPlanner,
         tools: list[dict[str, Any]],
         person: str | None,
-        require_tool: bool,
     ) -> bool:
         """Stream one model round into the chat log; True when tool results wait for the model."""
         messages = trim_history([convert_content(content) for content in chat_log.content])
         try:
-            endpoint, deltas = await planner.pool.stream(
-                planner.request(messages, tools=tools, stream=True, require_tool=require_tool)
-            )
+            endpoint, deltas = await planner.pool.stream(planner.request(messages, tools=tools, stream=True))
         except NoEndpointError as err:
             raise _error("model_unreachable", err) from err
         except LlmError as err:
             raise _error("model_failed", err) from err
+        return await self._async_add_stream(user_input, chat_log, endpoint, deltas, person)
+
+    async def _async_constrained_round(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        planner: LlmPlanner,
+        specs: list[ToolSpec],
+        person: str | None,
+    ) -> bool:
+        """Ask for the calls as constrained JSON; True when there were calls (now in the chat log)."""
+        messages = trim_history([convert_content(content) for content in chat_log.content])
+        messages[-1] = {**messages[-1], "content": f"{messages[-1]['content']}\n{CONSTRAINED_INSTRUCTION}"}
+        schema = calls_schema(specs, self.hub.mesh.household)
+        try:
+            endpoint, answer = await planner.pool.ask(
+                planner.request(messages, schema=schema, max_tokens=CONSTRAINED_MAX_TOKENS)
+            )
+            calls = parse_calls(answer.content)
+        except NoEndpointError as err:
+            raise _error("model_unreachable", err) from err
+        except LlmError as err:
+            raise _error("model_failed", err) from err
+        if not calls:
+            return False
+
+        async def deltas() -> AsyncIterator[Delta]:
+            yield Delta(calls=tuple(calls), done=True)
+
+        return await self._async_add_stream(user_input, chat_log, endpoint, deltas(), person)
+
+    async def _async_add_stream(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        endpoint: Endpoint,
+        deltas: AsyncIterator[Delta],
+        person: str | None,
+    ) -> bool:
+        """Stream a round into the chat log (which runs its tool calls); True when results wait."""
         token = AGENT_TURN.set(
             AgentTurn(planner=f"llm:{endpoint.key}", reason=user_input.text[:200], person=person)
         )

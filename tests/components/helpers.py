@@ -11,7 +11,7 @@ from typing import Any
 
 from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 from homeassistant.core import Context, HomeAssistant, State
-from homeassistant.helpers import device_registry as dr, entity_registry as er, llm
+from homeassistant.helpers import entity_registry as er, llm
 from homeassistant.setup import async_setup_component
 from homeassistant.util import slugify
 
@@ -92,21 +92,6 @@ async def until(condition: Callable[[], object]) -> None:
         # Polled: what the condition reads is filled by callbacks in Home Assistant, not ours to signal.
         while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
-
-
-def device_by_identifier(
-    hass: HomeAssistant, entry_id: str, identifier: tuple[str, str]
-) -> dr.DeviceEntry | None:
-    """The device of a config entry with this identifier.
-
-    ``async_get_device_by_identifier`` on current Home Assistant (``async_get_device`` is deprecated
-    there and raises in tests); ``async_get_device`` on 2025.4, which has no other lookup.
-    """
-    registry = dr.async_get(hass)
-    if hasattr(registry, "async_get_device_by_identifier"):
-        device: dr.DeviceEntry | None = registry.async_get_device_by_identifier(identifier, entry_id)
-        return device
-    return registry.async_get_device(identifiers={identifier})
 
 
 def make_llm_context(platform: str, context: Context | None = None, **fields: Any) -> llm.LLMContext:

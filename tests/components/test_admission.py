@@ -10,6 +10,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ambient_mesh.admission import notification_id, plain
+from custom_components.ambient_mesh.compat import device_by_identifier
 from custom_components.ambient_mesh.const import DOMAIN, SUBENTRY_ZONE
 
 from .conftest import Publish, _subscribed
@@ -21,11 +22,10 @@ KITCHEN = "zigbee2mqtt/kitchen_sensor"
 async def test_a_stranger_is_listed_not_made_a_device_until_the_household_names_it(
     hass: HomeAssistant, mesh: MockConfigEntry, publish: Publish
 ) -> None:
-    devices = dr.async_get(hass)
     entities_before = len(er.async_get(hass).entities)
     await publish(KITCHEN, {"temperature": 20.5, "humidity": 51, "battery": 90})
 
-    assert devices.async_get_device(identifiers={(DOMAIN, KITCHEN)}) is None
+    assert device_by_identifier(hass, mesh.entry_id, (DOMAIN, KITCHEN)) is None
     assert len(er.async_get(hass).entities) == entities_before
     hub = mesh.runtime_data.hub
     assert KITCHEN not in hub.mesh.context.sources  # nothing of it is kept in the context
@@ -54,7 +54,7 @@ async def test_a_stranger_is_listed_not_made_a_device_until_the_household_names_
     await _subscribed(hass)
 
     await publish(KITCHEN, {"temperature": 20.5, "humidity": 51, "battery": 90})
-    device = devices.async_get_device(identifiers={(DOMAIN, KITCHEN)})
+    device = device_by_identifier(hass, mesh.entry_id, (DOMAIN, KITCHEN))
     assert device is not None
     assert device.name == "Kitchen sensor"  # named after the household, not after the topic
     temp = fact_state(hass, mesh.entry_id, KITCHEN, "room_temp")
@@ -79,3 +79,26 @@ def test_device_text_in_the_notification_is_inert() -> None:
     text = plain("[click](https://evil.example/x?a=1) `rm -rf` <b>hi</b>")
     assert "](" not in text and "`" not in text and "<" not in text
     assert "https" not in text
+
+
+async def test_devices_an_earlier_version_made_for_strangers_are_removed_at_start(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry
+) -> None:
+    from homeassistant.setup import async_setup_component
+
+    from .household import mesh_entry
+
+    assert await async_setup_component(hass, "homeassistant", {})
+    entry = mesh_entry()
+    entry.add_to_hass(hass)
+    devices = dr.async_get(hass)
+    for source in ("zigbee2mqtt/flood_1", "owntracks/x/y", "zigbee2mqtt/bedroom_sensor"):
+        devices.async_get_or_create(config_entry_id=entry.entry_id, identifiers={(DOMAIN, source)})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert device_by_identifier(hass, entry.entry_id, (DOMAIN, "zigbee2mqtt/flood_1")) is None
+    assert device_by_identifier(hass, entry.entry_id, (DOMAIN, "owntracks/x/y")) is None
+    assert device_by_identifier(hass, entry.entry_id, (DOMAIN, "zigbee2mqtt/bedroom_sensor")) is not None
+    assert device_by_identifier(hass, entry.entry_id, (DOMAIN, entry.entry_id)) is not None  # the hub stays
+    alice = device_by_identifier(hass, entry.entry_id, (DOMAIN, f"{entry.entry_id}_alice"))
+    assert alice is not None  # and so do the household's own devices

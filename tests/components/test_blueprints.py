@@ -333,6 +333,13 @@ async def test_cabin_follows_the_integrations_next_departure_from_a_phone_alarm(
     [decision] = preconditions(car)
     assert dt_util.parse_datetime(decision["args"]["ready_by"]) == departure
     assert car_hvac(hass)[0] == "heat"
+    # The integration's own departure detector comes to the same departure at its lead time: the guard
+    # takes the cabin as started already.
+    await move_to(hass, freezer, departure - timedelta(minutes=15))
+    [started] = [d for d in preconditions(car) if d["verdict"] == "executed"]
+    assert started == decision
+    duplicates = [d for d in preconditions(car) if d["caller"] == "rules"]
+    assert all("already preconditioned for this departure" in d["reason"] for d in duplicates)
 
 
 # sleep climate

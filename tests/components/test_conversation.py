@@ -115,10 +115,15 @@ async def test_a_model_that_asks_for_too_much_is_clamped_and_refused(
     await _ask(hass, "Make it toasty everywhere and switch off the alarm")
     await until(lambda: commands)
     assert commands == [{"command": "precondition", "target_c": 28.0, "ready_by": None}]
-    verdicts = {d.call.tool: d.verdict.value for d in entry.runtime_data.hub.guard.audit}
-    assert verdicts["precondition_cabin"] == "clamped"
-    assert verdicts.get("set_room_climate", "refused") in ("rejected", "refused")  # unknown zone
-    assert verdicts.get("disarm_alarm", "refused") in ("rejected", "refused")
+    audit = {d.call.tool: d for d in entry.runtime_data.hub.guard.audit}
+    assert {tool: d.verdict.value for tool, d in audit.items()} == {
+        "precondition_cabin": "clamped",
+        "set_room_climate": "rejected",
+    }
+    assert audit["set_room_climate"].reason == "unknown zone 'attic'"
+    # The alarm is never offered, so it cannot reach the guard: the model is told there is no such tool.
+    results = [m["content"] for m in server.chats[-1].messages if m.get("role") == "tool"]
+    assert any("disarm_alarm" in result and "not found" in result for result in results)
 
 
 async def test_a_dead_endpoint_fails_over_to_the_next(
@@ -353,3 +358,30 @@ async def test_a_timed_out_endpoint_blocks_nothing_and_logs_once_at_info(
     assert "Detected blocking call" not in caplog.text
     lost = [r for r in caplog.records if "is unavailable" in r.getMessage()]
     assert [(r.levelno, "timed out" in r.getMessage()) for r in lost] == [(logging.INFO, True)]
+
+
+async def test_a_constrained_endpoint_answers_its_first_round_with_calls_into_the_chat_log(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, openai_servers: OpenAIFactory, received: Listen
+) -> None:
+    server = await openai_servers(models=("smollm2",))
+    call = {"tool": "set_room_climate", "args": {"zone": "bedroom", "target_c": 19}}
+    server.script(Reply(content=json.dumps({"calls": [call]})), Reply(content="Done, 19 °C."))
+    assert await async_setup_component(hass, "homeassistant", {})
+    endpoint = {"url": server.url, "model": "smollm2", "kind": "openai", "priority": 1, "timeout": 5}
+    entry = mesh_entry(options={"endpoints": [{**endpoint, "constrained": True}]})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await _subscribed(hass)
+    sets = await received("zigbee2mqtt/bedroom_trv/set")
+
+    result = await _converse(hass, "too warm in the bedroom")
+    assert result.response.speech["plain"]["speech"] == "Done, 19 °C."
+    roles = [c.role for c in _chat_log(hass, result.conversation_id)]
+    assert roles == ["system", "user", "assistant", "tool_result", "assistant"]
+    first, second = server.chats
+    assert "grammar" in first.body  # llama.cpp: our whitespace-free grammar of the allowed calls
+    assert "tools" not in first.body
+    assert "tools" in second.body  # then a free round, with the verdict to read
+    await hass.async_block_till_done()
+    assert sets == [{"occupied_heating_setpoint": 19.0}]

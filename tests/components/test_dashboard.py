@@ -11,12 +11,13 @@ from typing import Any
 from homeassistant.components import frontend
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import area_registry as ar, device_registry as dr
+from homeassistant.helpers import area_registry as ar
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.ambient_mesh.compat import device_by_identifier
 from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.dashboard import CARD_URL, URL_PATH
 from custom_components.ambient_mesh.engine.model import Caller, Situation, ToolCall
@@ -96,8 +97,10 @@ async def test_the_dashboard_is_in_the_sidebar_with_a_card_per_person_vehicle_an
     alice = _titled(config, "Alice")
     source = next(row for row in alice["entities"] if isinstance(row, dict) and "row" in row)
     assert source["row"]["attribute"] == "source"  # where her departure comes from, while there is one
-    # Bob has no sources: only what the mesh estimates for him (his departure and where it comes from)
-    assert set(_rows(_titled(config, "Bob"))) == {"sensor.bob_next_departure"}
+    # Bob has no sources: only what the mesh estimates for him (his departure and where it comes from),
+    # and what it assumes (he names no bedroom: the only zone called like one is taken to be his)
+    assert set(_rows(_titled(config, "Bob"))) == {"sensor.bob_next_departure", "sensor.bob_assumptions"}
+    assert "sensor.alice_assumptions" not in _rows(alice)  # Alice's links are all set
     planner_stack = next(c for c in cards if c["type"] == "vertical-stack" and c["cards"][0].get("section"))
     assert planner_stack["cards"][0]["section"] == "planner"
     assert any(row.startswith("switch.") for row in _rows(planner_stack["cards"][1]))
@@ -150,14 +153,13 @@ async def test_devices_are_named_from_the_household_and_sit_under_their_subject(
     await publish("owntracks/alice/pixel", {"_type": "location", "lat": 52.52, "lon": 13.40, "tst": 1})
     await publish("zigbee2mqtt/bedroom_trv", {"local_temperature": 21.5})
     await publish("zigbee2mqtt/living_motion", {"occupancy": True})
-    registry = dr.async_get(hass)
-    phone = registry.async_get_device(identifiers={(DOMAIN, "owntracks/alice/pixel")})
-    alice = registry.async_get_device(identifiers={(DOMAIN, f"{mesh.entry_id}_alice")})
+    phone = device_by_identifier(hass, mesh.entry_id, (DOMAIN, "owntracks/alice/pixel"))
+    alice = device_by_identifier(hass, mesh.entry_id, (DOMAIN, f"{mesh.entry_id}_alice"))
     assert phone is not None and alice is not None
     assert phone.name == "Alice's phone"
     assert phone.via_device_id == alice.id
-    thermostat = registry.async_get_device(identifiers={(DOMAIN, "zigbee2mqtt/bedroom_trv")})
-    motion = registry.async_get_device(identifiers={(DOMAIN, "zigbee2mqtt/living_motion")})
+    thermostat = device_by_identifier(hass, mesh.entry_id, (DOMAIN, "zigbee2mqtt/bedroom_trv"))
+    motion = device_by_identifier(hass, mesh.entry_id, (DOMAIN, "zigbee2mqtt/living_motion"))
     assert thermostat is not None and motion is not None
     assert (thermostat.name, motion.name) == ("Bedroom thermostat", "Living room motion sensor")
     areas = ar.async_get(hass)

@@ -158,7 +158,7 @@ async def test_home_follows_home_assistant_home_location(
     await hass.async_block_till_done()
     state = _assumptions(hass, entry, "alice")
     assert "zone.home" in state.attributes["home"]
-    assert "-16.8000, 179.9998" in state.attributes["home"]
+    assert "radius 80 m" in state.attributes["home"]
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     await _set_home(hass, 52.52, 13.405, 100)  # nothing listens after unload

@@ -14,11 +14,12 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.ambient_mesh.compat import device_by_identifier
 from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.engine.model import Caller, ToolCall
 
 from .conftest import Publish, _subscribed
-from .helpers import device_by_identifier, fact_state, hub_state, until
+from .helpers import fact_state, hub_state, until
 
 
 def _our_subscriptions(hass: HomeAssistant) -> set[str]:

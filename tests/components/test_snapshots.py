@@ -9,6 +9,7 @@ name, unit, device class, state or attribute shows up as a snapshot diff to revi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.const import Platform
@@ -18,7 +19,11 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from pytest_homeassistant_custom_component.syrupy import (
+    EntityRegistryEntrySnapshot,
+    HomeAssistantSnapshotExtension,
+    HomeAssistantSnapshotSerializer,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
@@ -31,13 +36,46 @@ ENTRY_ID = "01JSNAPSH0TAMB1ENTMESH0000"
 FORMATS = ("owntracks", "teslamate", "ovms", "zigbee2mqtt", "sleep_as_android", "native")
 
 
+# What an integration decides about its entities. The registry entry's other fields change between
+# Home Assistant releases (the supported range runs from 2025.4 to 2026.11), ours do not.
+REGISTRY_FIELDS = (
+    "entity_id",
+    "unique_id",
+    "platform",
+    "config_entry_id",
+    "device_id",
+    "has_entity_name",
+    "translation_key",
+    "original_name",
+    "original_device_class",
+    "original_icon",
+    "entity_category",
+    "unit_of_measurement",
+    "capabilities",
+    "supported_features",
+    "disabled_by",
+    "hidden_by",
+)
+
+
+class _Serializer(HomeAssistantSnapshotSerializer):
+    @classmethod
+    def _serializable_entity_registry_entry(cls, data: Any) -> Any:
+        full = super()._serializable_entity_registry_entry(data)
+        return EntityRegistryEntrySnapshot({field: full[field] for field in REGISTRY_FIELDS})
+
+
+class _Extension(HomeAssistantSnapshotExtension):
+    serializer_class = _Serializer
+
+
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Home Assistant's serializer (registry ids and state times as ANY), stored in ``snapshots/``.
 
     The plugin's own ``snapshot`` fixture loses to syrupy's when both plugins load; this one wins.
     """
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+    return snapshot.use_extension(_Extension)
 
 
 @pytest.fixture

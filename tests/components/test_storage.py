@@ -82,3 +82,10 @@ async def test_stored_audit_is_bounded(
     stored = hass_storage[f"{DOMAIN}.{mesh.entry_id}"]["data"]["audit"]
     assert len(stored) == AUDIT_KEPT
     assert stored[-1]["requested_args"] == {"n": AUDIT_KEPT + 49}
+    assert await hass.config_entries.async_setup(mesh.entry_id)  # the restart
+    await hass.async_block_till_done()
+    restored = mesh.runtime_data.hub
+    print(f"audit entries after a restart: {len(restored.guard.audit)}")
+    assert len(restored.guard.audit) == AUDIT_KEPT
+    assert restored.last_decision is not None
+    assert restored.last_decision.call.args == {"n": AUDIT_KEPT + 49}

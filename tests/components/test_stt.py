@@ -11,6 +11,7 @@ import wave
 from homeassistant.components import stt
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
@@ -157,3 +158,20 @@ async def test_a_fixed_language_narrows_what_the_entity_offers(
     entity = _entity(hass)
     assert entity.supported_languages == ["de"]
     assert entity._recognizer is None  # no model named in the options: nothing loads until it is needed
+
+
+async def test_the_options_choose_the_model_and_language(hass: HomeAssistant) -> None:
+    assert await async_setup_component(hass, "homeassistant", {})
+    entry = mesh_entry()
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"shadow": False, "token_budget": 400, "stt_model": " /srv/whisper-small ", "stt_language": "de"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["stt_model"] == "/srv/whisper-small"
+    assert entry.options["stt_language"] == "de"

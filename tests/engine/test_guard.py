@@ -436,13 +436,43 @@ async def test_a_cabin_ready_later_starts_at_the_departure_lead_time_and_says_so
     assert await guard.tick() == []  # once
 
 
-async def test_a_cabin_due_within_its_lead_time_starts_now() -> None:
+@pytest.mark.parametrize("minutes", [10, 25, 40])
+async def test_a_cabin_asked_for_within_the_longest_lead_starts_now(minutes: int) -> None:
     guard, executor, _, _ = make_guard()
-    ready_by = START + timedelta(minutes=10)  # lead at unknown temperature is 15 min
+    ready_by = START + timedelta(minutes=minutes)  # the caller chose its own lead (a blueprint's)
     decision = await guard.submit(
         call("precondition_cabin", vehicle="car1", target_c=21, ready_by=ready_by.isoformat())
     )
     assert decision.verdict is Verdict.EXECUTED
+    assert len(executor.calls) == 1
+
+
+async def test_a_second_caller_for_a_started_departure_is_refused_as_a_duplicate() -> None:
+    guard, executor, _, _ = make_guard()
+    ready_by = START + timedelta(minutes=10)
+    first = await guard.submit(
+        call("precondition_cabin", vehicle="car1", target_c=21, ready_by=ready_by.isoformat())
+    )
+    again = await guard.submit(
+        call(
+            "precondition_cabin",
+            vehicle="car1",
+            target_c=20,
+            ready_by=(ready_by + timedelta(minutes=2)).isoformat(),
+        )
+    )
+    assert first.verdict is Verdict.EXECUTED
+    assert again.verdict is Verdict.REJECTED
+    assert again.reason == f"already preconditioned for this departure by {first.id}"
+    later = await guard.submit(
+        call(
+            "precondition_cabin",
+            vehicle="car1",
+            target_c=21,
+            ready_by=(ready_by + timedelta(hours=3)).isoformat(),
+        )
+    )
+    assert later.verdict is Verdict.SCHEDULED  # another departure is its own
     assert len(executor.calls) == 1
 
 

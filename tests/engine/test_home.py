@@ -306,3 +306,28 @@ async def test_decisions_on_linked_households_name_no_assumption() -> None:
     result = await run_scenario(load_scenario(SCENARIOS / "arrival_by_car.yaml"))
     assert result.decisions
     assert not any("assumed" in d.call.reason for d in result.decisions)
+
+
+def test_a_models_call_resting_on_an_assumption_says_so_like_the_rules() -> None:
+    from custom_components.ambient_mesh.engine.model import Caller, Situation, ToolCall
+    from custom_components.ambient_mesh.engine.planners.chain import _saying_assumptions
+
+    words = (
+        "assumed Alice's bedroom is Bedroom (the only zone called like a bedroom) — set it in Alice's options"
+    )
+    situation = Situation(
+        kind="sleep_started", subject="alice", at=NOW, key="k", facts={"bedroom": "bedroom", "assumed": words}
+    )
+    call = ToolCall(
+        tool="set_room_climate",
+        args={"zone": "bedroom", "target_c": 18.5},
+        caller=Caller.LLM,
+        planner="llm",
+        reason="cooler for sleep",
+        situation=situation,
+    )
+    assert _saying_assumptions(call).reason == f"cooler for sleep; {words}"
+    said = replace(call, reason=f"as {words}")
+    assert _saying_assumptions(said) is said  # already says it
+    plain = replace(call, situation=replace(situation, facts={"bedroom": "bedroom"}))
+    assert _saying_assumptions(plain) is plain

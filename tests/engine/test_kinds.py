@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 import voluptuous as vol
+import voluptuous_openapi
 import yaml
 
-from custom_components.ambient_mesh.engine import preferences
+from custom_components.ambient_mesh.engine import preferences, tools
 from custom_components.ambient_mesh.engine.bounds import CABIN_C, ROOM_C, Bound
 from custom_components.ambient_mesh.engine.clock import aware_datetime
 from custom_components.ambient_mesh.engine.digest import SYSTEM_PROMPT
+from custom_components.ambient_mesh.engine.guard import SCOPE_TOOLS
 from custom_components.ambient_mesh.engine.household import ID
 from custom_components.ambient_mesh.engine.kinds import SNOOZABLE, SituationKind, ToolName
 from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
@@ -63,8 +65,16 @@ def test_reset_preferences_offers_the_preference_kinds_and_translates_each() -> 
 
 def test_the_llm_planner_offers_known_tools_for_exactly_the_known_kinds() -> None:
     assert set(SITUATION_TOOLS) == set(SituationKind)
-    for kind, tools in SITUATION_TOOLS.items():
-        assert tools <= set(ToolName), kind
+    for kind, offered in SITUATION_TOOLS.items():
+        assert offered <= set(ToolName), kind
+
+
+def test_the_guard_scopes_exactly_the_known_kinds_and_allows_what_the_model_is_offered() -> None:
+    """A tool offered to the model for a situation must not then be refused as out of its scope."""
+    assert set(SCOPE_TOOLS) == set(SituationKind)
+    for kind, allowed in SCOPE_TOOLS.items():
+        assert allowed <= set(ToolName), kind
+        assert SITUATION_TOOLS[kind] <= allowed, kind
 
 
 def test_preference_learning_names_only_known_kinds() -> None:
@@ -92,6 +102,26 @@ def test_a_range_a_tool_description_names_is_its_bound(spec: Any) -> None:
     for arg, bound in spec.bounds.items():
         description = spec.parameters["properties"][arg].get("description", "")
         assert _ranges(description) <= {(bound.low, bound.high)}, (spec.name, arg, description)
+
+
+def _openapi(value: Any) -> Any:
+    """Our own validators, as the JSON types they accept (voluptuous_openapi sees only functions)."""
+    if value is tools.number:
+        return {"type": "number"}
+    if value is tools._boolean:
+        return {"type": "boolean"}
+    return voluptuous_openapi.UNSUPPORTED
+
+
+@pytest.mark.parametrize("spec", list(CATALOGUE.values()), ids=list(CATALOGUE))
+def test_the_json_schema_the_model_sees_agrees_with_the_voluptuous_one(spec: Any) -> None:
+    """Each tool's schema is written twice; what the model is told must be what the guard accepts."""
+    checked = voluptuous_openapi.convert(spec.schema, custom_serializer=_openapi)
+    offered = spec.parameters
+    assert set(offered["required"]) == set(checked["required"])
+    assert set(offered["properties"]) <= set(checked["properties"])  # it may hide optional ones
+    for name, prop in offered["properties"].items():
+        assert prop["type"] == checked["properties"][name]["type"], name
 
 
 def test_the_ranges_the_system_prompt_names_are_the_bounds() -> None:

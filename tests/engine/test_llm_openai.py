@@ -83,28 +83,40 @@ async def test_arguments_that_are_not_json_are_refused_before_the_guard(openai_s
     assert reply.refused == ["arguments of notify are not a JSON object"]
 
 
-async def test_constrained_plan_asks_for_exactly_the_allowed_calls(openai_standin: Factory) -> None:
+@pytest.mark.parametrize("server_kind", ["llamacpp", "lmstudio"])
+async def test_constrained_plan_asks_for_exactly_the_allowed_calls(
+    openai_standin: Factory, server_kind: str
+) -> None:
     server = await openai_standin(models=(MODEL,))
-    server.script(
-        Reply(
-            content=json.dumps(
-                {"calls": [{"tool": "precondition_cabin", "args": {"vehicle": "car1", "target_c": 21}}]}
-            )
-        )
-    )
+    server.owned_by = server_kind
+    answer = {"calls": [{"tool": "precondition_cabin", "args": {"vehicle": "car1", "target_c": 21}}]}
+    server.script(Reply(content=json.dumps(answer)), Reply(content=json.dumps(answer)))
     world = make_world()
     llm = LlmPlanner([openai(server.url, constrained=True)], clock=world.clock)
     calls = await llm.plan(departure(), world)
+    await llm.plan(departure(), world)
     await llm.close()
 
     assert [(c.tool, dict(c.args), c.caller) for c in calls] == [
         ("precondition_cabin", {"vehicle": "car1", "target_c": 21}, Caller.LLM)
     ]
-    (chat,) = server.chats
+    chat = server.chats[0]
     assert "tools" not in chat.body
+    assert chat.body["max_tokens"] == 512
+    assert [r.path for r in server.requests].count("/v1/models") == 1  # asked once what the server is
+    allowed = set(offered_tools(world.household, allowed=SITUATION_TOOLS["departure_soon"]))
+    if server_kind == "llamacpp":
+        # llama.cpp: our grammar, without whitespace, of exactly the allowed calls and the household's ids
+        assert "response_format" not in chat.body
+        grammar = chat.body["grammar"]
+        assert all(f'"\\"{tool}\\""' in grammar for tool in allowed)
+        assert '"\\"car1\\""' in grammar
+        assert "unlock_vehicle" not in grammar
+        assert "[ \\t]" not in grammar
+        return
+    assert "grammar" not in chat.body
     schema = chat.body["response_format"]["json_schema"]["schema"]
     choices = schema["properties"]["calls"]["items"]["anyOf"]
-    allowed = set(offered_tools(world.household, allowed=SITUATION_TOOLS["departure_soon"]))
     assert {c["properties"]["tool"]["enum"][0] for c in choices} == allowed
     cabin = next(c for c in choices if c["properties"]["tool"]["enum"] == ["precondition_cabin"])
     assert cabin["properties"]["args"]["properties"]["vehicle"]["enum"] == sorted(world.household.vehicles)

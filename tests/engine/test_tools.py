@@ -12,6 +12,7 @@ from custom_components.ambient_mesh.engine.tools import (
     available_tools,
     check_subjects,
     repair_arguments,
+    route_request,
 )
 
 BASE = {
@@ -132,3 +133,32 @@ def test_json_text_arguments_are_parsed_and_non_objects_refused() -> None:
     assert repair_arguments(schedule, "not json") is None
     assert repair_arguments(schedule, {"call": "{broken", "at": "x"}) is None
     assert repair_arguments(CATALOGUE["notify"], {"person": "alice"}) == {"person": "alice"}
+
+
+@pytest.mark.parametrize(
+    ("text", "tools"),
+    [
+        ("make the kitchen warmer", {"set_room_climate"}),
+        ("Mach das Schlafzimmer wärmer", {"set_room_climate"}),
+        ("warm up the car by 7:30", {"precondition_cabin", "stop_cabin_climate"}),
+        ("warm the car and the bedroom", {"set_room_climate", "precondition_cabin", "stop_cabin_climate"}),
+        ("turn the heating down at 22:00", {"set_room_climate", "schedule"}),
+        ("cancel that", {"cancel_scheduled"}),
+        ("turn off the office lights", {"set_lights"}),
+        ("tell bob dinner is ready", {"notify"}),
+        ("unlock the car", {"unlock_vehicle", "precondition_cabin", "stop_cabin_climate"}),
+        ("close the garage", {"open_cover", "close_cover"}),
+    ],
+)
+def test_a_request_is_offered_only_the_tools_its_words_can_need(text: str, tools: set[str]) -> None:
+    assert route_request(text) == tools
+
+
+def test_a_household_zone_named_with_the_car_keeps_the_room_tool() -> None:
+    tools = route_request("heat the car and the atelier", places=["atelier"])
+    assert tools is not None and "set_room_climate" in tools
+
+
+def test_a_request_no_word_routes_is_offered_every_tool() -> None:
+    assert route_request("what should I do?") is None
+    assert route_request("hello") is None

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from custom_components.ambient_mesh.engine.clock import Clock
 from custom_components.ambient_mesh.engine.model import Situation
 from custom_components.ambient_mesh.engine.planners.chain import PlannerChain
 from custom_components.ambient_mesh.engine.planners.llm import Endpoint, OllamaPlanner
@@ -37,10 +38,9 @@ async def endpoint(socket_enabled: None) -> AsyncIterator[FaultyEndpoint]:
     await server.stop()
 
 
-def _chain(url: str, *, stream: bool = False) -> tuple[PlannerChain, OllamaPlanner]:
-    world_clock = make_world().clock
+def _chain(url: str, clock: Clock, *, stream: bool = False) -> tuple[PlannerChain, OllamaPlanner]:
     llm = OllamaPlanner(
-        [Endpoint(url=url, model=MODEL, timeout_s=0.5)], clock=world_clock, budget_tokens=2000, stream=stream
+        [Endpoint(url=url, model=MODEL, timeout_s=0.5)], clock=clock, budget_tokens=2000, stream=stream
     )
     return PlannerChain(llm, RulesPlanner(Preferences())), llm
 
@@ -51,8 +51,7 @@ async def test_a_failing_endpoint_falls_back_to_the_rules(
     endpoint: FaultyEndpoint, fault: str, stream: bool
 ) -> None:
     world = make_world()
-    chain, llm = _chain(endpoint.url, stream=stream)
-    llm.clock = world.clock
+    chain, llm = _chain(endpoint.url, world.clock, stream=stream)
     endpoint.faults.append(fault)
     try:
         calls = await chain.plan(departure(), world)
@@ -67,8 +66,7 @@ async def test_a_failing_endpoint_falls_back_to_the_rules(
 
 async def test_an_endpoint_slow_only_sometimes_is_used_whenever_it_answers(endpoint: FaultyEndpoint) -> None:
     world = make_world()
-    chain, llm = _chain(endpoint.url)
-    llm.clock = world.clock
+    chain, llm = _chain(endpoint.url, world.clock)
     endpoint.faults.extend(["slow", "ok", "slow", "ok"])
     planners: list[str] = []
     try:

@@ -26,7 +26,7 @@ if sys.argv[1] == "port":
 deadline = time.monotonic() + float(sys.argv[3])
 while time.monotonic() < deadline:
     try:
-        if urllib.request.urlopen(sys.argv[2] + "/health", timeout=2).status == 200:
+        if urllib.request.urlopen(sys.argv[2] + "/health", timeout=5).status == 200:
             sys.exit(0)
     except Exception:
         time.sleep(0.2)

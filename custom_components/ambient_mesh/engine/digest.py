@@ -18,6 +18,7 @@ import math
 from typing import Any
 
 from .assumptions import resolve
+from .home import distance_m
 from .household import Household, Subject
 from .mesh import World
 from .model import Situation
@@ -204,7 +205,7 @@ class _Lines:
         location = self._fact(person, "location")
         home = self.world.household.home
         if isinstance(location, Location) and home is not None:
-            metres = _distance_m(location.lat, location.lon, home.lat, home.lon)
+            metres = distance_m(location.lat, location.lon, home.lat, home.lon)
             return "at home" if metres <= home.radius_m else f"{metres / 1000:.1f} km from home"
         return None
 
@@ -299,10 +300,3 @@ def _as_datetime(value: Any, now: datetime) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     return value if value.tzinfo is not None else value.replace(tzinfo=now.tzinfo)
-
-
-def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    # Equirectangular is plenty for "home or how far" at household scale.
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    y = math.radians(lat2 - lat1)
-    return 6_371_000 * math.hypot(x, y)

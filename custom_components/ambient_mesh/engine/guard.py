@@ -20,6 +20,7 @@ from typing import Any
 
 import voluptuous as vol
 
+from .assumptions import resolve
 from .clock import Clock
 from .context import ContextStore
 from .household import Household
@@ -87,6 +88,11 @@ class _Pending:
 
 
 NESTED_FORBIDDEN = frozenset({"schedule", "cancel_scheduled"})
+SAME_DEPARTURE = timedelta(minutes=10)  # two ready_by times this close are one departure
+SAME_DEPARTURE_WINDOW = timedelta(hours=2)  # how far back a started cabin still counts for it
+
+CONDITIONING_WINDOW = timedelta(minutes=lead_minutes(-100.0))
+"""The longest lead the departure rule gives (deep frost); a call this close to ``ready_by`` starts now."""
 
 HOUSEHOLD_SUBJECT = "household"  # situations about the whole home (situations.HOUSEHOLD)
 _COMFORT = frozenset({"set_room_climate", "set_lights", "notify", "schedule"})
@@ -187,7 +193,8 @@ class Guard:
     async def submit(self, call: ToolCall) -> Decision:
         """Judge a call and, when it passes every check, execute (or hold, or schedule) it."""
         now = self.clock.now()
-        if not isinstance(call.args, Mapping):  # recorded as text: the audit must always be JSON-ready
+        raw_args: object = call.args  # typed a Mapping, but a model or the fuzzer can send anything
+        if not isinstance(raw_args, Mapping):  # recorded as text: the audit must always be JSON-ready
             call = replace(call, args={"unreadable": show(call.args)})
             return self._record(
                 call,
@@ -239,6 +246,8 @@ class Guard:
             return self._record(call, Verdict.EXECUTED, "allowed", args, outcome=f"cancelled {args['id']}")
 
         if spec.name == "precondition_cabin" and call.caller is not Caller.SCHEDULE:
+            if (earlier := self._same_cabin(args, now)) is not None:
+                return self._record(call, Verdict.REJECTED, earlier, args)
             deferred = self._defer_cabin(call, args, notes, now)
             if deferred is not None:
                 return deferred
@@ -405,12 +414,22 @@ class Guard:
             return None
         subjects = {situation.subject}
         person = household.people.get(situation.subject)
+        # Links the household left out count as the detector resolved them (engine/assumptions.py):
+        # derived from the household model, never from device text.
+        links = resolve(household)
         if person is not None:
-            subjects.update(s for s in (person.vehicle, person.bedroom, *person.rooms) if s)
+            linked = (person.vehicle, person.bedroom, *person.rooms)
+            assumed = (
+                links.vehicles.get(person.id),
+                links.bedrooms.get(person.id),
+                *links.rooms.get(person.id, ()),
+            )
+            subjects.update(s for s in (*linked, *assumed) if s)
         vehicle = situation.facts.get("vehicle")
         if isinstance(vehicle, str) and vehicle in household.vehicles:
             subjects.add(vehicle)
         subjects.update(p.id for p in household.people.values() if p.vehicle == situation.subject)
+        subjects.update(links.drivers_of(situation.subject))
         return frozenset(subjects)
 
     def _permitted(self, person: str, tool: str) -> bool:
@@ -476,22 +495,53 @@ class Guard:
             return self._record(call, Verdict.REJECTED, str(err), args)
         return self._record(call, Verdict.SCHEDULED, _join(head, notes), args, decision_id=schedule_id)
 
+    def _same_cabin(self, args: Mapping[str, Any], now: datetime) -> str | None:
+        """Why a cabin request is already in hand: the same car, ready by the same time, already started.
+
+        Two callers asking for one departure (a blueprint's request, then the departure detector at the
+        lead time) must not condition the cabin twice. Waiting requests merge in the scheduler instead.
+        """
+        ready_by = _ready_by(args.get("ready_by"), now)
+        if ready_by is None:
+            return None
+        vehicle = args.get("vehicle")
+
+        def same(other: Mapping[str, Any]) -> bool:
+            theirs = _ready_by(other.get("ready_by"), now)
+            return (
+                other.get("vehicle") == vehicle
+                and theirs is not None
+                and abs(theirs - ready_by) <= SAME_DEPARTURE
+            )
+
+        for decision in reversed(self._audit):
+            if now - decision.at > SAME_DEPARTURE_WINDOW:
+                break
+            if (
+                decision.call.tool == "precondition_cabin"
+                and decision.verdict in (Verdict.EXECUTED, Verdict.CLAMPED, Verdict.APPROVED)
+                and same(decision.args)
+            ):
+                return f"already preconditioned for this departure by {decision.id}"
+        return None
+
     def _defer_cabin(
         self, call: ToolCall, args: dict[str, Any], notes: list[str], now: datetime
     ) -> Decision | None:
         """A cabin to be ready later starts at the lead time before ``ready_by`` (None: start now).
 
         The lead is the departure detector's own rule (``situations.lead_minutes``), from the vehicle's
-        outside temperature, so a planner asking ahead of time gets what the detector would do on time.
+        outside temperature, so a caller asking hours ahead gets what the detector would do on time. A
+        call within the longest lead of ``ready_by`` starts at once: whoever made it chose that moment.
         """
         ready_by = _ready_by(args.get("ready_by"), now)
         if ready_by is None:
             return None
+        if ready_by - now <= CONDITIONING_WINDOW:  # the caller chose its own lead (e.g. a blueprint's)
+            return None
         outside = self.outside_temp(str(args["vehicle"]))
         lead = lead_minutes(outside)
         start = ready_by - timedelta(minutes=lead)
-        if start <= now:
-            return None
         if start - now > self.policy.schedule_horizon:
             return self._record(
                 call,

@@ -79,7 +79,8 @@ class KnownHome:
         if self.origin == "inferred":
             return f"home is at {where}, inferred from {self.person}'s phone in its home region ({self.fixes} fixes)"
         if self.origin == "zone.home":
-            return f"home is Home Assistant's zone.home at {where}"
+            # zone.home shows its own coordinates; ours need not repeat them in every attribute
+            return f"home is Home Assistant's zone.home (radius {self.home.radius_m:g} m)"
         return f"home is at {where}, as the household says"
 
 

@@ -22,6 +22,8 @@ _LOGGER = logging.getLogger(__name__)
 
 MAX_PAYLOAD = 16 * 1024
 """Largest payload read; a legitimate message of any supported format is far smaller."""
+ROUTE_CACHE = 4096
+"""Topics whose route is remembered (a household has dozens; a flood of random topics resets it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ class Ingestor:
             ((base.strip("/"), fmt, profiles[fmt]) for fmt, base in bases.items() if fmt in profiles),
             key=lambda route: -len(route[0]),
         )
+        self._route_of: dict[str, tuple[str, str, ParseFn]] = {}
         self._on_new_source = on_new_source
         self._on_update = on_update
         # Admission (engine/discovery.py): None admits every source (the replayer, benchmarks).
@@ -83,7 +86,13 @@ class Ingestor:
         if len(raw) > MAX_PAYLOAD:
             self._drop(DropReason.TOO_LARGE, topic, f"{len(raw)} bytes", now)
             return None
-        route = next((r for r in self._routes if topic.startswith(r[0] + "/")), None)
+        route = self._route_of.get(topic)
+        if route is None:
+            route = next((r for r in self._routes if topic.startswith(r[0] + "/")), None)
+            if route is not None:
+                if len(self._route_of) >= ROUTE_CACHE:
+                    self._route_of.clear()  # random topics must not grow it without bound
+                self._route_of[topic] = route
         if route is None:
             self._drop(DropReason.UNKNOWN_TOPIC, topic, "no format listens here", now)
             return None

@@ -265,25 +265,25 @@ class _Context:
 
     def build(self, intent: str, slots: Mapping[str, Any]) -> Understood | None:
         match intent:
-            case "CarClimateOn" | "CarClimateOff" | "CarUnlock" | "CarReady" | "CarCharge":
+            case "CarClimateOn" | "CarClimateOff" | "CarReady" | "CarCharge" | "UnlockCar":
                 vehicle = self._vehicle(intent, slots)
                 if isinstance(vehicle, Ask):
                     return vehicle
                 if intent == "CarClimateOn":
                     return self._precondition(vehicle, slots)
+                if intent == "UnlockCar":  # confirm-class: the guard holds it until a person approves
+                    return Command(
+                        intent=intent,
+                        tool="unlock_vehicle",
+                        args={"vehicle": vehicle.id},
+                        summary=self.lang.say("unlock", vehicle=vehicle.name),
+                    )
                 if intent == "CarClimateOff":
                     return Command(
                         intent=intent,
                         tool="stop_cabin_climate",
                         args={"vehicle": vehicle.id},
                         summary=self.lang.say("stop_climate", vehicle=vehicle.name),
-                    )
-                if intent == "CarUnlock":  # confirm-class: the guard holds it until a person approves
-                    return Command(
-                        intent=intent,
-                        tool="unlock_vehicle",
-                        args={"vehicle": vehicle.id},
-                        summary=self.lang.say("unlock", vehicle=vehicle.name),
                     )
                 return Query(intent=intent, subject=vehicle)
             case "RoomTemperature" | "Lights":

@@ -131,15 +131,12 @@ class Mesh:
         """
         self.context = ContextStore()
         self.world = World(household, self.context, clock, dict(preferences or {}))
-        self.ingestor = Ingestor(
-            self.context, clock, bases, profiles, on_new_source=self._new_source, on_update=self._update
-        )
+        self.ingestor = Ingestor(self.context, clock, bases, profiles, on_update=self._update)
         self.detector = detector
         self.planner = planner
         self.guard = guard
         self.snoozes: dict[tuple[str, str], datetime] = {}
         self.situation_listeners: list[Callable[[Situation], None]] = []
-        self.source_listeners: list[Callable[[Parsed], None]] = []
         self.update_listeners: list[Callable[[Parsed], None]] = []
         self.later = later
         self._owners: dict[str, str] = {}
@@ -230,10 +227,6 @@ class Mesh:
     async def submit(self, call: ToolCall) -> Decision:
         """A call from a service, a voice command or a chat: straight to the guard."""
         return await self.guard.submit(call)
-
-    def _new_source(self, parsed: Parsed) -> None:
-        for listener in self.source_listeners:
-            listener(parsed)
 
     def _update(self, parsed: Parsed) -> None:
         for listener in self.update_listeners:

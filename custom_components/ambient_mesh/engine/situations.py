@@ -38,10 +38,9 @@ zone from ``World.preferences["timezone"]`` (or the clock's zone), so daylight-s
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-import math
 import statistics
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -116,15 +115,6 @@ def local_tz(world: World) -> tzinfo:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     return world.clock.now().tzinfo or UTC
-
-
-def distance_m(a: Location, lat: float, lon: float) -> float:
-    """Great-circle distance in metres."""
-    r = 6_371_000.0
-    p1, p2 = math.radians(a.lat), math.radians(lat)
-    dp, dl = p2 - p1, math.radians(lon - a.lon)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(h))
 
 
 def _hhmm(when: datetime, tz: tzinfo) -> str:
@@ -687,8 +677,3 @@ def _trend(history: list[Signal], now: datetime, cfg: DetectorConfig) -> tuple[f
     if len(recent) < 2 or len(base) < cfg.night_min_baseline:
         return None
     return statistics.fmean(recent), statistics.median(base)
-
-
-def facts_text(facts: Mapping[str, FactValue]) -> str:
-    """``k=v`` pairs of the known facts, for log lines."""
-    return ", ".join(f"{k}={v}" for k, v in facts.items() if v is not None)

@@ -8,7 +8,7 @@ recorded reason instead of refusing it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 import json
@@ -34,7 +34,7 @@ def number(value: Any) -> float:
     if isinstance(value, int | float) or (isinstance(value, str) and _NUMERIC.match(value)):
         result = float(value)
     else:
-        raise vol.Invalid(f"expected a number, got {_show(value)}")
+        raise vol.Invalid(f"expected a number, got {show(value)}")
     if not math.isfinite(result):
         raise vol.Invalid("expected a finite number")
     return result
@@ -49,7 +49,7 @@ def iso_time(value: Any) -> str:
             except ValueError:
                 continue
             return value
-    raise vol.Invalid(f"expected an ISO time or datetime, got {_show(value)}")
+    raise vol.Invalid(f"expected an ISO time or datetime, got {show(value)}")
 
 
 def iso_datetime(value: Any) -> str:
@@ -61,24 +61,19 @@ def iso_datetime(value: Any) -> str:
             pass
         else:
             return value
-    raise vol.Invalid(f"expected an ISO datetime, got {_show(value)}")
+    raise vol.Invalid(f"expected an ISO datetime, got {show(value)}")
 
 
-def _show(value: Any, limit: int = 60) -> str:
+def show(value: Any, limit: int = 60) -> str:
     """A value as it may appear in a reason: repr'd and cut, never interpreted."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def show(value: Any) -> str:
-    """Render an argument value for audit reasons and tool results (quoted, length-capped)."""
-    return _show(value)
-
-
 def _boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    raise vol.Invalid(f"expected true or false, got {_show(value)}")
+    raise vol.Invalid(f"expected true or false, got {show(value)}")
 
 
 HVAC_MODES = ("heat", "cool", "auto", "off", "eco")
@@ -338,9 +333,9 @@ def check_subjects(spec: ToolSpec, args: Mapping[str, Any], household: Household
             continue
         subject = _candidates(household, arg.type).get(str(value))
         if subject is None:
-            return f"unknown {arg.type.value} {_show(value)}"
+            return f"unknown {arg.type.value} {show(value)}"
         if arg.role is not None and arg.role not in subject.sources:
-            return f"{arg.type.value} {_show(value)} has no {arg.role}"
+            return f"{arg.type.value} {show(value)} has no {arg.role}"
     return None
 
 
@@ -377,3 +372,55 @@ def repair_arguments(spec: ToolSpec | None, raw: Any) -> dict[str, Any] | None:
             return None
         args["call"] = {**call, "args": inner}
     return args
+
+
+# Routing a free-form request to the tools it can need, before the model sees it: tool schemas are
+# most of a prompt, and a CPU-only box reads a few tokens a second. Words in English and German;
+# a request that names none of them is offered every tool (the model decides).
+_ROUTES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), frozenset(tools))
+    for pattern, tools in (
+        (
+            r"warm|cold|cool|heat|\bhot\b|chill|freez|temperat|degree|°|thermostat|climate|"
+            r"kalt|kühl|heiz|grad|wärmer|kälter",
+            ("set_room_climate",),
+        ),
+        (
+            r"\bcar\b|cabin|vehicle|tesla|leaf|drive|auto\b|wagen",
+            ("precondition_cabin", "stop_cabin_climate"),
+        ),
+        (r"unlock|entriegel|aufschließ", ("unlock_vehicle",)),
+        (r"light|lamp|bright|\bdim\b|dark|licht|lampe|\bhell\b|dunkel", ("set_lights",)),
+        (r"blind|shutter|garage|cover|curtain|rollo|jalousie", ("open_cover", "close_cover")),
+        (r"tell|notify|message|remind|let \w+ know|\btext\b|\bsag|nachricht|erinner", ("notify",)),
+        # "by 7:30" is a ready-by time the car tool takes itself; "at 7:30" is a call for later
+        (
+            r"\bat \d|\bin \d+|tomorrow|tonight|later|schedul|\bum \d|morgen|später|heute abend",
+            ("schedule",),
+        ),
+        (r"cancel|abbrech|stornier", ("cancel_scheduled",)),
+    )
+)
+
+
+_ROOM_WORDS = re.compile(
+    r"room|house|home|kitchen|bath|office|hall|zimmer|haus|küche|büro|flur", re.IGNORECASE
+)
+_CAR_TOOLS = frozenset({"precondition_cabin", "stop_cabin_climate"})
+
+
+def route_request(text: str, places: Collection[str] = ()) -> frozenset[str] | None:
+    """The tools a free-form request can need, by the words in it; None when no word says.
+
+    ``places`` are the household's zone ids and names: "warm up the car" is about the cabin, not a
+    room, unless the request also names a room.
+    """
+    found: set[str] = set()
+    for pattern, tools in _ROUTES:
+        if pattern.search(text):
+            found |= tools
+    if found & _CAR_TOOLS and "set_room_climate" in found:
+        lowered = text.lower()
+        if not _ROOM_WORDS.search(text) and not any(p and p.lower() in lowered for p in places):
+            found.discard("set_room_climate")
+    return frozenset(found) or None

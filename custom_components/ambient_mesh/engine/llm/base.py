@@ -123,7 +123,6 @@ class ChatRequest:
     messages: Sequence[Mapping[str, Any]]
     tools: Sequence[Mapping[str, Any]] = ()
     schema: Mapping[str, Any] | None = None
-    require_tool: bool = False  # OpenAI-compatible ``tool_choice: required`` (Ollama has no such switch)
     stream: bool = False
     temperature: float = 0.2
     num_ctx: int = 4096

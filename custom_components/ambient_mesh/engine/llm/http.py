@@ -16,6 +16,8 @@ import aiohttp
 
 from .base import CannotConnectError, MalformedReplyError, ModelNotFoundError, describe
 
+NO_TIMEOUT = aiohttp.ClientTimeout(total=None)
+
 
 class HttpStatusError(CannotConnectError):
     """The server answered with an HTTP error."""
@@ -46,7 +48,10 @@ async def request(
 ) -> aiohttp.ClientResponse:
     """Send a request and wait for the status line; an HTTP error status raises (and is released)."""
     async with transport_errors(), asyncio.timeout_at(deadline):
-        response = await session.request(method, url, json=body, headers=dict(headers or {}))
+        # No session-wide timeout (aiohttp's default is 5 minutes in total): the round's deadline rules.
+        response = await session.request(
+            method, url, json=body, headers=dict(headers or {}), timeout=NO_TIMEOUT
+        )
         if response.status >= 400:
             text = await response.text(errors="replace")
             response.release()

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 
 from .base import CannotConnectError, ChatRequest, Delta, Endpoint, MalformedReplyError, RawCall
+from .grammar import grammar_for
 from .http import lines, read_json, request
 
 
@@ -58,6 +59,20 @@ class OpenAICompatClient:
         self.session = session
         self.endpoint = endpoint
         self.headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
+        self.takes_grammar: bool | None = None  # llama.cpp's server: learnt from /v1/models once
+
+    async def _takes_grammar(self, deadline: float) -> bool:
+        """Whether the server is llama.cpp's (``owned_by: llamacpp``), which honours a GBNF ``grammar``."""
+        if self.takes_grammar is None:
+            response = await request(
+                self.session, "GET", f"{self.base}/models", deadline, headers=self.headers
+            )
+            data = await read_json(response, deadline)
+            models = data.get("data") if isinstance(data, Mapping) else None
+            self.takes_grammar = any(
+                isinstance(m, Mapping) and m.get("owned_by") == "llamacpp" for m in models or ()
+            )
+        return self.takes_grammar
 
     @property
     def base(self) -> str:
@@ -83,15 +98,17 @@ class OpenAICompatClient:
             "temperature": chat.temperature,
             "max_tokens": chat.max_tokens,
         }
-        if chat.schema is not None:
+        if chat.schema is not None and await self._takes_grammar(deadline):
+            # llama.cpp's own grammar from a schema allows a newline and twenty blanks between any
+            # two tokens, which a small model fills until it runs out; ours allows no whitespace.
+            body["grammar"] = grammar_for(chat.schema)
+        elif chat.schema is not None:
             body["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": "calls", "strict": True, "schema": dict(chat.schema)},
             }
         elif chat.tools:
             body["tools"] = [dict(t) for t in chat.tools]
-            if chat.require_tool:
-                body["tool_choice"] = "required"
         if chat.stream:
             body["stream_options"] = {"include_usage": True}
         response = await request(

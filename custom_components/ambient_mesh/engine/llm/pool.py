@@ -109,8 +109,17 @@ class EndpointPool:
         self.states: dict[str, EndpointState] = {e.key: EndpointState(e) for e in self.endpoints}
         self.last_error: str | None = None
         self.last_latency_ms: int | None = None  # of the last answered round (the dashboard shows it)
+        self.last_prompt_tokens: int | None = None  # as the server counted them, streamed or not
         self._session = session
         self._own_session: aiohttp.ClientSession | None = None
+        self._clients: dict[str, ModelClient] = {}
+
+    def client(self, endpoint: Endpoint) -> ModelClient:
+        """The endpoint's client (kept: it remembers what it learnt about its server)."""
+        client = self._clients.get(endpoint.key)
+        if client is None:
+            client = self._clients[endpoint.key] = make_client(self.session(), endpoint)
+        return client
 
     # -- health --------------------------------------------------------------------------------------
 
@@ -177,6 +186,7 @@ class EndpointPool:
 
     async def close(self) -> None:
         """Close the pool's own session (a borrowed one stays open)."""
+        self._clients.clear()
         if self._own_session is not None:
             await self._own_session.close()
             self._own_session = None
@@ -205,7 +215,7 @@ class EndpointPool:
         """One whole round on the first endpoint that answers; a cut-off answer fails over too."""
         ready, last_error = self._candidates()
         for endpoint in ready:
-            client = make_client(self.session(), endpoint)
+            client = self.client(endpoint)
             started = time.monotonic()
             content: list[str] = []
             calls: list[RawCall] = []
@@ -227,6 +237,7 @@ class EndpointPool:
                 await stream.aclose()
             self.ok(endpoint)
             self.last_latency_ms = round((time.monotonic() - started) * 1000)
+            self.last_prompt_tokens = tokens
             return endpoint, Answer("".join(content), tuple(calls), tokens)
         raise NoEndpointError(last_error)
 
@@ -238,7 +249,8 @@ class EndpointPool:
         """
         ready, last_error = self._candidates()
         for endpoint in ready:
-            client = make_client(self.session(), endpoint)
+            client = self.client(endpoint)
+            started = time.monotonic()
             stream = client.chat(chat, _deadline(endpoint.timeout_s))
             try:
                 first = await anext(stream)
@@ -252,17 +264,21 @@ class EndpointPool:
                 last_error = f"{endpoint.key}: {err}"
                 self.failed(endpoint, str(err))
                 continue
-            return endpoint, self._rest(endpoint, first, stream)
+            return endpoint, self._rest(endpoint, first, stream, started)
         raise NoEndpointError(last_error)
 
     async def _rest(
-        self, endpoint: Endpoint, first: Delta, stream: AsyncGenerator[Delta]
+        self, endpoint: Endpoint, first: Delta, stream: AsyncGenerator[Delta], started: float
     ) -> AsyncIterator[Delta]:
         try:
             yield first
             if not first.done:
                 async for delta in stream:
+                    if delta.done:
+                        self.last_prompt_tokens = delta.prompt_tokens
                     yield delta
+            else:
+                self.last_prompt_tokens = first.prompt_tokens
         except MalformedReplyError as err:
             raise self._malformed(endpoint, err) from err
         except CannotConnectError as err:
@@ -271,6 +287,7 @@ class EndpointPool:
         finally:
             await stream.aclose()
         self.ok(endpoint)
+        self.last_latency_ms = round((time.monotonic() - started) * 1000)
 
 
 async def list_models(

@@ -16,7 +16,8 @@ from ..household import Household, SubjectType
 from ..tools import SubjectArg, ToolSpec
 from .base import MalformedReplyError, RawCall
 
-MAX_CONSTRAINED_CALLS = 4
+MAX_CONSTRAINED_CALLS = 3
+CONSTRAINED_MAX_TOKENS = 512  # the grammar bounds an answer to about 500 characters: it always completes
 CONSTRAINED_INSTRUCTION = (
     'Answer with one JSON object: {"calls": [{"tool": <name>, "args": {...}}]}, '
     'using only the tools and ids listed; {"calls": []} when nothing is needed.'

@@ -8,7 +8,7 @@ planned by the rules, and ``status`` says so — and why — for the Planner sen
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import logging
 
 from ..llm import Endpoint, EndpointKind, LlmError
@@ -66,7 +66,7 @@ class PlannerChain:
                     _LOGGER.info("LLM planner unavailable for %s, using rules: %s", situation.key, err)
                 else:
                     self.last_error = None
-                    return calls
+                    return [_saying_assumptions(call) for call in calls]
             return await self.rules.plan(situation, world)
         finally:
             self._notify()
@@ -81,6 +81,15 @@ class PlannerChain:
                 listener(status)
             except Exception:
                 _LOGGER.exception("A planner status listener failed")
+
+
+def _saying_assumptions(call: ToolCall) -> ToolCall:
+    """A model's call for a situation that rests on a default says so, as the rules' calls do."""
+    situation = call.situation
+    assumed = situation.facts.get("assumed") if situation is not None else None
+    if not isinstance(assumed, str) or not assumed or assumed in call.reason:
+        return call
+    return replace(call, reason=f"{call.reason}; {assumed}" if call.reason else assumed)
 
 
 def replay_planner(

@@ -38,10 +38,24 @@ from ..llm import (
     check_endpoint,
     list_models,
 )
-from ..llm.tools import CONSTRAINED_INSTRUCTION, calls_schema, format_tools, parse_calls
+from ..llm.tools import (
+    CONSTRAINED_INSTRUCTION,
+    CONSTRAINED_MAX_TOKENS,
+    calls_schema,
+    format_tools,
+    parse_calls,
+)
 from ..mesh import World
 from ..model import Caller, Decision, Situation, ToolCall
-from ..tools import CATALOGUE, ToolSpec, available_tools, check_subjects, repair_arguments, show
+from ..tools import (
+    CATALOGUE,
+    ToolSpec,
+    available_tools,
+    check_subjects,
+    repair_arguments,
+    route_request,
+    show,
+)
 
 MAX_ROUNDS = 4
 HISTORY_LIMIT = 10
@@ -80,6 +94,15 @@ SITUATION_TOOLS: Mapping[str, frozenset[str]] = {
     "house_empty": frozenset({"set_room_climate", "set_lights"}),
 }
 """The tools a situation may need; a kind not listed is offered every available tool."""
+
+
+def _routed(text: str, allowed: Collection[str] | None, household: Household) -> Collection[str] | None:
+    """Offer a free-form request only the tools its words can need (all when no word says)."""
+    places = [name for zone in household.zones.values() for name in (zone.id, zone.name) if name]
+    routed = route_request(text, places)
+    if routed is None:
+        return allowed
+    return routed if allowed is None else routed & set(allowed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +291,11 @@ class LlmPlanner:
             {"role": "user", "content": f"{context}\n\n{request}\nTools: {names}. {CONSTRAINED_INSTRUCTION}"},
         ]
         endpoint, answer = await self.pool.ask(
-            self.request(messages, schema=calls_schema(offered.values(), world.household))
+            self.request(
+                messages,
+                schema=calls_schema(offered.values(), world.household),
+                max_tokens=CONSTRAINED_MAX_TOKENS,
+            )
         )
         calls: list[ToolCall] = []
         planner = f"llm:{endpoint.key}"
@@ -311,7 +338,7 @@ class LlmPlanner:
         return await self._loop(
             messages,
             world.household,
-            self.offered(world.household, allowed_tools),
+            self.offered(world.household, _routed(text, allowed_tools, world.household)),
             caller=caller,
             person=person,
             situation=None,

@@ -41,8 +41,95 @@ def _reason(err: vol.Invalid) -> DropReason:
     return DropReason.MALFORMED
 
 
+type _Field = tuple[str, Callable[[Any], Any] | None, type | None, bool, Any]
+"""(key, validator to call, type to check, required, default factory or UNDEFINED)."""
+
+
+def _compile(schema: vol.Schema) -> tuple[tuple[_Field, ...], bool] | None:
+    """A flat dict schema as a list of fields, or None when it has shapes the fast path leaves alone."""
+    if not isinstance(schema.schema, dict) or schema.extra not in (vol.ALLOW_EXTRA, vol.PREVENT_EXTRA):
+        return None
+    fields: list[_Field] = []
+    for key, value in schema.schema.items():
+        if isinstance(key, vol.Optional | vol.Required) and isinstance(key.schema, str):
+            if type(key) not in (vol.Optional, vol.Required):
+                return None  # Exclusive / Inclusive carry group rules the loop does not know
+            name, required = key.schema, isinstance(key, vol.Required)
+            default = key.default
+        elif isinstance(key, str):
+            name, required, default = key, bool(schema.required), vol.UNDEFINED
+        else:
+            return None
+        if isinstance(value, type):
+            fields.append((name, None, value, required, default))
+        elif callable(value) and not isinstance(value, dict | list | tuple | set):
+            fields.append((name, value, None, required, default))
+        elif isinstance(value, dict | list):  # a nested shape: voluptuous' own compiled schema
+            fields.append((name, vol.Schema(value), None, required, default))
+        else:
+            return None
+    return tuple(fields), schema.extra is vol.ALLOW_EXTRA
+
+
+_COMPILED: dict[int, tuple[vol.Schema, tuple[tuple[_Field, ...], bool] | None]] = {}
+
+
+class _SlowPathError(Exception):
+    """The fast path met something it does not judge: voluptuous decides (and words the error)."""
+
+
+def _fast(compiled: tuple[tuple[_Field, ...], bool], data: dict[str, Any]) -> dict[str, Any]:
+    fields, allow_extra = compiled
+    out = dict(data) if allow_extra else {}
+    seen = 0
+    for name, call, kind, required, default in fields:
+        if name in data:
+            seen += 1
+            value = data[name]
+            if call is not None:
+                try:
+                    out[name] = call(value)
+                except Exception as err:
+                    raise _SlowPathError from err
+            elif (
+                kind is not None and isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+            ):
+                out[name] = value
+            else:
+                raise _SlowPathError
+        elif required:
+            raise _SlowPathError
+        elif default is not vol.UNDEFINED:
+            out[name] = default()
+    if not allow_extra and seen != len(data):
+        raise _SlowPathError
+    return out
+
+
 def validate(schema: vol.Schema, data: Any) -> Any:
-    """Run a schema; a failure becomes the ProfileError of its first error."""
+    """Run a schema; a failure becomes the ProfileError of its first error.
+
+    This is the MQTT hot path, and voluptuous' general dict walk costs several times the JSON
+    decode: a flat dict schema (marker keys, callable or type values) runs as a compiled loop over
+    its fields instead. Anything the loop does not accept outright — a missing key, a value a
+    validator refuses, an extra key where none is allowed — goes to voluptuous itself, so the result
+    and every error (and its counted reason) are exactly voluptuous'.
+    """
+    inner = schema.schema
+    if isinstance(data, dict):
+        entry = _COMPILED.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            entry = _COMPILED[id(schema)] = (schema, _compile(schema))
+        if entry[1] is not None:
+            try:
+                return _fast(entry[1], data)
+            except _SlowPathError:
+                pass
+    elif callable(inner) and not isinstance(inner, type | vol.Schema | dict | list):
+        try:  # a scalar rule (TeslaMate's and OVMS' plain-text values): voluptuous only calls it
+            return inner(data)
+        except Exception:  # noqa: BLE001, S110 - voluptuous below turns it into the counted error
+            pass
     try:
         return schema(data)
     except vol.MultipleInvalid as err:
