@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import json
@@ -19,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.ambient_mesh.compat import device_by_identifier
 from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.dashboard import CARD_URL, URL_PATH
-from custom_components.ambient_mesh.engine.model import Caller, ToolCall
+from custom_components.ambient_mesh.engine.model import Caller, Situation, ToolCall
 from custom_components.ambient_mesh.engine.tokenizer import count_tokens
 from tests.ollama_standin import OllamaStandIn
 
@@ -292,9 +293,13 @@ async def test_the_planner_subscription_shows_the_models_endpoint_prompt_size_an
     assert status["active"] == "llm" and server.url in status["endpoint"]
     assert status["last_prompt_tokens"] is None  # nothing asked yet
 
-    await hass.services.async_call(DOMAIN, "ask", {"text": "Tell me a story"}, blocking=True)
-    entry.runtime_data.hub.notify_changed()
-    pushed = (await client.receive_json())["event"]
+    hub = entry.runtime_data.hub
+    now = hub.clock.now()
+    situation = Situation(kind="departure_soon", subject="alice", at=now, key=f"departure_soon:alice:{now}")
+    await hub.planner.plan(situation, hub.mesh.world)  # the model plans it (the stand-in answers)
+    hub.notify_changed()
+    async with asyncio.timeout(10):
+        pushed = (await client.receive_json())["event"]
     body = server.chats[-1].body
     counted = count_tokens(  # as the server counts it (prompt_eval_count), shown as is
         json.dumps(body.get("tools") or []) + "".join(str(m.get("content") or "") for m in body["messages"])
