@@ -421,12 +421,18 @@ def create_pipeline(port: int, token: str) -> str:
 
     if str(ROOT) not in sys.path:  # run as a script: the repository's packages are not on the path
         sys.path.insert(0, str(ROOT))
-    from scripts.say_client import PipelineError, connect, ensure_pipeline
+    from scripts.say_client import PipelineError, _call, connect, ensure_pipeline
 
     async def run() -> str:
         async with aiohttp.ClientSession() as session:
             ws = await connect(session, f"http://127.0.0.1:{port}", token)
-            pipeline_id = await ensure_pipeline(ws, [0], "en")
+            ids = [0]
+            pipeline_id = await ensure_pipeline(ws, ids, "en")
+            # Home Assistant 2026.11 takes configuration.yaml's http: as a trial and reverts it with a
+            # restart five minutes later unless someone confirms it works; the demo confirms it. Older
+            # versions do not know the command, and nothing pending is an error too: both are fine.
+            with contextlib.suppress(PipelineError):
+                await _call(ws, ids, type="http/config/promote")
             await ws.close()
             return f'Ambient Mesh ({pipeline_id}); speak with scripts/say "warm up the car by 7:30"'
 
