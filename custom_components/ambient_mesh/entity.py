@@ -15,7 +15,6 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import area_registry as ar, device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -118,9 +117,9 @@ def subject_device_identifier(hub: AmbientMeshHub, subject_id: str) -> tuple[str
 def source_device_info(hub: AmbientMeshHub, fact: KnownFact) -> DeviceInfo:
     """One device per discovered source, named after its owner and role, under its owner's device.
 
-    A zone's devices go into the Home Assistant area of the zone's name once their first entity is
-    registered (``place_in_zone_area``): a ``suggested_area`` would make current Home Assistant put the
-    area's name in front of every entity id ("sensor.bedroom_bedroom_sensor_temperature").
+    A zone's devices are not put into an area by the integration: from 2026 Home Assistant puts the
+    area's name in front of entity ids, which would double the zone's name ("bedroom_bedroom_sensor_…")
+    and change ids registered before. The user's own area assignment is read (engine/assumptions.py).
     """
     owner = hub.mesh.household.owner_of(fact.source)
     kind = KIND_NAMES[fact.source_kind]
@@ -177,21 +176,6 @@ def add_fact_entities(
     entry.async_on_unload(async_dispatcher_connect(hass, signal_new_fact(entry.entry_id), _add))
 
 
-def place_in_zone_area(
-    hass: HomeAssistant, hub: AmbientMeshHub, fact: KnownFact, device_id: str | None
-) -> None:
-    """Put a zone's source device into the area named like the zone, unless it already has an area."""
-    owner = hub.mesh.household.owner_of(fact.source)
-    if device_id is None or owner is None or owner.type is not SubjectType.ZONE:
-        return
-    devices = dr.async_get(hass)
-    device = devices.async_get(device_id)
-    if device is None or device.area_id is not None:
-        return
-    area = ar.async_get(hass).async_get_or_create(owner.name)
-    devices.async_update_device(device.id, area_id=area.id)
-
-
 class AmbientMeshSourceEntity(Entity):
     """An entity showing one kind of fact from one source device."""
 
@@ -237,9 +221,6 @@ class AmbientMeshSourceEntity(Entity):
 
     async def async_added_to_hass(self) -> None:
         """Follow the source's updates."""
-        place_in_zone_area(
-            self.hass, self.hub, self.fact, self.registry_entry.device_id if self.registry_entry else None
-        )
         self._tokens_at = self.hass.loop.time()
         self._shown = self._showing()  # Home Assistant writes this state right after adding us
         self._arm_stale()
