@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 import contextlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 import json
 import os
 from pathlib import Path
@@ -24,9 +23,10 @@ import subprocess
 import sys
 import time
 from typing import Any
-import uuid
 
 import yaml
+
+from scripts.develop import _entry, household_subentries  # the demo's own seeding: one way to write .storage
 
 ROOT = Path(__file__).resolve().parents[1]
 HASS = Path(sys.executable).with_name("hass")
@@ -67,48 +67,6 @@ def broker(tmp: Path) -> Iterator[int]:
     finally:
         proc.terminate()
         proc.wait(10)
-
-
-def _entry(domain: str, title: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    now = datetime.now(UTC).isoformat()
-    return {
-        "created_at": now,
-        "data": data,
-        "discovery_keys": {},
-        "disabled_by": None,
-        "domain": domain,
-        "entry_id": uuid.uuid4().hex,
-        "minor_version": 1,
-        "modified_at": now,
-        "options": {},
-        "pref_disable_new_entities": False,
-        "pref_disable_polling": False,
-        "source": "user",
-        "subentries": [],
-        "title": title,
-        "unique_id": None,
-        "version": 1,
-    } | extra
-
-
-def household_subentries(household: dict[str, Any]) -> list[dict[str, Any]]:
-    """A household file's people, vehicles and zones as the Ambient Mesh entry's subentries."""
-    out = []
-    for kind, items in (("person", "people"), ("vehicle", "vehicles"), ("zone", "zones")):
-        for item in household.get(items, []):
-            data = {"sources": {}, **item}
-            if kind == "person":
-                data.setdefault("rooms", [])
-            out.append(
-                {
-                    "data": data,
-                    "subentry_id": uuid.uuid4().hex,
-                    "subentry_type": kind,
-                    "title": item.get("name") or item["id"],
-                    "unique_id": item["id"],
-                }
-            )
-    return out
 
 
 @dataclass
