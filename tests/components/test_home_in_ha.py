@@ -24,11 +24,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.engine.household import Home
-from custom_components.ambient_mesh.engine.replay import Result, check, load_scenario
+from custom_components.ambient_mesh.engine.replay import check, load_scenario
 
 from .conftest import _subscribed
 from .household import mesh_entry, subentries
-from .test_scenarios_in_ha import SCENARIOS, TICK, _calendars, _end, _household
+from .test_scenarios_in_ha import SCENARIOS, _calendars, _household, play
 
 # scenario → Home Assistant's home location (lat, lon, radius m) for the run
 RUN_IN_HA: dict[str, tuple[float, float, int]] = {
@@ -81,23 +81,7 @@ async def test_short_way_scenario_runs_through_home_assistant_with_zone_home(
         situations: list[Any] = []
         hub.mesh.situation_listeners.append(situations.append)
 
-        end = _end(scenario)
-        items = [item for item in scenario.timeline if "topic" in item[2]]
-        assert len(items) == len(scenario.timeline), "run in HA: MQTT-only scenarios"
-        while clock["now"] <= end:
-            while items and items[0][0] <= clock["now"]:
-                at, _, item = items.pop(0)
-                clock["now"] = max(clock["now"], at)
-                payload = item["payload"]
-                wire = payload if isinstance(payload, str) else json.dumps(payload)
-                await mqtt.async_publish(hass, item["topic"], wire)
-                await asyncio.sleep(0.05)  # the broker's round trip (real time)
-                await hass.async_block_till_done()
-            await hub.async_tick()
-            await hass.async_block_till_done()
-            clock["now"] += TICK
-
-        result = Result(scenario, decisions=list(hub.guard.audit), situations=situations)
+        result = await play(hass, hub, scenario, clock, situations)
         failures = check(result)
         assert not failures, failures
         for decision in result.decisions:  # home is the user's, never "inferred" here

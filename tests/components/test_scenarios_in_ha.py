@@ -117,23 +117,7 @@ async def test_scenario_runs_the_same_through_home_assistant(
         situations: list[Any] = []
         hub.mesh.situation_listeners.append(situations.append)
 
-        end = _end(scenario)
-        items = [item for item in scenario.timeline if "topic" in item[2]]
-        assert len(items) == len(scenario.timeline), "run_in_ha takes MQTT-only scenarios"
-        while clock["now"] <= end:
-            while items and items[0][0] <= clock["now"]:
-                at, _, item = items.pop(0)
-                clock["now"] = max(clock["now"], at)
-                payload = item["payload"]
-                wire = payload if isinstance(payload, str) else json.dumps(payload)
-                await mqtt.async_publish(hass, item["topic"], wire)
-                await asyncio.sleep(0.05)  # the broker's round trip (real time)
-                await hass.async_block_till_done()
-            await hub.async_tick()
-            await hass.async_block_till_done()
-            clock["now"] += TICK
-
-        result = Result(scenario, decisions=list(hub.guard.audit), situations=situations)
+        result = await play(hass, hub, scenario, clock, situations)
         failures = check(result)
         assert not failures, failures
         stats = hub.mesh.ingestor.stats
@@ -142,3 +126,25 @@ async def test_scenario_runs_the_same_through_home_assistant(
         assert stats.accepted + stats.dropped_total <= len(scenario.timeline)
         await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
+
+
+async def play(
+    hass: HomeAssistant, hub: Any, scenario: Any, clock: dict[str, datetime], situations: list[Any]
+) -> Result:
+    """Publish a scenario's MQTT events on the real broker at their virtual times, ticking every minute."""
+    end = _end(scenario)
+    items = [item for item in scenario.timeline if "topic" in item[2]]
+    assert len(items) == len(scenario.timeline), "run in Home Assistant: MQTT-only scenarios"
+    while clock["now"] <= end:
+        while items and items[0][0] <= clock["now"]:
+            at, _, item = items.pop(0)
+            clock["now"] = max(clock["now"], at)
+            payload = item["payload"]
+            wire = payload if isinstance(payload, str) else json.dumps(payload)
+            await mqtt.async_publish(hass, item["topic"], wire)
+            await asyncio.sleep(0.05)  # the broker's round trip (real time)
+            await hass.async_block_till_done()
+        await hub.async_tick()
+        await hass.async_block_till_done()
+        clock["now"] += TICK
+    return Result(scenario, decisions=list(hub.guard.audit), situations=situations)
