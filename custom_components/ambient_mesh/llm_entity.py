@@ -33,7 +33,7 @@ from .engine.llm import (
 )
 from .engine.llm.tools import (
     CONSTRAINED_INSTRUCTION,
-    CONSTRAINED_MAX_TOKENS,
+    answer_budget,
     calls_schema,
     format_tools,
     parse_calls,
@@ -192,7 +192,7 @@ class AmbientMeshLLMEntity(Entity):
         schema = calls_schema(specs, self.hub.mesh.household)
         try:
             endpoint, answer = await planner.pool.ask(
-                planner.request(messages, schema=schema, max_tokens=CONSTRAINED_MAX_TOKENS)
+                planner.request(messages, schema=schema, max_tokens=answer_budget(schema))
             )
             calls = parse_calls(answer.content)
         except NoEndpointError as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import json
@@ -20,10 +21,13 @@ from custom_components.ambient_mesh.engine.llm import (
     list_models,
     looks_small,
 )
-from custom_components.ambient_mesh.engine.llm.tools import calls_schema, parse_calls
+from custom_components.ambient_mesh.engine.llm.grammar import grammar_for
+from custom_components.ambient_mesh.engine.llm.tools import answer_budget, calls_schema, parse_calls
+from custom_components.ambient_mesh.engine.mesh import World
 from custom_components.ambient_mesh.engine.model import Caller, Verdict
 from custom_components.ambient_mesh.engine.planners.chain import PlannerChain
 from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS, LlmPlanner, offered_tools
+from custom_components.ambient_mesh.engine.tools import ToolSpec
 
 from .. import ollama_standin as standin_module
 from ..ollama_standin import OllamaStandIn, OpenAIStandIn, Reply
@@ -35,6 +39,10 @@ type Factory = Callable[..., Awaitable[OpenAIStandIn]]
 type OllamaFactory = Callable[..., Awaitable[OllamaStandIn]]
 openai_standin = standin_module.openai_standin
 ollama_standin = standin_module.ollama_standin
+
+
+def allowed_specs(world: World) -> list[ToolSpec]:
+    return list(offered_tools(world.household, allowed=SITUATION_TOOLS["departure_soon"]).values())
 
 
 def openai(url: str, **kwargs: object) -> Endpoint:
@@ -102,7 +110,8 @@ async def test_constrained_plan_asks_for_exactly_the_allowed_calls(
     ]
     chat = server.chats[0]
     assert "tools" not in chat.body
-    assert chat.body["max_tokens"] == 512
+    schema = calls_schema(allowed_specs(world), world.household)
+    assert chat.body["max_tokens"] == answer_budget(schema) >= grammar_for(schema).longest
     assert [r.path for r in server.requests].count("/v1/models") == 1  # asked once what the server is
     allowed = set(offered_tools(world.household, allowed=SITUATION_TOOLS["departure_soon"]))
     if server_kind == "llamacpp":
@@ -238,3 +247,61 @@ def test_endpoints_from_options_and_small_model_names() -> None:
     assert looks_small("qwen2.5:1.5b")
     assert not looks_small("qwen2.5:7b")
     assert not looks_small("llama3.1")
+
+
+def _longest_answer(world: World) -> str:
+    """A departure answer as long as the schema allows: three schedules of a cabin call, every text full."""
+    text = "é" * 60  # two bytes each: the most a string may hold
+    stamp = "2026-12-01T07:30:00+01:00"
+    cabin = {
+        "tool": "precondition_cabin",
+        "args": {"vehicle": "car1", "target_c": -1234.123, "ready_by": stamp},
+    }
+    schedule = {"tool": "schedule", "args": {"call": cabin, "at": stamp}}
+    notify = {"tool": "notify", "args": {"person": "carla", "message": text}}
+    assert len(json.dumps(notify, ensure_ascii=False).encode()) < len(json.dumps(schedule).encode())
+    return json.dumps({"calls": [schedule] * 3}, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_the_token_budget_lets_the_longest_constrained_answer_finish() -> None:
+    world = make_world()
+    schema = calls_schema(allowed_specs(world), world.household)
+    answer = _longest_answer(world)
+    # a token is at least one byte: a budget of the longest answer's bytes is never cut off
+    assert len(answer.encode()) <= grammar_for(schema).longest < answer_budget(schema)
+    assert [c.name for c in parse_calls(answer)] == ["schedule"] * 3
+    choices = schema["properties"]["calls"]["items"]["anyOf"]
+    schedule = next(c for c in choices if c["properties"]["tool"]["enum"] == ["schedule"])
+    inner = schedule["properties"]["args"]["properties"]["call"]["anyOf"]
+    # only a well-formed call to an offered tool can be scheduled, and never a schedule
+    assert {c["properties"]["tool"]["enum"][0] for c in inner} == {"precondition_cabin", "notify"}
+    assert schedule["properties"]["args"]["properties"]["at"] == {"type": "string", "format": "date-time"}
+    grammar = grammar_for(schema).text
+    assert "flatobject ::=" in grammar and "flatobject" not in grammar.split("flatobject ::=")[0]
+
+
+async def test_a_connection_the_server_just_closed_is_retried_once(socket_enabled: None) -> None:
+    """llama-server closes idle kept-alive connections; the next request must not find the endpoint down."""
+    body = json.dumps({"object": "list", "data": [{"id": MODEL, "owned_by": "llamacpp"}]}).encode()
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+    connections = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.readuntil(b"\r\n\r\n")
+        if connections == 1:  # the first connection is hung up on without a word
+            writer.close()
+            return
+        writer.write(answer + body)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with aiohttp.ClientSession() as session:
+        models = await list_models(session, f"http://127.0.0.1:{port}", EndpointKind.OPENAI)
+    server.close()
+    await server.wait_closed()
+    assert models == [MODEL]
+    assert connections == 2

@@ -50,13 +50,14 @@ def start_llama_server(model: str) -> Iterator[str]:
         [sys.executable, "-c", PROBE, "port"], capture_output=True, text=True, check=True
     ).stdout.strip()
     url = f"http://127.0.0.1:{port}"
+    log = Path(os.environ.get("AMBIENT_MESH_LLAMA_LOG", f"/tmp/llama-server-{port}.log"))
     process = subprocess.Popen(
         [
             *(str(_binary()), "-m", gguf, "--host", "127.0.0.1", "--port", port, "-t", "2", "-c", "4096"),
             *("--jinja", "--no-webui", "--no-repack"),
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log.open("wb"),
     )
     try:
         ready = subprocess.run([sys.executable, "-c", PROBE, "health", url, "120"], check=False)

@@ -17,6 +17,9 @@ import aiohttp
 from .base import CannotConnectError, MalformedReplyError, ModelNotFoundError, describe
 
 NO_TIMEOUT = aiohttp.ClientTimeout(total=None)
+# A kept-alive connection the server closed a moment ago fails before any answer comes: the request
+# goes once more, on a new connection, before the endpoint counts as down.
+STALE_CONNECTION = (aiohttp.ServerDisconnectedError, aiohttp.ClientConnectionResetError)
 
 
 class HttpStatusError(CannotConnectError):
@@ -48,10 +51,16 @@ async def request(
 ) -> aiohttp.ClientResponse:
     """Send a request and wait for the status line; an HTTP error status raises (and is released)."""
     async with transport_errors(), asyncio.timeout_at(deadline):
-        # No session-wide timeout (aiohttp's default is 5 minutes in total): the round's deadline rules.
-        response = await session.request(
-            method, url, json=body, headers=dict(headers or {}), timeout=NO_TIMEOUT
-        )
+        for attempt in range(2):
+            try:
+                # No session-wide timeout (aiohttp's default is 5 minutes in total): the round's deadline rules.
+                response = await session.request(
+                    method, url, json=body, headers=dict(headers or {}), timeout=NO_TIMEOUT
+                )
+                break
+            except STALE_CONNECTION:
+                if attempt:
+                    raise
         if response.status >= 400:
             text = await response.text(errors="replace")
             response.release()

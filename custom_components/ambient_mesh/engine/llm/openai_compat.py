@@ -101,7 +101,7 @@ class OpenAICompatClient:
         if chat.schema is not None and await self._takes_grammar(deadline):
             # llama.cpp's own grammar from a schema allows a newline and twenty blanks between any
             # two tokens, which a small model fills until it runs out; ours allows no whitespace.
-            body["grammar"] = grammar_for(chat.schema)
+            body["grammar"] = grammar_for(chat.schema).text
         elif chat.schema is not None:
             body["response_format"] = {
                 "type": "json_schema",

@@ -13,11 +13,16 @@ import json
 from typing import Any
 
 from ..household import Household, SubjectType
-from ..tools import SubjectArg, ToolSpec
+from ..tools import SubjectArg, ToolSpec, iso_datetime, iso_time
 from .base import MalformedReplyError, RawCall
+from .grammar import grammar_for
 
 MAX_CONSTRAINED_CALLS = 3
-CONSTRAINED_MAX_TOKENS = 512  # the grammar bounds an answer to about 500 characters: it always completes
+# The least token budget of a constrained answer. On llama.cpp our grammar bounds the answer and
+# the budget grows to its longest (answer_budget); other servers' schema grammars are not bounded.
+CONSTRAINED_MAX_TOKENS = 512
+NESTED = frozenset({"schedule", "cancel_scheduled"})  # the guard refuses these inside a schedule
+_FORMATS = (("time", iso_time), ("date-time", iso_datetime))  # argument validators → string formats
 CONSTRAINED_INSTRUCTION = (
     'Answer with one JSON object: {"calls": [{"tool": <name>, "args": {...}}]}, '
     'using only the tools and ids listed; {"calls": []} when nothing is needed.'
@@ -39,12 +44,29 @@ def _ids(household: Household, arg: SubjectArg) -> list[str]:
     return sorted(i for i, subject in candidates.items() if arg.role is None or arg.role in subject.sources)
 
 
-def _arguments_schema(spec: ToolSpec, household: Household) -> dict[str, Any]:
+def _formats(spec: ToolSpec) -> dict[str, str]:
+    """The arguments whose validator takes an ISO text, and that text's JSON-schema format."""
+    keys = spec.schema.schema
+    if not isinstance(keys, Mapping):  # a whole-call check (vol.All): no per-argument formats
+        return {}
+    return {
+        str(key): form for key, validator in keys.items() for form, parser in _FORMATS if validator is parser
+    }
+
+
+def _arguments_schema(
+    spec: ToolSpec, household: Household, inner: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     parameters = dict(spec.parameters)
     properties = {name: dict(prop) for name, prop in (parameters.get("properties") or {}).items()}
     for name, subject in spec.subjects.items():
         if name in properties and (ids := _ids(household, subject)):
             properties[name] = {"type": "string", "enum": ids}
+    for name, form in _formats(spec).items():
+        if name in properties:
+            properties[name] = {"type": "string", "format": form}
+    if spec.name == "schedule" and inner:
+        properties["call"] = {"anyOf": inner}  # schedule only a well-formed call to an offered tool
     return {
         "type": "object",
         "properties": properties,
@@ -55,17 +77,12 @@ def _arguments_schema(spec: ToolSpec, household: Household) -> dict[str, Any]:
 
 def calls_schema(specs: Iterable[ToolSpec], household: Household) -> dict[str, Any]:
     """The JSON schema of an answer that is a list of calls to exactly these tools."""
+    specs = list(specs)
+    inner = [_call_schema(spec, household) for spec in specs if spec.name not in NESTED]
     choices = [
-        {
-            "type": "object",
-            "properties": {
-                "tool": {"type": "string", "enum": [spec.name]},
-                "args": _arguments_schema(spec, household),
-            },
-            "required": ["tool", "args"],
-            "additionalProperties": False,
-        }
+        _call_schema(spec, household, inner)
         for spec in specs
+        if spec.name != "schedule" or inner  # nothing to schedule: no schedule
     ]
     calls: dict[str, Any] = {"type": "array", "maxItems": MAX_CONSTRAINED_CALLS}
     if choices:
@@ -78,6 +95,25 @@ def calls_schema(specs: Iterable[ToolSpec], household: Household) -> dict[str, A
         "required": ["calls"],
         "additionalProperties": False,
     }
+
+
+def _call_schema(
+    spec: ToolSpec, household: Household, inner: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "tool": {"type": "string", "enum": [spec.name]},
+            "args": _arguments_schema(spec, household, inner),
+        },
+        "required": ["tool", "args"],
+        "additionalProperties": False,
+    }
+
+
+def answer_budget(schema: Mapping[str, Any]) -> int:
+    """The tokens a constrained answer may take: enough for the longest one the grammar admits."""
+    return max(CONSTRAINED_MAX_TOKENS, grammar_for(schema).longest + 1)
 
 
 def parse_calls(text: str) -> list[RawCall]:

@@ -40,7 +40,7 @@ from ..llm import (
 )
 from ..llm.tools import (
     CONSTRAINED_INSTRUCTION,
-    CONSTRAINED_MAX_TOKENS,
+    answer_budget,
     calls_schema,
     format_tools,
     parse_calls,
@@ -293,8 +293,8 @@ class LlmPlanner:
         endpoint, answer = await self.pool.ask(
             self.request(
                 messages,
-                schema=calls_schema(offered.values(), world.household),
-                max_tokens=CONSTRAINED_MAX_TOKENS,
+                schema=(schema := calls_schema(offered.values(), world.household)),
+                max_tokens=answer_budget(schema),
             )
         )
         calls: list[ToolCall] = []
