@@ -50,6 +50,7 @@ def start_llama_server(model: str) -> Iterator[str]:
         [sys.executable, "-c", PROBE, "port"], capture_output=True, text=True, check=True
     ).stdout.strip()
     url = f"http://127.0.0.1:{port}"
+    # its log goes to a file (a pipe nobody reads would fill and stall the server)
     log = Path(os.environ.get("AMBIENT_MESH_LLAMA_LOG", f"/tmp/llama-server-{port}.log"))
     process = subprocess.Popen(
         [
@@ -63,8 +64,8 @@ def start_llama_server(model: str) -> Iterator[str]:
         ready = subprocess.run([sys.executable, "-c", PROBE, "health", url, "120"], check=False)
         if ready.returncode != 0:
             process.kill()
-            _, err = process.communicate()
-            pytest.fail(f"llama-server did not come up: {err.decode(errors='replace')[-800:]}")
+            process.wait()
+            pytest.fail(f"llama-server did not come up: {log.read_text(errors='replace')[-800:]}")
         yield url
     finally:
         process.terminate()
