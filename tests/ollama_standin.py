@@ -63,6 +63,18 @@ class Recorded:
         return [t["function"]["name"] for t in self.body.get("tools") or []]
 
     @property
+    def offered_names(self) -> list[str]:
+        """The tools the model can call: those sent, with the compact catalogue's listed by name."""
+        names: list[str] = []
+        for tool in self.body.get("tools") or []:
+            function = tool["function"]
+            if function["name"] == "call_tool":
+                names += re.findall(r"(?m)^([a-z_]+)\(", function["description"])
+            else:
+                names.append(function["name"])
+        return names
+
+    @property
     def prompt_text(self) -> str:
         """Every message's content, joined (what a model would read)."""
         return "\n".join(str(m.get("content") or "") for m in self.messages)

@@ -3,8 +3,12 @@
 In the shape of core's ``ollama``/``openai_conversation`` entities: chat-log content becomes the
 provider's messages, one bounded tool loop streams each round into the chat log (which runs the
 tool calls through our LLM API, so they show in Assist's debug trace and carry into the next turn),
-and client errors become translated ``HomeAssistantError``s. The client and the tool formatting are
-the engine's (``engine/llm``), the same the situation planner uses.
+and client errors become translated ``HomeAssistantError``s. The client, the routing of a request
+to the tools it can need and the tool formatting are the engine's (``engine/llm``,
+``engine/planners/llm``), the same the engine's own ``converse`` uses, so a request reads the same
+prompt on either path: the digest's byte-identical system prompt first (a server's prompt cache
+keeps it and the tools after it), the fresh context in the user turn. The chat log's own system
+prompt, which Home Assistant starts with the time of day, stays in the chat log for the trace.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from homeassistant.helpers.entity import Entity
 
 from .compat import async_provide_llm_data, chat_tool_result_data
 from .const import DOMAIN, LOGGER
+from .engine.digest import render_digest
 from .engine.llm import (
     CannotConnectError,
     Delta,
@@ -35,10 +40,11 @@ from .engine.llm.tools import (
     CONSTRAINED_INSTRUCTION,
     answer_budget,
     calls_schema,
-    format_tools,
     parse_calls,
+    present_tools,
+    unwrap_call,
 )
-from .engine.planners.llm import MAX_ROUNDS, LlmPlanner
+from .engine.planners.llm import MAX_ROUNDS, LlmPlanner, request_turn
 from .engine.tools import CATALOGUE, ToolSpec, repair_arguments
 from .hub import AmbientMeshHub
 
@@ -66,6 +72,14 @@ class NoModelError(Exception):
     """No endpoint is configured, or every one is backing off: nothing to ask."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelPrompt:
+    """What the model reads besides the chat log's turns, fixed for every round of one request."""
+
+    system: str  # the digest's stable system prompt (and an extra one Home Assistant passed)
+    turn: str  # the last user turn: the fresh context, then who asks what
+
+
 def convert_content(content: conversation.Content) -> dict[str, Any]:
     """One chat-log entry as a neutral engine message (the clients convert it to their wire format)."""
     if isinstance(content, conversation.ToolResultContent):
@@ -84,6 +98,16 @@ def convert_content(content: conversation.Content) -> dict[str, Any]:
             ]
         return message
     return {"role": content.role, "content": content.content}
+
+
+def model_messages(content: list[conversation.Content], prompt: ModelPrompt) -> list[dict[str, Any]]:
+    """The chat log as the model reads it: our system prompt, the turns, the last one with its context."""
+    messages = [convert_content(item) for item in content if item.role != "system"]
+    for index in range(len(messages) - 1, -1, -1):
+        if messages[index]["role"] == "user":
+            messages[index] = {**messages[index], "content": prompt.turn}
+            break
+    return trim_history([{"role": "system", "content": prompt.system}, *messages])
 
 
 def trim_history(messages: list[dict[str, Any]], limit: int = HISTORY_MESSAGES) -> list[dict[str, Any]]:
@@ -112,6 +136,7 @@ async def transform_stream(
 
 
 def _tool_input(call: RawCall) -> llm.ToolInput:
+    call = unwrap_call(call)  # a call through the catalogue's call_tool is the call it names
     name = call.name if isinstance(call.name, str) else json.dumps(call.name, default=str)
     args = repair_arguments(CATALOGUE.get(name), call.arguments)
     return llm.ToolInput(tool_name=name, tool_args=args if args is not None else call.arguments)
@@ -135,10 +160,16 @@ class AmbientMeshLLMEntity(Entity):
         """Run the bounded tool loop for the last user turn; raises NoModelError or HomeAssistantError."""
         planner = self._planner
         await async_provide_llm_data(chat_log, user_input, DOMAIN, DOMAIN, AGENT_PROMPT)
-        offered = planner.offered(self.hub.mesh.household)
         api_tools = {tool.name for tool in chat_log.llm_api.tools} if chat_log.llm_api else set()
-        specs = [spec for name, spec in offered.items() if name in api_tools]
-        tools = format_tools(specs)
+        household = self.hub.mesh.household
+        specs = list(planner.offered_for_request(household, user_input.text, api_tools).values())
+        tools = present_tools(specs)
+        digest = render_digest(self.hub.mesh.world, None, planner.budget_tokens)
+        extra = user_input.extra_system_prompt or getattr(chat_log, "extra_system_prompt", None)
+        prompt = ModelPrompt(
+            system=f"{digest.system}\n{extra}" if extra else digest.system,
+            turn=request_turn(digest.context, user_input.text, person),
+        )
         try:
             for round_number in range(planner.max_rounds or MAX_ROUNDS):
                 # A constrained (small) model answers its first round with a JSON object of calls
@@ -148,10 +179,12 @@ class AmbientMeshLLMEntity(Entity):
                     round_number == 0
                     and specs
                     and _constrained(planner)
-                    and await self._async_constrained_round(user_input, chat_log, planner, specs, person)
+                    and await self._async_constrained_round(
+                        user_input, chat_log, planner, prompt, specs, person
+                    )
                 ):
                     continue
-                if not await self._async_round(user_input, chat_log, planner, tools, person):
+                if not await self._async_round(user_input, chat_log, planner, prompt, tools, person):
                     return
         finally:
             self.hub.notify_changed()  # the Planner sensor shows the endpoint's health now
@@ -165,11 +198,12 @@ class AmbientMeshLLMEntity(Entity):
         user_input: conversation.ConversationInput,
         chat_log: conversation.ChatLog,
         planner: LlmPlanner,
+        prompt: ModelPrompt,
         tools: list[dict[str, Any]],
         person: str | None,
     ) -> bool:
         """Stream one model round into the chat log; True when tool results wait for the model."""
-        messages = trim_history([convert_content(content) for content in chat_log.content])
+        messages = model_messages(chat_log.content, prompt)
         try:
             endpoint, deltas = await planner.pool.stream(planner.request(messages, tools=tools, stream=True))
         except NoEndpointError as err:
@@ -183,11 +217,12 @@ class AmbientMeshLLMEntity(Entity):
         user_input: conversation.ConversationInput,
         chat_log: conversation.ChatLog,
         planner: LlmPlanner,
+        prompt: ModelPrompt,
         specs: list[ToolSpec],
         person: str | None,
     ) -> bool:
         """Ask for the calls as constrained JSON; True when there were calls (now in the chat log)."""
-        messages = trim_history([convert_content(content) for content in chat_log.content])
+        messages = model_messages(chat_log.content, prompt)
         messages[-1] = {**messages[-1], "content": f"{messages[-1]['content']}\n{CONSTRAINED_INSTRUCTION}"}
         schema = calls_schema(specs, self.hub.mesh.household)
         try:

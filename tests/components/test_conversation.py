@@ -17,6 +17,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ambient_mesh.compat import tool_result_data
 from custom_components.ambient_mesh.const import DOMAIN
+from custom_components.ambient_mesh.engine.digest import SYSTEM_PROMPT
+from custom_components.ambient_mesh.engine.tools import available_tools
 from tests import ollama_standin as standin_module
 from tests.ollama_standin import OllamaStandIn, OpenAIStandIn, Reply
 
@@ -381,7 +383,77 @@ async def test_a_constrained_endpoint_answers_its_first_round_with_calls_into_th
     assert roles == ["system", "user", "assistant", "tool_result", "assistant"]
     first, second = server.chats
     assert "grammar" in first.body  # llama.cpp: our whitespace-free grammar of the allowed calls
+    assert "set_room_climate" in first.body["grammar"]
+    assert "set_lights" not in first.body["grammar"]  # routed: only the tools its words can need
     assert "tools" not in first.body
     assert "tools" in second.body  # then a free round, with the verdict to read
     await hass.async_block_till_done()
     assert sets == [{"occupied_heating_setpoint": 19.0}]
+
+
+async def test_the_agent_offers_a_request_only_the_tools_its_words_need_behind_a_stable_system_prompt(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, ollama_standin: Factory
+) -> None:
+    server = await ollama_standin()  # an empty script: every round is answered "ok"
+    entry = await _agent_entry(hass, [server.url])
+    await _converse(hass, "It's too warm to sleep")
+    result = await _converse(hass, "What should I do?")
+    routed, unrouted = server.chats
+
+    # the same words route to the same tools as on the engine's own path (one routing function)
+    assert routed.tool_names == ["set_room_climate"]
+    assert unrouted.tool_names == ["call_tool"]  # no word routes it: every tool, as the compact catalogue
+    household = entry.runtime_data.hub.mesh.household
+    assert unrouted.offered_names == [spec.name for spec in available_tools(household)]
+    assert "unlock_vehicle" not in unrouted.offered_names  # no vehicle has a lock
+    # The system prompt the model reads is byte-identical from request to request (the server's
+    # cache keeps it and the tools after it): no time of day in it, the fresh context in the turn.
+    assert routed.messages[0] == unrouted.messages[0] == {"role": "system", "content": SYSTEM_PROMPT}
+    for chat, text in ((routed, "It's too warm to sleep"), (unrouted, "What should I do?")):
+        turn = chat.messages[-1]
+        assert turn["role"] == "user"
+        assert turn["content"].startswith("now: ")
+        assert turn["content"].endswith(f"Request: {text}")
+    # Home Assistant's own system prompt (the time first, then ours and the digest) stays in the chat log
+    system = _chat_log(hass, result.conversation_id)[0]
+    assert system.role == "system"
+    assert system.content.startswith("Current time is ")
+    assert SYSTEM_PROMPT in system.content
+
+
+async def test_a_call_through_the_catalogue_runs_as_the_tool_it_names(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, openai_servers: OpenAIFactory, received: Listen
+) -> None:
+    server = await openai_servers(models=("smollm2",))
+    server.script(
+        Reply(
+            tool_calls=[
+                ("call_tool", {"tool": "set_room_climate", "args": {"zone": "bedroom", "target_c": 19}})
+            ]
+        ),
+        Reply(content="The bedroom is at 19 °C now."),
+    )
+    entry = await _agent_entry(hass, [server.url], kind="openai", model="smollm2")
+    sets = await received("zigbee2mqtt/bedroom_trv/set")
+    result = await _converse(hass, "Do what you think is best")
+    assert result.response.speech["plain"]["speech"] == "The bedroom is at 19 °C now."
+
+    # the chat log (and so Assist's trace and the guard's audit) holds the tool the call named
+    content = _chat_log(hass, result.conversation_id)
+    call = content[2]
+    assert isinstance(call, conversation.AssistantContent) and call.tool_calls
+    assert (call.tool_calls[0].tool_name, call.tool_calls[0].tool_args) == (
+        "set_room_climate",
+        {"zone": "bedroom", "target_c": 19},
+    )
+    verdict = content[3]
+    assert isinstance(verdict, conversation.ToolResultContent)
+    assert _result_data(verdict)["verdict"] == "executed"
+    await hass.async_block_till_done()
+    assert sets == [{"occupied_heating_setpoint": 19.0}]
+    assert entry.runtime_data.hub.guard.audit[-1].call.tool == "set_room_climate"
+    # both rounds read the same system prompt and tools: the second one's prompt extends the first
+    first, second = server.chats
+    assert first.tool_names == second.tool_names == ["call_tool"]
+    assert first.messages == second.messages[: len(first.messages)]
+    assert second.messages[-1]["role"] == "tool"

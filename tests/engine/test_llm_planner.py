@@ -124,9 +124,10 @@ async def test_prompt_has_a_stable_prefix_and_offers_only_available_tools(standi
     assert first.messages[0] == second.messages[0]
     assert first.messages[0]["role"] == "system"
     # a situation is offered only its kind's tools (a smaller prefill beats reusing the cache across kinds)
-    assert set(second.tool_names) < set(first.tool_names)
+    assert set(second.tool_names) < set(first.offered_names)
     assert first.messages[-1]["content"] != second.messages[-1]["content"]
-    assert set(first.tool_names) == {
+    assert first.tool_names == ["call_tool"]  # no word routes "hello": every tool, as the catalogue
+    assert set(first.offered_names) == {
         "precondition_cabin",
         "stop_cabin_climate",
         "set_room_climate",
@@ -425,3 +426,50 @@ async def test_a_situation_is_offered_only_the_tools_that_fit_it(socket_enabled:
     finally:
         await planner.close()
         await server.stop()
+
+
+async def test_a_request_no_word_routes_reads_the_catalogue_and_calls_through_it(standins: Factory) -> None:
+    server = await standins()
+    server.script(
+        Reply(
+            tool_calls=[
+                ("call_tool", {"tool": "set_lights", "args": {"zone": "kitchen", "on": False}}),
+                ("call_tool", {"tool": "notify", "person": "bob", "message": "lights out"}),  # flattened
+                ("call_tool", {"args": {"zone": "kitchen"}}),  # names no tool
+            ]
+        ),
+        Reply(content="Kitchen dark, Bob told."),
+    )
+    world = make_world()
+    guard, executor = guard_for(world)
+    llm = planner(server.url, clock=world.clock)
+    reply = await llm.converse("what should I do?", world, person="alice", execute=guard.submit)
+    await llm.close()
+
+    first, second = server.chats
+    assert first.tool_names == ["call_tool"]
+    assert executor.calls == [
+        ("set_lights", {"zone": "kitchen", "on": False}),
+        ("notify", {"person": "bob", "message": "lights out"}),
+    ]
+    assert reply.refused == ["call_tool needs the name of a tool given and its args"]
+    # the model reads back its own calls as it made them, and what became of the tools they named
+    assert [call["function"]["name"] for call in second.messages[-4]["tool_calls"]] == ["call_tool"] * 3
+    results = [json.loads(m["content"]) for m in second.messages[-3:]]
+    assert [(r["tool"], r.get("verdict", "refused")) for r in results] == [
+        ("set_lights", "executed"),
+        ("notify", "executed"),
+        ("call_tool", "refused"),
+    ]
+    assert reply.text == "Kitchen dark, Bob told."
+
+
+async def test_a_routed_request_gets_the_full_schemas_of_its_tools_only(standins: Factory) -> None:
+    server = await standins()
+    world = make_world()
+    llm = planner(server.url, clock=world.clock)
+    await llm.converse("turn off the office lights", world)
+    await llm.close()
+    (chat,) = server.chats
+    assert chat.tool_names == ["set_lights"]
+    assert set(chat.body["tools"][0]["function"]["parameters"]["properties"]) >= {"zone", "on"}

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 import pytest
 import voluptuous as vol
 
 from custom_components.ambient_mesh.engine.household import Household
+from custom_components.ambient_mesh.engine.llm import RawCall
+from custom_components.ambient_mesh.engine.llm.tools import (
+    CALL_TOOL,
+    format_tools,
+    present_tools,
+    signature,
+    unwrap_call,
+)
 from custom_components.ambient_mesh.engine.model import Risk
+from custom_components.ambient_mesh.engine.tokenizer import count_tokens
 from custom_components.ambient_mesh.engine.tools import (
     CATALOGUE,
     available_tools,
@@ -162,3 +175,47 @@ def test_a_household_zone_named_with_the_car_keeps_the_room_tool() -> None:
 def test_a_request_no_word_routes_is_offered_every_tool() -> None:
     assert route_request("what should I do?") is None
     assert route_request("hello") is None
+
+
+def test_a_catalogue_line_is_the_tools_own_schema_in_one_line() -> None:
+    assert signature(CATALOGUE["precondition_cabin"]) == (
+        "precondition_cabin(vehicle, target_c °C, ready_by? ISO time): Heat or cool a car's cabin"
+    )
+    assert signature(CATALOGUE["set_lights"]).startswith("set_lights(zone, on boolean, brightness? % 0-100")
+    # a description that only repeats the name is not paid for
+    assert signature(CATALOGUE["stop_cabin_climate"]) == "stop_cabin_climate(vehicle)"
+
+
+def test_a_few_tools_go_out_with_full_schemas_and_more_as_one_catalogue() -> None:
+    few = [CATALOGUE[name] for name in ("precondition_cabin", "notify", "schedule")]
+    assert present_tools(few) == format_tools(few)
+    many = [spec for name, spec in CATALOGUE.items() if name != "disarm_alarm"]
+    (catalogue,) = present_tools(many)
+    function = catalogue["function"]
+    assert function["name"] == CALL_TOOL
+    assert function["parameters"]["required"] == ["tool"]
+    listed = re.findall(r"(?m)^([a-z_]+)\(", function["description"])
+    assert listed == [spec.name for spec in many]
+    assert count_tokens(json.dumps(present_tools(many))) < count_tokens(json.dumps(format_tools(many))) / 2
+
+
+@pytest.mark.parametrize(
+    ("arguments", "name", "args"),
+    [
+        (
+            {"tool": "notify", "args": {"person": "bob", "message": "hi"}},
+            "notify",
+            {"person": "bob", "message": "hi"},
+        ),
+        ('{"tool": "notify", "args": {"person": "bob"}}', "notify", {"person": "bob"}),  # JSON text
+        ({"tool": "notify", "person": "bob", "message": "hi"}, "notify", {"person": "bob", "message": "hi"}),
+        ({"tool": "cancel_scheduled"}, "cancel_scheduled", {}),
+        ({"args": {"zone": "kitchen"}}, CALL_TOOL, {"args": {"zone": "kitchen"}}),  # names no tool: stays
+        ("not json", CALL_TOOL, "not json"),
+    ],
+)
+def test_a_call_through_the_catalogue_is_the_call_it_names(arguments: Any, name: str, args: Any) -> None:
+    unwrapped = unwrap_call(RawCall(id="c1", name=CALL_TOOL, arguments=arguments))
+    assert (unwrapped.id, unwrapped.name, unwrapped.arguments) == ("c1", name, args)
+    direct = RawCall(id="c2", name="notify", arguments={"tool": "x"})
+    assert unwrap_call(direct) is direct

@@ -139,13 +139,14 @@ def _at_least_one(*keys: str) -> Any:
 
 
 def _specs() -> dict[str, ToolSpec]:
-    # The LLM client (ollama 0.4.7) passes on only type and description of each property, so the
-    # ranges and choices are spelled out in the descriptions too.
+    # The LLM client (ollama 0.4.7) passes on only type and description of each property, so units,
+    # ranges and choices are spelled out in the descriptions. The temperature ranges and which tools
+    # wait for a person are in the system prompt (engine/digest.py), once for every request.
     cabin, room = CABIN_C, ROOM_C
     specs = [
         ToolSpec(
             name="precondition_cabin",
-            description="Heat or cool a car cabin, optionally ready by a time.",
+            description="Heat or cool a car's cabin.",
             risk=Risk.AUTO,
             schema=vol.Schema(
                 {
@@ -157,7 +158,7 @@ def _specs() -> dict[str, ToolSpec]:
             parameters=_params(
                 ["vehicle", "target_c"],
                 vehicle=_str(),
-                target_c=_num("cabin °C, 15-28"),
+                target_c=_num("°C"),
                 ready_by=_str("ISO time"),
             ),
             bounds={"target_c": cabin},
@@ -173,7 +174,7 @@ def _specs() -> dict[str, ToolSpec]:
         ),
         ToolSpec(
             name="set_room_climate",
-            description="Set a room's target temperature and/or mode.",
+            description="Set a room's temperature or mode.",
             risk=Risk.AUTO,
             schema=vol.Schema(
                 vol.All(
@@ -188,7 +189,7 @@ def _specs() -> dict[str, ToolSpec]:
             parameters=_params(
                 ["zone"],
                 zone=_str(),
-                target_c=_num("°C, 16-26"),
+                target_c=_num("°C"),
                 mode=_str("heat|cool|auto|off|eco"),
             ),
             bounds={"target_c": room},
@@ -210,8 +211,8 @@ def _specs() -> dict[str, ToolSpec]:
                 ["zone", "on"],
                 zone=_str(),
                 on={"type": "boolean"},
-                brightness=_num("%, 0-100"),
-                color_temp=_num("K, 2000-6500"),
+                brightness=_num("% 0-100"),
+                color_temp=_num("K 2000-6500"),
             ),
             bounds={"brightness": BRIGHTNESS_PCT, "color_temp": COLOR_TEMP_K},
             subjects={"zone": SubjectArg(SubjectType.ZONE, "lights")},
@@ -231,7 +232,7 @@ def _specs() -> dict[str, ToolSpec]:
         ),
         ToolSpec(
             name="schedule",
-            description="Run a tool call later (within 7 days).",
+            description="Run a call later (within 7 days).",
             risk=Risk.AUTO,
             schema=vol.Schema(
                 {
@@ -249,14 +250,14 @@ def _specs() -> dict[str, ToolSpec]:
         ),
         ToolSpec(
             name="cancel_scheduled",
-            description="Cancel a scheduled call by id.",
+            description="Cancel a scheduled call.",
             risk=Risk.AUTO,
             schema=vol.Schema({vol.Required("id"): vol.All(str, vol.Length(min=1, max=40))}),
-            parameters=_params(["id"], id=_str("schedule id")),
+            parameters=_params(["id"], id=_str()),
         ),
         ToolSpec(
             name="unlock_vehicle",
-            description="Unlock a car (a person must confirm).",
+            description="Unlock a car.",
             risk=Risk.CONFIRM,
             schema=vol.Schema({vol.Required("vehicle"): ID}),
             parameters=_params(["vehicle"], vehicle=_str()),
@@ -264,7 +265,7 @@ def _specs() -> dict[str, ToolSpec]:
         ),
         ToolSpec(
             name="open_cover",
-            description="Open a room's blinds or garage (a person must confirm).",
+            description="Open a room's blinds or garage.",
             risk=Risk.CONFIRM,
             schema=vol.Schema({vol.Required("zone"): ID}),
             parameters=_params(["zone"], zone=_str()),

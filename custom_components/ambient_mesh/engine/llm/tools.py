@@ -1,15 +1,22 @@
 """The catalogue's tools as a model sees them: function tools, or one JSON schema of allowed calls.
 
 Both the situation planner and the Assist agent format tools here, so a model reads the same
-descriptions whichever path asks it. For constrained output the schema names exactly the tools a
-situation allows and, for each subject argument, exactly the household's ids: a model held to it
-can only answer with a well-formed call. Whether the call is wise is still the guard's to judge.
+descriptions whichever path asks it. A few tools (what a routed request or a situation needs) go
+out with their full schemas; more than that go out as one ``call_tool`` function whose description
+is the compact catalogue (one signature line per tool), because full schemas of every tool are most
+of a prompt a CPU-only box must read before its first word. A call through ``call_tool`` is
+unwrapped into the call it names before anything checks it.
+
+For constrained output the schema names exactly the tools a situation allows and, for each subject
+argument, exactly the household's ids: a model held to it can only answer with a well-formed call.
+Whether the call is wise is still the guard's to judge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 import json
+import re
 from typing import Any
 
 from ..household import Household, SubjectType
@@ -29,9 +36,80 @@ CONSTRAINED_INSTRUCTION = (
 )
 
 
+CALL_TOOL = "call_tool"
+FULL_SCHEMA_TOOLS = 3  # up to this many tools go out with full schemas; more as the compact catalogue
+_CATALOGUE_INTRO = "Tools (arg? is optional):"
+_WORD = re.compile(r"[a-z]+")
+
+
 def format_tools(specs: Iterable[ToolSpec]) -> list[dict[str, Any]]:
-    """Function tools, in the shape both Ollama and the OpenAI-compatible API take."""
+    """Function tools with full schemas, in the shape both Ollama and the OpenAI-compatible API take."""
     return [spec.llm_tool for spec in specs]
+
+
+def present_tools(specs: Iterable[ToolSpec]) -> list[dict[str, Any]]:
+    """The tools of one request as they go to the model: full schemas for a few, else the catalogue."""
+    specs = list(specs)
+    if len(specs) <= FULL_SCHEMA_TOOLS:
+        return format_tools(specs)
+    return [catalogue_tool(specs)]
+
+
+def signature(spec: ToolSpec) -> str:
+    """One catalogue line, ``name(arg, arg? hint, ...): description``, from the tool's own schema.
+
+    A description that only repeats the words of the name (``stop_cabin_climate``: "Stop a car's
+    cabin climate.") is left out: the line is paid for on every request.
+    """
+    required = set(spec.parameters.get("required") or ())
+    args: list[str] = []
+    for name, prop in (spec.parameters.get("properties") or {}).items():
+        hint = prop.get("description") or ("" if prop.get("type") == "string" else prop.get("type", ""))
+        args.append(f"{name}{'' if name in required else '?'}{f' {hint}' if hint else ''}")
+    line = f"{spec.name}({', '.join(args)})"
+    if set(spec.name.split("_")) <= set(_WORD.findall(spec.description.lower())):
+        return line
+    return f"{line}: {spec.description.rstrip('.')}"
+
+
+def catalogue_tool(specs: Iterable[ToolSpec]) -> dict[str, Any]:
+    """One function that runs any of these tools; its description is their compact catalogue."""
+    lines = "\n".join(signature(spec) for spec in specs)
+    return {
+        "type": "function",
+        "function": {
+            "name": CALL_TOOL,
+            "description": f"{_CATALOGUE_INTRO}\n{lines}",
+            "parameters": {
+                "type": "object",
+                "required": ["tool"],
+                "properties": {"tool": {"type": "string"}, "args": {"type": "object"}},
+            },
+        },
+    }
+
+
+def unwrap_call(raw: RawCall) -> RawCall:
+    """The call a ``call_tool`` call names (any other call as it is).
+
+    Small models send the arguments as JSON text, or flatten them beside ``tool``: both are read.
+    Anything that names no tool stays a ``call_tool`` call, which is then refused as unknown.
+    """
+    if raw.name != CALL_TOOL:
+        return raw
+    outer = raw.arguments
+    if isinstance(outer, str):
+        try:
+            outer = json.loads(outer)
+        except ValueError:
+            return raw
+    if not isinstance(outer, Mapping) or not isinstance(name := outer.get("tool"), str):
+        return raw
+    if "args" in outer:
+        arguments: Any = outer["args"]
+    else:  # flattened beside the name, or a tool that takes none
+        arguments = {key: value for key, value in outer.items() if key != "tool"}
+    return RawCall(id=raw.id, name=name, arguments=arguments)
 
 
 def _ids(household: Household, arg: SubjectArg) -> list[str]:

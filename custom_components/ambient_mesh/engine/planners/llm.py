@@ -3,8 +3,9 @@
 The model is reached through ``engine.llm`` (Ollama or OpenAI-compatible endpoints, by priority,
 with failover). The prompt is the digest: a stable system prompt and the tools first (a server's
 prompt cache reuses them), the context in the user turn. A situation is offered only the tools
-its kind may need; with a constrained endpoint the model must answer with a JSON object of exactly
-those calls. Tool calls are checked here only for what the model can fix — a tool that was not
+its kind may need, a free-form request only the tools its words can need (``routed_tools``, which
+the Assist agent uses too); more than a few go out as the compact catalogue (``present_tools``).
+With a constrained endpoint a situation must be answered with a JSON object of exactly its calls. Tool calls are checked here only for what the model can fix — a tool that was not
 offered, arguments that are not an object, a subject that does not exist — and refused calls are
 reported back to the model once; everything else is the guard's job. Nothing is retried blindly:
 a round that failed on every endpoint ends the request.
@@ -39,11 +40,13 @@ from ..llm import (
     list_models,
 )
 from ..llm.tools import (
+    CALL_TOOL,
     CONSTRAINED_INSTRUCTION,
     answer_budget,
     calls_schema,
-    format_tools,
     parse_calls,
+    present_tools,
+    unwrap_call,
 )
 from ..mesh import World
 from ..model import Caller, Decision, Situation, ToolCall
@@ -79,6 +82,8 @@ __all__ = [
     "check_endpoint",
     "list_models",
     "offered_tools",
+    "request_turn",
+    "routed_tools",
     "tool_result",
 ]
 
@@ -96,13 +101,29 @@ SITUATION_TOOLS: Mapping[str, frozenset[str]] = {
 """The tools a situation may need; a kind not listed is offered every available tool."""
 
 
-def _routed(text: str, allowed: Collection[str] | None, household: Household) -> Collection[str] | None:
-    """Offer a free-form request only the tools its words can need (all when no word says)."""
+def routed_tools(
+    text: str, household: Household, allowed: Collection[str] | None = None
+) -> Collection[str] | None:
+    """The tools a free-form request is offered: those its words can need, within ``allowed``.
+
+    None (every tool, within ``allowed``) when no word says. The engine's ``converse`` and the Assist
+    agent's chat-log loop both route here, so a request is offered the same tools on either path.
+    """
     places = [name for zone in household.zones.values() for name in (zone.id, zone.name) if name]
     routed = route_request(text, places)
     if routed is None:
         return allowed
     return routed if allowed is None else routed & set(allowed)
+
+
+def request_turn(context: str, text: str, person: str | None = None) -> str:
+    """The user turn of a free-form request: the fresh context, then who asks what.
+
+    The context changes with every message, so it goes here and never into the system prompt,
+    which stays byte-identical for the server's prompt cache.
+    """
+    who = f"Request from {person}" if person else "Request"
+    return f"{context}\n\n{who}: {text}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +264,12 @@ class LlmPlanner:
         """The tools offered to the model: available in the household, allowlisted, allowed for the caller."""
         return offered_tools(household, self.catalogue, allowlist=self.allowlist, allowed=allowed)
 
+    def offered_for_request(
+        self, household: Household, text: str, allowed: Collection[str] | None = None
+    ) -> dict[str, ToolSpec]:
+        """The tools offered to a free-form request: routed by its words, then as ``offered``."""
+        return self.offered(household, routed_tools(text, household, allowed))
+
     async def plan(self, situation: Situation, world: World) -> list[ToolCall]:
         """Ask the model what the situation warrants; raises LlmError when no endpoint answers.
 
@@ -327,18 +354,17 @@ class LlmPlanner:
         before anything was done; after a call was made it returns a Reply with ``error`` set.
         """
         digest = render_digest(world, None, self.budget_tokens)
-        who = f"Request from {person}" if person else "Request"
         messages: list[dict[str, Any]] = [{"role": "system", "content": digest.system}]
         messages.extend(
             {"role": turn["role"], "content": turn["content"]}
             for turn in list(history)[-HISTORY_LIMIT:]
             if turn.get("role") in ("user", "assistant") and isinstance(turn.get("content"), str)
         )
-        messages.append({"role": "user", "content": f"{digest.context}\n\n{who}: {text}"})
+        messages.append({"role": "user", "content": request_turn(digest.context, text, person)})
         return await self._loop(
             messages,
             world.household,
-            self.offered(world.household, _routed(text, allowed_tools, world.household)),
+            self.offered_for_request(world.household, text, allowed_tools),
             caller=caller,
             person=person,
             situation=None,
@@ -356,7 +382,7 @@ class LlmPlanner:
         situation: Situation | None,
         execute: Execute | None,
     ) -> Reply:
-        tools = format_tools(offered.values())
+        tools = present_tools(offered.values())
         calls: list[ToolCall] = []
         decisions: list[Decision] = []
         refused: list[str] = []
@@ -404,12 +430,13 @@ class LlmPlanner:
                     reported.add(signature)
                     new_refusal = True
                     refused.append(made)
-                    messages.append(_tool_message(raw, {"tool": raw.name, "refused": made}))
+                    named = unwrap_call(raw).name  # the tool meant, also through call_tool
+                    messages.append(_tool_message(raw, {"tool": named, "refused": made}))
                     continue
                 if execute is None:
                     if not any(c.tool == made.tool and c.args == made.args for c in calls):
                         calls.append(made)
-                    messages.append(_tool_message(raw, {"tool": raw.name, "accepted": True}))
+                    messages.append(_tool_message(raw, {"tool": made.tool, "accepted": True}))
                     continue
                 calls.append(made)
                 executed = True
@@ -442,6 +469,9 @@ class LlmPlanner:
         content: str,
     ) -> ToolCall | str:
         """A ToolCall, or why the model's call is refused before reaching the guard."""
+        raw = unwrap_call(raw)
+        if raw.name == CALL_TOOL:
+            return f"{CALL_TOOL} needs the name of a tool given and its args"
         spec = offered.get(raw.name) if isinstance(raw.name, str) else None
         if spec is None:
             return f"unknown or unavailable tool {show(raw.name)}; use only the tools given"
