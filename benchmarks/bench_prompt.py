@@ -6,7 +6,10 @@ config dir, the ``homeassistant``, ``conversation``, ``intent`` and entity-domai
 creates the entities with areas, exposes them to conversation, and renders what HA 2025.4.4's
 ollama integration would send: the system prompt (``llm.BASE_PROMPT`` + the default instructions +
 ``AssistAPI.api_prompt``) and the tools (``ollama.conversation._format_tool`` of every Assist tool).
-Beside it: our digest (system + context) and our tool schemas for the same household. Tools are
+Beside it: our digest (system + context) and our tools for the same household, built by the same
+functions the planner and the Assist agent use (``routed_tools``, ``present_tools``,
+``request_turn``): a request gets the tools its words can need, a few with full schemas, more (a
+request no word routes) as one ``call_tool`` function listing them a line each. Tools are
 counted as they go over the wire: passed through the ``ollama`` 0.4.7 client's request model, which
 keeps only each property's type and description. Everything is counted with the same tokenizer
 (``engine.tokenizer``: Qwen2.5's BPE). HA 2025.4 reads live states through a ``GetLiveContext`` tool
@@ -35,12 +38,18 @@ from custom_components.ambient_mesh.engine.clock import VirtualClock
 from custom_components.ambient_mesh.engine.context import ContextStore
 from custom_components.ambient_mesh.engine.digest import render_digest
 from custom_components.ambient_mesh.engine.household import Household
+from custom_components.ambient_mesh.engine.llm.tools import CALL_TOOL, present_tools
 from custom_components.ambient_mesh.engine.mesh import World
 from custom_components.ambient_mesh.engine.model import Situation
-from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
+from custom_components.ambient_mesh.engine.planners.llm import (
+    SITUATION_TOOLS,
+    offered_tools,
+    request_turn,
+    routed_tools,
+)
 from custom_components.ambient_mesh.engine.signals import Location, Signal
 from custom_components.ambient_mesh.engine.tokenizer import count_tokens, tokenizer_name
-from custom_components.ambient_mesh.engine.tools import available_tools, route_request
+from custom_components.ambient_mesh.engine.tools import ToolSpec
 
 TZ = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 1, 12, 6, 40, tzinfo=TZ)
@@ -132,23 +141,29 @@ REQUESTS = (
 SITUATIONS = ("departure_soon", "sleep_started", "arriving_home")
 
 
+def offered_text(specs: list[ToolSpec]) -> str:
+    """The tools a request was offered, and whether as full schemas or as the catalogue."""
+    tools = present_tools(specs)
+    names = ", ".join(spec.name for spec in specs)
+    if [tool["function"]["name"] for tool in tools] == [CALL_TOOL]:
+        return f"{CALL_TOOL}, a catalogue of {len(specs)}: {names}"
+    return names
+
+
 def ours() -> list[dict[str, Any]]:
-    """The split (system, context, tools) of every request kind, as our LLM planner builds it."""
+    """The split (system, context, tools) of every request kind, as the planner and the agent build it."""
     w = world()
-    everything = available_tools(w.household)
     free = render_digest(w, None)
     rows: list[dict[str, Any]] = []
-    places = [name for zone in w.household.zones.values() for name in (zone.id, zone.name) if name]
     for text in REQUESTS:
-        routed = route_request(text, places)
-        offered = [s for s in everything if routed is None or s.name in routed]
+        offered = list(offered_tools(w.household, allowed=routed_tools(text, w.household)).values())
         rows.append(
             {
                 "kind": f"free-form: {text!r}",
                 "system": count_tokens(free.system),
-                "context": count_tokens(f"{free.context}\n\nRequest: {text}"),
-                "tools": count_tokens(wire_tools([s.llm_tool for s in offered])),
-                "tool_names": [s.name for s in offered],
+                "context": count_tokens(request_turn(free.context, text)),
+                "tools": count_tokens(wire_tools(present_tools(offered))),
+                "tool_names": offered_text(offered),
                 "prefix": free.system,
             }
         )
@@ -157,14 +172,14 @@ def ours() -> list[dict[str, Any]]:
             kind=kind, subject="alice", at=NOW, key="k", facts={"departure": "07:05", "outside_temp": -4.5}
         )
         focused = render_digest(w, situation)
-        offered = [s for s in everything if s.name in SITUATION_TOOLS[kind]]
+        offered = list(offered_tools(w.household, allowed=SITUATION_TOOLS[kind]).values())
         rows.append(
             {
                 "kind": f"situation: {kind}",
                 "system": count_tokens(focused.system),
                 "context": count_tokens(focused.context),
-                "tools": count_tokens(wire_tools([s.llm_tool for s in offered])),
-                "tool_names": [s.name for s in offered],
+                "tools": count_tokens(wire_tools(present_tools(offered))),
+                "tool_names": offered_text(offered),
                 "prefix": focused.system,
             }
         )
@@ -384,7 +399,6 @@ def llama_server_round(server: Path, model: Path) -> list[dict[str, Any]]:
             except OSError:
                 time.sleep(0.1)
         w = world()
-        everything = available_tools(w.household)
         out: list[dict[str, Any]] = []
         for kind in (*SITUATIONS, *SITUATIONS):
             situation = Situation(
@@ -404,7 +418,7 @@ def llama_server_round(server: Path, model: Path) -> list[dict[str, Any]]:
                     {"role": "system", "content": digest.system},
                     {"role": "user", "content": f"{digest.context}\n\n{request}"},
                 ],
-                "tools": [s.llm_tool for s in everything if s.name in SITUATION_TOOLS[kind]],
+                "tools": present_tools(offered_tools(w.household, allowed=SITUATION_TOOLS[kind]).values()),
                 "max_tokens": 1,
                 "cache_prompt": True,
             }
@@ -442,7 +456,7 @@ async def main() -> None:
         row["total"] = total
         print(
             f"  {row['kind']:<46} {row['system']:>6} {row['context']:>7} {row['tools']:>5} {total:>5}  "
-            f"{', '.join(row['tool_names'])}"
+            f"{row['tool_names']}"
         )
     stable = len({row["prefix"] for row in rows}) == 1
     print(f"  system prefix byte-identical across all request kinds: {'yes' if stable else 'NO'}")
