@@ -20,10 +20,11 @@ from homeassistant.helpers.typing import ConfigType
 
 from .confirmations import ACTION_APPROVE, ACTION_DENY
 from .const import CONF_SHADOW, DOMAIN, LOGGER
-from .dashboard import async_setup_dashboard
+from .dashboard import async_remove_dashboard, async_setup_dashboard
 from .engine.mesh import Mesh
 from .hub import AmbientMeshHub, household_from_subentries
 from .services import async_answer, async_setup_schedule_services, async_setup_services
+from .storage import MeshStorage
 from .websocket_api import async_register_websocket_commands
 
 PLATFORMS: list[Platform] = [
@@ -96,6 +97,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: AmbientMeshConfigEntry) 
 async def async_unload_entry(hass: HomeAssistant, entry: AmbientMeshConfigEntry) -> bool:
     """Unload platforms; async_on_unload undoes subscriptions, timers and listeners."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: AmbientMeshConfigEntry) -> None:
+    """The entry is deleted: remove its saved state, and the dashboard's once no entry is left."""
+    await MeshStorage(hass, entry.entry_id).async_remove()
+    if not hass.config_entries.async_entries(DOMAIN):
+        await async_remove_dashboard(hass)
 
 
 async def _async_update_listener(hass: HomeAssistant, entry: AmbientMeshConfigEntry) -> None:

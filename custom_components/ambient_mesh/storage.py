@@ -134,6 +134,11 @@ class MeshStorage:
         """Save now (at unload)."""
         await self._store.async_save(bounded(data))
 
+    async def async_remove(self) -> None:
+        """The entry is removed: delete its stored state and any repair raised about it."""
+        await self._store.async_remove()
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id(self.entry_id))
+
 
 def bounded(data: dict[str, Any]) -> dict[str, Any]:
     """Cap every list part: the newest audit and pending records, the first sources, the last-ending snoozes."""
