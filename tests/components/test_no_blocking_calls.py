@@ -21,12 +21,16 @@ from typing import Any
 from homeassistant import block_async_io
 from homeassistant.components import conversation, mqtt
 from homeassistant.core import Context, HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 
-from custom_components.ambient_mesh.const import DOMAIN
+from custom_components.ambient_mesh.compat import lovelace_dashboards
+from custom_components.ambient_mesh.const import CONF_ALLOWLIST, CONF_SHADOW, CONF_TOKEN_BUDGET, DOMAIN
+from custom_components.ambient_mesh.dashboard import URL_PATH
 from custom_components.ambient_mesh.engine.model import Verdict
 
 from ..ollama_standin import OllamaStandIn, Reply
@@ -93,6 +97,7 @@ async def test_setup_messages_decisions_services_voice_reload_and_unload_block_n
     blocking_call_detector: None,
     mqtt_entry: MockConfigEntry,
     received: Listen,
+    hass_client: ClientSessionGenerator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     model = await ollama_standin()
@@ -102,14 +107,16 @@ async def test_setup_messages_decisions_services_voice_reload_and_unload_block_n
     )
     endpoint = {"url": model.url, "model": "qwen2.5:3b", "kind": "ollama", "priority": 0, "timeout": 5}
 
-    # setup
-    assert await async_setup_component(hass, "homeassistant", {})
+    # setup, with the frontend and dashboards there (the generated dashboard and its card)
+    for component in ("homeassistant", "frontend", "lovelace", "diagnostics"):
+        assert await async_setup_component(hass, component, {})
     entry = mesh_entry(options={"endpoints": [endpoint]})
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     await _subscribed(hass)
     hub = entry.runtime_data.hub
+    assert URL_PATH in (lovelace_dashboards(hass) or {})  # the dashboard was generated
 
     # MQTT messages, and a decision planned by the model on one of them
     sets = await received("zigbee2mqtt/bedroom_trv/set")
@@ -139,8 +146,15 @@ async def test_setup_messages_decisions_services_voice_reload_and_unload_block_n
     assert (await _converse(hass, "Warm up the Model 3 to 22 degrees")).startswith("Done")
     assert await _converse(hass, "Is everything all right at home?") == "It is quiet at home."
 
-    # an options change reloads the entry; then it is unloaded
-    hass.config_entries.async_update_entry(entry, options={"endpoints": [endpoint], "token_budget": 900})
+    # diagnostics, then an options change through the options flow (it reloads the entry), then unload
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["planner"]["active"] == "llm"
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    flow = await hass.config_entries.options.async_configure(flow["flow_id"], {"next_step_id": "settings"})
+    flow = await hass.config_entries.options.async_configure(
+        flow["flow_id"], {CONF_SHADOW: False, CONF_TOKEN_BUDGET: 900, CONF_ALLOWLIST: []}
+    )
+    assert flow["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.runtime_data.hub is not hub
     assert await hass.config_entries.async_unload(entry.entry_id)
