@@ -23,6 +23,7 @@ from .const import CONF_SHADOW, DOMAIN, LOGGER
 from .dashboard import async_remove_dashboard, async_setup_dashboard
 from .engine.mesh import Mesh
 from .hub import AmbientMeshHub, household_from_subentries
+from .llm_api import AmbientMeshLLMAPI  # imported with the package (in the executor), not on the loop
 from .services import async_answer, async_setup_schedule_services, async_setup_services
 from .storage import MeshStorage
 from .websocket_api import async_register_websocket_commands
@@ -72,8 +73,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: AmbientMeshConfigEntry) 
         hass, entry.entry_id, dict(entry.data), dict(entry.options), household
     )
     entry.runtime_data = AmbientMeshRuntimeData(hub=hub)
-
-    from .llm_api import AmbientMeshLLMAPI
 
     entry.async_on_unload(llm.async_register_api(hass, AmbientMeshLLMAPI(hass, entry)))
     entry.async_on_unload(hass.bus.async_listen("mobile_app_notification_action", _phone_answer(hub)))
