@@ -9,8 +9,10 @@ from datetime import timedelta
 import json
 from typing import Any
 
-from homeassistant.components import mqtt
-from homeassistant.core import HomeAssistant
+from homeassistant.components import conversation, mqtt
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -161,6 +163,32 @@ async def test_a_snoozed_situation_stays_quiet_after_a_restart(
     await hub.async_tick()
     assert [e.data["kind"] for e in situations] == []
     assert decisions == []
+
+
+async def test_a_snooze_said_to_the_voice_agent_is_written_at_shutdown_and_kept_through_a_reload(
+    hass: HomeAssistant, mesh: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    result = await conversation.async_converse(
+        hass,
+        "snooze the departure reminder for Alice for 2 hours",
+        None,
+        Context(),
+        agent_id="conversation.ambient_mesh_agent",
+        language="en",
+    )
+    assert result.response.response_type is intent.IntentResponseType.ACTION_DONE
+    until = mesh.runtime_data.mesh.snoozes[("alice", "departure_soon")]
+    key = f"{DOMAIN}.{mesh.entry_id}"
+    assert not hass_storage.get(key, {}).get("data", {}).get("snoozes")  # saved after a delay, not yet
+    # Home Assistant stops without unloading entries: the delayed save is written at its final write
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+    await hass.async_block_till_done()
+    stored = hass_storage[key]["data"]["snoozes"]
+    assert stored == [{"subject": "alice", "kind": "departure_soon", "until": until.isoformat()}]
+
+    assert await hass.config_entries.async_reload(mesh.entry_id)  # an options save, say
+    await hass.async_block_till_done()
+    assert mesh.runtime_data.mesh.snoozes == {("alice", "departure_soon"): until}
 
 
 async def test_a_snooze_that_ended_while_home_assistant_was_down_is_dropped(
