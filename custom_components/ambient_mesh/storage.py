@@ -3,8 +3,9 @@
 Saved: the audit (the last ``AUDIT_KEPT`` decisions with their reasons; the newest is the "last
 decision"), scheduled calls, confirmations still waiting (with their expiry), learned preferences, what
 the preference learner is still watching (targets we set whose override window is open), snoozed
-situations (until they end) and the admitted sources' known facts. Writes are delayed and coalesced (``SAVE_DELAY``) and every part
-is size-capped, so a busy house writes a small file every few seconds at most.
+situations (until they end) and the admitted sources' known facts. Writes are delayed and coalesced
+(``SAVE_DELAY``; Home Assistant writes a pending save at its final write on shutdown) and every part is
+size-capped, so a busy house writes a small file every few seconds at most.
 
 Reading never fails setup. Home Assistant itself sets a file that is not JSON aside and raises a
 repair; a file that is JSON but not ours (edited by hand, a future version, the wrong shape) is set
