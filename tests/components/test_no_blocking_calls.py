@@ -163,11 +163,12 @@ async def test_setup_messages_decisions_services_voice_reload_and_unload_block_n
     assert _detected(caplog) == []
 
 
-async def test_a_spoken_command_through_whisper_blocks_nothing(
+async def test_a_spoken_command_through_whisper_and_a_rules_decision_block_nothing(
     hass: HomeAssistant,
     blocking_call_detector: None,
     mqtt_entry: MockConfigEntry,
     devices: None,
+    received: Listen,
     hass_ws_client: WebSocketGenerator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -189,6 +190,12 @@ async def test_a_spoken_command_through_whisper_blocks_nothing(
     assert result["speech"].startswith("Done"), result
     thermostat = hass.states.get("climate.car_hvac")
     assert thermostat is not None and thermostat.attributes["temperature"] == 22
+
+    # without a model, the rules decide on a message
+    sets = await received("zigbee2mqtt/bedroom_trv/set")
+    await mqtt.async_publish(hass, "sleep/alice", json.dumps({"event": "sleep_tracking_started"}))
+    await _until(hass, lambda: len(sets) == 1)
+    assert entry.runtime_data.hub.guard.audit[-1].call.planner == "rules"
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert _detected(caplog) == []
