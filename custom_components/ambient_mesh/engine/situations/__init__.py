@@ -12,6 +12,9 @@ unknown and is never acted on.
 * ``night.py`` — ``night_overheating`` / ``feeling_cold``
 * ``house_empty.py`` — ``house_empty``
 
+Each kind's facts are a frozen dataclass (``facts.py``) that planners read as attributes; to the
+audit, the digest and scenarios they are the same mapping of names to values as before.
+
 Reads do not write: ``estimates()``, ``home()`` and ``is_asleep()`` (read by sensors and the local
 agent) change nothing; learned leave times are noted during ``detect``.
 
@@ -24,6 +27,15 @@ from .config import DetectorConfig
 from .departure import lead_minutes
 from .detector import SituationDetector
 from .estimates import Estimate
+from .facts import (
+    ArrivingHomeFacts,
+    DepartureCancelledFacts,
+    DepartureSoonFacts,
+    Facts,
+    HouseEmptyFacts,
+    NightFacts,
+    SleepFacts,
+)
 from .sleep import ASLEEP, AWAKE, STOPPED
 
 __all__ = [
@@ -31,11 +43,18 @@ __all__ = [
     "AWAKE",
     "HOUSEHOLD",
     "STOPPED",
+    "ArrivingHomeFacts",
+    "DepartureCancelledFacts",
+    "DepartureSoonFacts",
     "Detector",
     "DetectorConfig",
     "Estimate",
+    "Facts",
+    "HouseEmptyFacts",
+    "NightFacts",
     "Scene",
     "SituationDetector",
+    "SleepFacts",
     "lead_minutes",
     "local_tz",
 ]

@@ -7,16 +7,28 @@ minutes to go.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from ..home import KnownHome, at_home, destination_is_home, from_home_m
 from ..household import Subject
 from ..kinds import SituationKind
 from ..mesh import World
-from ..model import FactValue, Situation
+from ..model import Situation
 from ..signals import Location
 from .base import Scene, assumed, home_words, number, stamp
 from .config import DetectorConfig
+from .facts import ArrivingHomeFacts
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Approach:
+    source: str  # region / car_navigation / phone
+    eta_min: float
+    vehicle: str | None = None
+    destination_by: str | None = None
+    distance_m: int | None = None
+    rests_on_home: bool = False  # read against where home is (which may be inferred)
 
 
 class ArrivalDetector:
@@ -35,27 +47,36 @@ class ArrivalDetector:
             last = self._arrived.get(person.id)
             if last is not None and not _left_since(world, person, last, now, scene.home):
                 continue
-            facts = self._arriving(scene, person)
-            if facts is None:
+            approach = self._arriving(scene, person)
+            if approach is None:
                 continue
             self._arrived[person.id] = now
-            words = assumed(
-                links.assumed(person.id, "rooms"),
-                links.assumed(person.id, "driver") if facts.get("source") == "car_navigation" else None,
-                home_words(facts, scene.home),
-            )
             found.append(
                 Situation(
                     kind=SituationKind.ARRIVING_HOME,
                     subject=person.id,
                     at=now,
                     key=f"arriving_home:{person.id}:{stamp(now, scene.tz)}",
-                    facts={"rooms": ",".join(links.rooms.get(person.id, ())), **facts, **words},
+                    facts=ArrivingHomeFacts(
+                        rooms=",".join(links.rooms.get(person.id, ())),
+                        source=approach.source,
+                        eta_min=approach.eta_min,
+                        vehicle=approach.vehicle,
+                        destination_by=approach.destination_by,
+                        distance_m=approach.distance_m,
+                        assumed=assumed(
+                            links.assumed(person.id, "rooms"),
+                            links.assumed(person.id, "driver")
+                            if approach.source == "car_navigation"
+                            else None,
+                            home_words(approach.rests_on_home, scene.home),
+                        ),
+                    ),
                 )
             )
         return found
 
-    def _arriving(self, scene: Scene, person: Subject) -> dict[str, FactValue] | None:
+    def _arriving(self, scene: Scene, person: Subject) -> _Approach | None:
         world, now, home, cfg = scene.world, scene.now, scene.home, self.config
         context = world.context
         transition = context.fact(person, "transition", now)
@@ -65,7 +86,7 @@ class ArrivalDetector:
             and transition.value.lower() == "enter:home"
             and now - transition.ts <= cfg.arrival_fresh
         ):
-            return {"source": "region", "eta_min": 0.0}
+            return _Approach(source="region", eta_min=0.0)
         if vehicle := world.household.vehicles.get(scene.links.vehicles.get(person.id) or ""):
             minutes = number(context.fact(vehicle, "minutes_to_arrival", now))
             destination = context.value(vehicle, "destination", now)
@@ -77,15 +98,13 @@ class ArrivalDetector:
                 and going_home
                 and at_home(context, person, now, home) is not True
             ):
-                facts: dict[str, FactValue] = {
-                    "source": "car_navigation",
-                    "eta_min": round(minutes, 1),
-                    "vehicle": vehicle.id,
-                    "destination_by": by,
-                }
-                if by == "coordinates":
-                    facts["home_basis"] = "route"
-                return facts
+                return _Approach(
+                    source="car_navigation",
+                    eta_min=round(minutes, 1),
+                    vehicle=vehicle.id,
+                    destination_by=by,
+                    rests_on_home=by == "coordinates",  # the route ends where we take home to be
+                )
         if home is None:
             return None
         fixes = [
@@ -108,7 +127,7 @@ class ArrivalDetector:
         eta = d1 / 1000 / max(kmh, 1.0) * 60
         if eta > cfg.arrival_eta_min:
             return None
-        return {"source": "phone", "eta_min": round(eta, 1), "distance_m": round(d1), "home_basis": "phone"}
+        return _Approach(source="phone", eta_min=round(eta, 1), distance_m=round(d1), rests_on_home=True)
 
 
 def _left_since(

@@ -17,7 +17,7 @@ from ..assumptions import Assumption, Resolved
 from ..home import KnownHome
 from ..household import Subject
 from ..mesh import World
-from ..model import FactValue, Situation
+from ..model import Situation
 from ..preferences import Preferences
 from ..signals import Signal
 
@@ -78,18 +78,14 @@ def last_known(world: World, subject: Subject, kind: str, now: datetime, max_age
     return signal if signal is not None and now - signal.ts <= max_age else None
 
 
-def assumed(*assumptions: Assumption | str | FactValue) -> dict[str, FactValue]:
-    """The ``assumed`` fact: every assumption a situation rests on, in words, or nothing."""
-    words = [a.words if isinstance(a, Assumption) else str(a) for a in assumptions if a]
-    return {"assumed": "; ".join(words)} if words else {}
+def assumed(*assumptions: Assumption | str | None) -> str | None:
+    """The ``assumed`` fact: every assumption a situation rests on, in words, or None."""
+    words = [a.words if isinstance(a, Assumption) else a for a in assumptions if a]
+    return "; ".join(words) if words else None
 
 
-def home_words(facts: dict[str, FactValue], home: KnownHome | None) -> str | None:
-    """The assumption about home a decision rests on, when it rests on an inferred home.
-
-    Takes the internal ``home_basis`` fact out of ``facts`` (it never reaches the situation).
-    """
-    basis = facts.pop("home_basis", None)
-    if basis is None or home is None or not home.assumed:
+def home_words(rests_on_home: bool, home: KnownHome | None) -> str | None:
+    """The assumption about home a decision rests on, when it rests on an inferred home."""
+    if not rests_on_home or home is None or not home.assumed:
         return None
     return f"assumed {home.describe()} — set home in the household"

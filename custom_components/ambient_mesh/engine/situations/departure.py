@@ -21,11 +21,12 @@ from ..context import ContextStore
 from ..home import at_home
 from ..household import Subject
 from ..kinds import SituationKind
-from ..model import FactValue, Situation
+from ..model import Situation
 from ..preferences import band
 from .base import Scene, assumed, hhmm, home_words, last_known, number, stamp
 from .config import DetectorConfig
 from .estimates import DepartureEstimator, Estimate, note_leaves
+from .facts import DepartureCancelledFacts, DepartureSoonFacts
 
 
 def lead_minutes(outside_temp: float | None) -> float:
@@ -43,6 +44,15 @@ def lead_minutes(outside_temp: float | None) -> float:
     if outside_temp < 25:
         return 10.0
     return min(30.0, 10.0 + (outside_temp - 25.0) * 2)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _CarReady:
+    soc: float | None
+    plugged_in: bool
+    cabin_temp: float | None
+    assumed: str | None  # the car is taken to be at home
+    by_distance: bool  # at home by its position (so by where home is), not by a geofence
 
 
 @dataclass(slots=True)
@@ -97,11 +107,11 @@ class DepartureDetector:
                     subject=announced.person,
                     at=scene.now,
                     key=f"departure_cancelled:{announced.person}:{stamp(announced.at, scene.tz)}",
-                    facts={
-                        "vehicle": announced.vehicle,
-                        "departure": hhmm(announced.at, scene.tz),
-                        "source": announced.source,
-                    },
+                    facts=DepartureCancelledFacts(
+                        vehicle=announced.vehicle,
+                        departure=hhmm(announced.at, scene.tz),
+                        source=announced.source,
+                    ),
                 )
             )
         self._announced = still
@@ -126,14 +136,9 @@ class DepartureDetector:
                 lead = lead_minutes(outside)
                 if now < estimate.at - timedelta(minutes=lead):
                     continue
-                facts = self._car_ready_facts(scene, vehicle)
-                if facts is None:
+                car = self._car_ready(scene, vehicle)
+                if car is None:
                     continue
-                words = assumed(
-                    links.assumed(person.id, "driver"),
-                    facts.pop("car_assumed", None),
-                    home_words(facts, scene.home),
-                )
                 self._announced.append(_Announced(person.id, vehicle.id, estimate.at, estimate.source))
                 found.append(
                     Situation(
@@ -141,18 +146,24 @@ class DepartureDetector:
                         subject=person.id,
                         at=now,
                         key=f"departure_soon:{person.id}:{stamp(estimate.at, tz)}",
-                        facts={
-                            "vehicle": vehicle.id,
-                            "departure": hhmm(estimate.at, tz),
-                            "departure_at": estimate.at.astimezone(tz).isoformat(),
-                            "source": estimate.source,
-                            "summary": estimate.detail[:60] or None,
-                            "outside_temp": outside,
-                            "band": band(outside),
-                            "lead_min": lead,
-                            **facts,
-                            **words,
-                        },
+                        facts=DepartureSoonFacts(
+                            vehicle=vehicle.id,
+                            departure=hhmm(estimate.at, tz),
+                            departure_at=estimate.at.astimezone(tz).isoformat(),
+                            source=estimate.source,
+                            summary=estimate.detail[:60] or None,
+                            outside_temp=outside,
+                            band=band(outside),
+                            lead_min=lead,
+                            soc=car.soc,
+                            plugged_in=car.plugged_in,
+                            cabin_temp=car.cabin_temp,
+                            assumed=assumed(
+                                links.assumed(person.id, "driver"),
+                                car.assumed,
+                                home_words(car.by_distance, scene.home),
+                            ),
+                        ),
                     )
                 )
         return found
@@ -167,8 +178,8 @@ class DepartureDetector:
                     return _Announced(other.id, announced.vehicle, estimate.at, estimate.source)
         return None
 
-    def _car_ready_facts(self, scene: Scene, vehicle: Subject) -> dict[str, FactValue] | None:
-        """The car facts a departure rests on, or None when the car must not be readied."""
+    def _car_ready(self, scene: Scene, vehicle: Subject) -> _CarReady | None:
+        """What the car says about readying it, or None when it must not be readied."""
         context, now, cfg = scene.world.context, scene.now, self.config
         if context.value(vehicle, "climate_on", now) is True:
             return None
@@ -181,18 +192,17 @@ class DepartureDetector:
         plugged = context.value(vehicle, "plugged_in", now) is True
         if not plugged and soc is not None and soc <= cfg.soc_floor:
             return None
-        facts: dict[str, FactValue] = {
-            "soc": soc,
-            "plugged_in": plugged,
-            "cabin_temp": number(context.fact(vehicle, "cabin_temp", now)),
-        }
-        if where is None:
+        return _CarReady(
+            soc=soc,
+            plugged_in=plugged,
+            cabin_temp=number(context.fact(vehicle, "cabin_temp", now)),
             # Nothing says where the car is (no telemetry, or it never reported a position): a car
             # the household links is taken to stand at home, and the reason says so.
-            facts["car_assumed"] = f"assumed {vehicle.name} is at home (it reports no position or geofence)"
-        elif _by_distance(context, vehicle, now, cfg.last_known):
-            facts["home_basis"] = "car"
-        return facts
+            assumed=f"assumed {vehicle.name} is at home (it reports no position or geofence)"
+            if where is None
+            else None,
+            by_distance=where is not None and _by_distance(context, vehicle, now, cfg.last_known),
+        )
 
 
 def _by_distance(context: ContextStore, vehicle: Subject, now: datetime, max_age: timedelta) -> bool:

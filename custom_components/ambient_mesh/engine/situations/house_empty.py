@@ -11,8 +11,9 @@ from datetime import datetime
 from ..home import at_home
 from ..kinds import SituationKind
 from ..model import Situation
-from .base import HOUSEHOLD, Scene, assumed, hhmm, stamp
+from .base import HOUSEHOLD, Scene, assumed, hhmm, home_words, stamp
 from .config import DetectorConfig
+from .facts import HouseEmptyFacts
 from .sleep import SleepDetector
 
 
@@ -52,18 +53,16 @@ class HouseEmptyDetector:
                 subject=HOUSEHOLD,
                 at=now,
                 key=f"house_empty:{stamp(self._empty_since, scene.tz)}",
-                facts={
-                    "away": len(known),
-                    "since": hhmm(self._empty_since, scene.tz),
-                    **assumed(
-                        f"assumed {home.describe()} — set home in the household"
-                        if home is not None and home.assumed
-                        else None,
+                facts=HouseEmptyFacts(
+                    away=len(known),
+                    since=hhmm(self._empty_since, scene.tz),
+                    assumed=assumed(
+                        home_words(True, home),  # away by distance from where home is taken to be
                         f"assumed {' and '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not at home "
                         "(nothing fresh tells where) — give them a phone or a sleep source in their options"
                         if unknown
                         else None,
                     ),
-                },
+                ),
             )
         ]

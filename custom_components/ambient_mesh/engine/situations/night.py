@@ -15,6 +15,7 @@ from ..model import Situation
 from ..signals import Signal
 from .base import Scene, assumed, number, stamp
 from .config import DetectorConfig
+from .facts import NightFacts
 from .sleep import SleepDetector
 
 
@@ -72,18 +73,18 @@ class NightDetector:
                     subject=person.id,
                     at=now,
                     key=f"{kind}:{person.id}:{stamp(now, scene.tz)}",
-                    facts={
-                        "person": person.id,
-                        "bedroom": bedroom.id if bedroom else None,
-                        "skin_temp": round(skin_now, 2),
-                        "skin_baseline": round(skin_base, 2),
-                        "heart_rate": round(heart[0], 1) if heart else None,
-                        "heart_baseline": round(heart[1], 1) if heart else None,
-                        "room_temp": room_temp,
-                        "setpoint": setpoint,
-                        "nudge_c": nudge if kind == SituationKind.FEELING_COLD else -nudge,
-                        **assumed(links.assumed(person.id, "bedroom")),
-                    },
+                    facts=NightFacts(
+                        person=person.id,
+                        bedroom=bedroom.id if bedroom else None,
+                        skin_temp=round(skin_now, 2),
+                        skin_baseline=round(skin_base, 2),
+                        heart_rate=round(heart[0], 1) if heart else None,
+                        heart_baseline=round(heart[1], 1) if heart else None,
+                        room_temp=room_temp,
+                        setpoint=setpoint,
+                        nudge_c=nudge if kind == SituationKind.FEELING_COLD else -nudge,
+                        assumed=assumed(links.assumed(person.id, "bedroom")),
+                    ),
                 )
             )
         return found

@@ -16,6 +16,7 @@ from ..model import Situation
 from ..signals import Signal
 from .base import Scene, assumed, number
 from .config import DetectorConfig
+from .facts import SleepFacts
 
 ASLEEP = frozenset({"tracking", "light", "deep", "rem", "asleep", "sleeping", "sleep"})
 AWAKE = frozenset({"awake", "stopped", "off", "wake", "woke_up"})
@@ -76,12 +77,12 @@ def _situation(kind: SituationKind, scene: Scene, person: Subject, signal: Signa
         subject=person.id,
         at=scene.now,
         key=f"{kind}:{person.id}:{signal.ts.isoformat()}",
-        facts={
-            "person": person.id,
-            "bedroom": bedroom.id if bedroom else None,
-            "sleep_state": str(signal.value),
-            "source": signal.source,
-            "room_temp": room_temp,
-            **assumed(links.assumed(person.id, "bedroom")),
-        },
+        facts=SleepFacts(
+            person=person.id,
+            bedroom=bedroom.id if bedroom else None,
+            sleep_state=str(signal.value),
+            source=signal.source,
+            room_temp=room_temp,
+            assumed=assumed(links.assumed(person.id, "bedroom")),
+        ),
     )
