@@ -4,7 +4,8 @@ It is the planner when no model is configured or reachable, and the reference th
 measured against. Every call says why in words, with the facts it rests on — and, when it rests on
 a default the household did not set (an assumed bedroom, arrival rooms, driver, a car taken to be at
 home, an inferred home), the assumption and where to set it instead (the situation's ``assumed`` fact).
-Bedrooms and arrival rooms are the ones the detector resolved (``engine/assumptions.py``).
+Bedrooms and arrival rooms are the ones the detector resolved (``engine/assumptions.py``). Facts are
+read as each kind's typed facts (``situations/facts.py``); plain ones are read into that type first.
 
 * ``departure_soon`` → ``precondition_cabin(vehicle, target_c, ready_by)``, the target from the
   person's preference for the outside-temperature band.
@@ -30,7 +31,6 @@ from ..household import Subject
 from ..mesh import World
 from ..model import Caller, Situation, ToolCall
 from ..preferences import Preferences, band, preferences_of
-from ..signals import Signal
 from ..situations import (
     ASLEEP,
     ArrivingHomeFacts,
@@ -40,6 +40,7 @@ from ..situations import (
     NightFacts,
     SleepFacts,
 )
+from ..situations.base import number
 
 DARK_LUX = 30.0
 WAKE_LIGHT: dict[str, Any] = {"brightness": 40, "color_temp": 3000}
@@ -149,7 +150,7 @@ class RulesPlanner:
                         f"{head}: {zone.name} to {_temp(target)}",
                     )
                 )
-            lux = _value(world.context.fact(zone, "illuminance", now))
+            lux = number(world.context.fact(zone, "illuminance", now))
             if "lights" in zone.sources and lux is not None and lux < DARK_LUX:
                 calls.append(
                     (
@@ -262,7 +263,7 @@ class RulesPlanner:
         ours = self._targets.get(zone.id)
         if ours is not None and (reported is None or reported.ts < ours[1]):
             return ours[0]
-        return _value(reported)
+        return number(reported)
 
     def _house_empty(
         self, situation: Situation, world: World, prefs: Preferences
@@ -279,12 +280,6 @@ class RulesPlanner:
             for z in zones
             if "lights" in z.sources
         ]
-
-
-def _value(signal: Signal | None) -> float | None:
-    if signal is None or isinstance(signal.value, bool) or not isinstance(signal.value, int | float):
-        return None
-    return float(signal.value)
 
 
 def _name(world: World, subject: str) -> str:
