@@ -464,7 +464,7 @@ async def main() -> None:
     print()
     header = (
         f"{'exposed':>8} | {'HA system':>9} {'HA tools':>8} {'HA total':>8} {'+live ctx':>9} | "
-        f"{'ours free-form min/median/max':>29} | {'ours/HA+live':>12}"
+        f"{'ours free-form min/median/max':>29} | {'ours/HA+live min/median/max':>29}"
     )
     print(header)
     print("-" * len(header))
@@ -477,7 +477,7 @@ async def main() -> None:
         ratios = sorted(t / with_live for t in free_totals)
         print(
             f"{count:>8} | {ha['system']:>9} {ha['tools']:>8} {ha_total:>8} {with_live:>9} | {spread:>29} | "
-            f"{ratios[0]:.2f}/{ratios[len(ratios) // 2]:.2f}/{ratios[-1]:.2f}"
+            f"{ratios[0]:.3f}/{ratios[len(ratios) // 2]:.3f}/{ratios[-1]:.3f}"
         )
     print()
     print("goal: ours ≤ 0.15x HA + live context at 50 entities, ≤ 650 tokens for a free-form request")
