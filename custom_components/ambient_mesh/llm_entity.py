@@ -49,6 +49,8 @@ from .engine.tools import CATALOGUE, ToolSpec, repair_arguments
 from .hub import AmbientMeshHub
 
 HISTORY_MESSAGES = 20  # earlier turns kept for the model (the system prompt always stays)
+# The instructions in the chat log's system prompt (Assist's trace shows them); the model itself reads
+# the digest's byte-stable system prompt, which says the same (see ModelPrompt).
 AGENT_PROMPT = (
     "You are Ambient Mesh, this household's assistant. Act only through the tools; the household "
     "decides nothing you did not call. Answer in one or two short sentences, in the user's language."

@@ -420,6 +420,20 @@ async def test_the_agent_offers_a_request_only_the_tools_its_words_need_behind_a
     assert system.content.startswith("Current time is ")
     assert SYSTEM_PROMPT in system.content
 
+    # an extra system prompt Home Assistant passes on (an automation's, a satellite's) comes after ours
+    await conversation.async_converse(
+        hass,
+        "What should I do?",
+        None,
+        Context(),
+        agent_id="conversation.ambient_mesh_agent",
+        language="en",
+        extra_system_prompt="You asked whether the garage should stay open.",
+    )
+    assert server.chats[-1].messages[0]["content"] == (
+        f"{SYSTEM_PROMPT}\nYou asked whether the garage should stay open."
+    )
+
 
 async def test_a_call_through_the_catalogue_runs_as_the_tool_it_names(
     hass: HomeAssistant, mqtt_entry: MockConfigEntry, openai_servers: OpenAIFactory, received: Listen
