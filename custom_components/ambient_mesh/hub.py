@@ -46,6 +46,7 @@ from .const import (
     TICK_SECONDS,
 )
 from .engine import tokenizer
+from .engine.assembly import Restored, build_mesh
 from .engine.calendar import from_ha_event
 from .engine.guard import Guard, Policy
 from .engine.household import Household, is_entity_id
@@ -57,7 +58,6 @@ from .engine.planners.llm import LlmPlanner
 from .engine.planners.rules import RulesPlanner
 from .engine.preferences import PreferenceLearner, Preferences
 from .engine.profiles import Parsed, SourceKind
-from .engine.profiles.registry import make_profiles
 from .engine.situations import SituationDetector, local_tz
 from .entity_signals import signals_from_state
 from .executor import HomeAssistantExecutor
@@ -190,11 +190,15 @@ def policy_from_options(options: dict[str, Any]) -> Policy:
 
 @dataclass(kw_only=True)
 class AmbientMeshHub:
-    """Owns the mesh of one config entry and every Home Assistant hook it needs."""
+    """Owns the mesh of one config entry and every Home Assistant hook it needs.
+
+    It is the mesh's ``MeshEvents``: new facts become dispatcher signals, situations and decisions
+    become bus events (and logbook lines), and every change worth keeping is saved.
+    """
 
     hass: HomeAssistant
     entry_id: str
-    mesh: Mesh
+    clock: HomeAssistantClock
     planner: PlannerChain
     preferences: Preferences
     learner: PreferenceLearner
@@ -208,6 +212,7 @@ class AmbientMeshHub:
     applied: dict[str, Any] = field(
         default_factory=dict
     )  # what the mesh was built from, to spot live changes
+    mesh: Mesh[Guard] = field(init=False)  # built around the hub, which hears its events
     _store: MeshStorage | None = None
     _unsubs: list[Callable[[], None]] = field(default_factory=list)
     _calendar_refreshed: datetime | None = None
@@ -234,21 +239,9 @@ class AmbientMeshHub:
         except vol.Invalid as err:
             LOGGER.warning("Stored preferences are unreadable (%s); starting from defaults", err)
             preferences = Preferences()
-        holder: dict[str, AmbientMeshHub] = {}
-        executor = HomeAssistantExecutor(hass, lambda: holder["hub"].mesh.household)
-        guard = Guard(
-            household=household,
-            clock=clock,
-            executor=executor,
-            policy=policy_from_options(options),
-            on_decision=lambda decision: holder["hub"].handle_decision(decision),
-        )
-        guard.scheduler.load(stored.schedule)
-        guard.restore(stored.audit, stored.pending)
-        guard.scheduler.listeners.append(lambda *_: holder["hub"].scheduler_changed())
+        policy = policy_from_options(options)
         endpoints = [endpoint_from_options(e, DEFAULT_TIMEOUT) for e in options.get(CONF_ENDPOINTS) or []]
         budget = int(options.get(CONF_TOKEN_BUDGET, DEFAULT_TOKEN_BUDGET))
-        rules = RulesPlanner(preferences)
         await hass.async_add_executor_job(tokenizer.load)  # reads the vocabulary file once, off the loop
         llm = (
             LlmPlanner(endpoints, clock=clock, budget_tokens=budget, session=async_get_clientsession(hass))
@@ -256,43 +249,41 @@ class AmbientMeshHub:
             else None
         )
         if llm is not None:
-            llm.allowlist = guard.policy.allowlist  # the model is not even offered what the guard refuses
-        planner = PlannerChain(llm, rules)
+            llm.allowlist = policy.allowlist  # the model is not even offered what the guard refuses
+        planner = PlannerChain(llm, RulesPlanner(preferences))
         formats = dict(data[CONF_FORMATS])
         detector = SituationDetector(preferences=preferences)
         later = HomeAssistantLater(hass)
-        mesh = Mesh(
-            household=household,
-            clock=clock,
-            bases=formats,
-            profiles=make_profiles(),  # per entry: OVMS pairs coordinates per vehicle
-            detector=detector,
-            planner=planner,
-            guard=guard,
-            preferences={"timezone": str(dt_util.get_default_time_zone())},
-            later=later,
-        )
-        guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
         hub = cls(
             hass=hass,
             entry_id=entry_id,
-            mesh=mesh,
+            clock=clock,
             planner=planner,
             preferences=preferences,
             learner=PreferenceLearner(preferences),
             detector=detector,
             formats=formats,
             token_budget=budget,
-            admission=Admission(hass, entry_id, mesh),
+            applied={"data": dict(data), "options": dict(options), "household": household.to_dict()},
             _store=store,
             _later=later,
         )
-        holder["hub"] = hub
-        hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
-        # zone.home and the areas rooms are in; the guard judges by the same (assumed) links
-        guard.household = in_home_assistant(hass, household)
-        mesh.set_household(guard.household)
-        hub.last_decision = guard.audit[-1] if guard.audit else None
+        hub.mesh = build_mesh(
+            # zone.home and the areas rooms are in; the guard judges by the same (assumed) links
+            household=in_home_assistant(hass, household),
+            clock=clock,
+            bases=formats,
+            detector=detector,
+            planner=planner,
+            policy=policy,
+            executor=lambda world: HomeAssistantExecutor(hass, lambda: world.household),
+            events=hub,
+            preferences={"timezone": str(dt_util.get_default_time_zone())},
+            later=later,
+            restored=Restored(schedule=stored.schedule, audit=stored.audit, pending=stored.pending),
+        )
+        admission = hub.admission = Admission(hass, entry_id, hub.mesh)
+        hub.last_decision = hub.guard.audit[-1] if hub.guard.audit else None
         for item in stored.sources:
             try:
                 fact = KnownFact(
@@ -304,25 +295,14 @@ class AmbientMeshHub:
                 )
             except (KeyError, ValueError):
                 continue
-            if hub.admission is not None and hub.admission.discovery.admitted(fact.source):
+            if admission.discovery.admitted(fact.source):
                 hub.known[(fact.source, fact.kind)] = fact  # strangers stored by older versions go
-        mesh.update_listeners.append(hub._on_update)
-        mesh.situation_listeners.append(hub._on_situation)
         return hub
-
-    @property
-    def clock(self) -> HomeAssistantClock:
-        """The engine's clock."""
-        clock = self.mesh.world.clock
-        assert isinstance(clock, HomeAssistantClock)
-        return clock
 
     @property
     def guard(self) -> Guard:
         """The guard (the only door to the executor)."""
-        guard = self.mesh.guard
-        assert isinstance(guard, Guard)
-        return guard
+        return self.mesh.guard
 
     async def async_start(self) -> None:
         """Subscribe to every enabled format's topics, follow household entities, start the clock."""
@@ -375,8 +355,11 @@ class AmbientMeshHub:
         if stats.dropped_total != dropped:  # only a drop changes what the hub's entities show right away
             async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
 
+    # -- MeshEvents: what the engine reports, after the fact ----------------------------------------
+
     @callback
-    def _on_update(self, parsed: Parsed) -> None:
+    def facts_changed(self, parsed: Parsed) -> None:
+        """New facts: entities for pairs never seen before, then a refresh of the source's entities."""
         new = False
         for signal in parsed.signals:
             key = (parsed.source, signal.kind)
@@ -390,7 +373,8 @@ class AmbientMeshHub:
         async_dispatcher_send(self.hass, signal_source_update(self.entry_id, parsed.source))
 
     @callback
-    def _on_situation(self, situation: Situation) -> None:
+    def situation_raised(self, situation: Situation) -> None:
+        """A situation is an event for YAML automations (and a logbook line)."""
         self.hass.bus.async_fire(
             EVENT_SITUATION,
             {
@@ -403,8 +387,8 @@ class AmbientMeshHub:
         )
 
     @callback
-    def handle_decision(self, decision: Decision) -> None:
-        """Publish a guard decision: event, logbook, learner, confirmation requests, storage."""
+    def decision_filed(self, decision: Decision) -> None:
+        """Publish a filed decision: event, logbook, learner, confirmation requests, storage, entities."""
         self.last_decision = decision
         self.learner.note_decision(decision)
         self.hass.bus.async_fire(EVENT_DECISION, decision.as_dict())
@@ -414,8 +398,13 @@ class AmbientMeshHub:
             # however it was answered (service, button, phone) or not answered: the question is gone
             dismiss(self.hass, decision.id)
         self._schedule_save()
-        # The guard reports a decision before it files it (pending, audit): update on the next turn.
-        self.hass.loop.call_soon(async_dispatcher_send, self.hass, signal_hub_update(self.entry_id))
+        async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
+
+    @callback
+    def schedule_changed(self) -> None:
+        """A call was scheduled, cancelled or fired: save, and aim the timer at the next one."""
+        self._schedule_save()
+        self._arm_next_due()
 
     async def _async_ask_for_confirmation(self, decision: Decision) -> None:
         """Tell the people who can approve: an actionable phone notification, else a persistent one."""
@@ -590,11 +579,6 @@ class AmbientMeshHub:
 
         self._health_task = self.hass.async_create_background_task(check(), "ambient_mesh endpoint health")
 
-    def scheduler_changed(self) -> None:
-        """A call was scheduled, cancelled or fired: save, and aim the timer at the next one."""
-        self._schedule_save()
-        self._arm_next_due()
-
     def _arm_next_due(self) -> None:
         """Fire the next scheduled call on time (Home Assistant's point-in-time helper), not at a tick.
 
@@ -609,7 +593,7 @@ class AmbientMeshHub:
 
         async def _fire(now: datetime) -> None:
             self._unsub_due = None
-            await self.mesh.guard.tick()
+            await self.guard.tick()
             self.notify_changed()
 
         self._unsub_due = async_track_point_in_time(self.hass, _fire, due)
@@ -626,7 +610,7 @@ class AmbientMeshHub:
     @callback
     def _data_to_save(self) -> dict[str, Any]:
         return {
-            "schedule": self.guard.scheduler.dump(),
+            "schedule": self.guard.scheduler.as_list(),
             "preferences": self.preferences.as_dict(),
             "audit": [d.as_dict() for d in self.guard.audit],
             "pending": self.guard.pending_records(),

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 import json
 
+from custom_components.ambient_mesh.engine.assembly import build_mesh
 from custom_components.ambient_mesh.engine.clock import VirtualClock
-from custom_components.ambient_mesh.engine.guard import Guard, Policy
+from custom_components.ambient_mesh.engine.events import NO_EVENTS
+from custom_components.ambient_mesh.engine.guard import Policy
 from custom_components.ambient_mesh.engine.household import Household
 from custom_components.ambient_mesh.engine.mesh import EVENT_WINDOW, Mesh, VirtualLater, World
 from custom_components.ambient_mesh.engine.model import Situation
 from custom_components.ambient_mesh.engine.planners.rules import RulesPlanner
 from custom_components.ambient_mesh.engine.preferences import Preferences
-from custom_components.ambient_mesh.engine.profiles.registry import DEFAULT_BASES, make_profiles
+from custom_components.ambient_mesh.engine.profiles.registry import DEFAULT_BASES
 from custom_components.ambient_mesh.engine.replay import RecordingExecutor
 from custom_components.ambient_mesh.engine.situations import SituationDetector
 
@@ -42,14 +44,15 @@ def _mesh(later: bool = True) -> tuple[Mesh, VirtualClock, VirtualLater, Recordi
     preferences = Preferences()
     detector = CountingDetector(preferences=preferences)
     queue = VirtualLater(clock)
-    mesh = Mesh(
+    mesh = build_mesh(
         household=HOUSEHOLD,
         clock=clock,
         bases=DEFAULT_BASES,
-        profiles=make_profiles(),
         detector=detector,
         planner=RulesPlanner(preferences),
-        guard=Guard(household=HOUSEHOLD, clock=clock, executor=executor, policy=Policy()),
+        policy=Policy(),
+        executor=lambda _world: executor,
+        events=NO_EVENTS,
         preferences={"timezone": "UTC"},
         later=queue if later else None,
     )
