@@ -1,22 +1,25 @@
-"""The hub: one config entry's engine, wired to Home Assistant.
+"""The hub: one config entry's engine, wired to Home Assistant, and the entry's typed runtime data.
 
+The engine is assembled in one place (``engine/assembly.build_mesh``); the hub gives it Home
+Assistant's clock and ``Later`` (``clock.py``), an executor that calls services (``executor.py``)
+and itself as the ``MeshEvents`` it reports to: new facts become dispatcher signals for the
+entities, situations and decisions become bus events (and logbook lines), and everything that must
+survive a restart (scheduled calls, audit, learned preferences, known devices) goes to storage.
 MQTT messages arrive through Home Assistant's own mqtt integration (the integration opens no broker
-connection of its own); states of household entities arrive through state-change listeners; time
-moves through an interval timer. Everything the engine decides leaves through the guard, whose
-executor calls Home Assistant services. Decisions and situations become events, and everything that
-must survive a restart (scheduled calls, audit, learned preferences, known devices) goes to storage.
+connection of its own); states of household entities arrive through state-change listeners;
+calendars are read by ``calendars.py``; time moves through an interval timer.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-import os
 from typing import Any
 
 from homeassistant.components import mqtt
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -29,6 +32,8 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .admission import Admission, async_remove_stranger_devices, async_watch_broker
+from .calendars import CALENDAR_REFRESH, async_read_calendars
+from .clock import HomeAssistantClock, HomeAssistantLater
 from .confirmations import async_request_confirmation, dismiss
 from .const import (
     CONF_ALLOWLIST,
@@ -47,7 +52,6 @@ from .const import (
 )
 from .engine import tokenizer
 from .engine.assembly import Restored, build_mesh
-from .engine.calendar import from_ha_event
 from .engine.guard import Guard, Policy
 from .engine.household import Household, is_entity_id
 from .engine.llm import endpoint_from_options
@@ -65,73 +69,7 @@ from .home_zone import async_follow_zone_home, in_home_assistant
 from .link_issues import async_clear_link_issues, async_update_link_issues
 from .storage import MeshStorage
 
-CALENDAR_REFRESH = timedelta(minutes=5)
-CALENDAR_HORIZON = timedelta(hours=36)
 HEALTH_CHECK = timedelta(minutes=5)
-
-
-class HomeAssistantClock:
-    """The engine's clock is Home Assistant's: its time zone, and its time (which tests can move).
-
-    For the demo only (``scripts/develop``), ``AMBIENT_MESH_DEMO_SPEED`` and ``AMBIENT_MESH_DEMO_START``
-    make it run a simulated day: time starts at the given local time and runs ``speed`` times faster,
-    in step with the simulated household. Unset (always, in a real home), it is Home Assistant's time.
-    """
-
-    def __init__(self, speed: float = 1.0, start: datetime | None = None) -> None:
-        """Real time, or a simulated day starting at ``start`` running ``speed`` times faster."""
-        self.speed = speed
-        self._start = start
-        self._anchor = dt_util.now()
-
-    @classmethod
-    def from_environment(cls) -> HomeAssistantClock:
-        """The demo's simulated time when scripts/develop asks for it, else real time."""
-        speed = os.environ.get("AMBIENT_MESH_DEMO_SPEED")
-        start = os.environ.get("AMBIENT_MESH_DEMO_START")
-        if not speed:
-            return cls()
-        when = dt_util.parse_datetime(start) if start else None
-        if when is not None and when.tzinfo is None:
-            when = when.replace(tzinfo=dt_util.get_default_time_zone())
-        # INFO, not WARNING: a demo run logs no warning of ours (scripts/develop reads the line at any level).
-        LOGGER.info("Demo time: %sx from %s (AMBIENT_MESH_DEMO_SPEED is set)", speed, when or "now")
-        return cls(max(1.0, float(speed)), when)
-
-    def now(self) -> datetime:
-        """The current local time (simulated in the demo)."""
-        real = dt_util.now()
-        if self._start is None and self.speed == 1.0:
-            return real
-        start = self._start or self._anchor
-        return start + (real - self._anchor) * self.speed
-
-
-class HomeAssistantLater:
-    """The mesh's ``Later`` on Home Assistant's event loop: event-driven evaluations run as tasks."""
-
-    def __init__(self, hass: HomeAssistant) -> None:
-        """Jobs are started on this instance's loop; ``cancel`` drops the ones not yet started."""
-        self._hass = hass
-        self._timers: set[asyncio.TimerHandle] = set()
-
-    def call_later(self, delay: timedelta, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        """Start ``job`` now (eagerly, inside the MQTT callback) or after ``delay``."""
-        if delay <= timedelta(0):
-            self._hass.async_create_task(job(), "ambient_mesh evaluate")
-            return
-
-        def _start() -> None:
-            self._timers.discard(handle)
-            self._hass.async_create_task(job(), "ambient_mesh evaluate")
-
-        handle = self._hass.loop.call_later(delay.total_seconds(), _start)
-        self._timers.add(handle)
-
-    def cancel(self) -> None:
-        """Forget queued evaluations (at unload)."""
-        while self._timers:
-            self._timers.pop().cancel()
 
 
 def signal_new_fact(entry_id: str) -> str:
@@ -189,6 +127,21 @@ def policy_from_options(options: dict[str, Any]) -> Policy:
 
 
 @dataclass(kw_only=True)
+class AmbientMeshRuntimeData:
+    """Everything one config entry owns."""
+
+    hub: AmbientMeshHub
+
+    @property
+    def mesh(self) -> Mesh[Guard]:
+        """The engine (the config flow reads discovered sources from it)."""
+        return self.hub.mesh
+
+
+type AmbientMeshConfigEntry = ConfigEntry[AmbientMeshRuntimeData]
+
+
+@dataclass(kw_only=True)
 class AmbientMeshHub:
     """Owns the mesh of one config entry and every Home Assistant hook it needs.
 
@@ -197,6 +150,7 @@ class AmbientMeshHub:
     """
 
     hass: HomeAssistant
+    entry: AmbientMeshConfigEntry
     entry_id: str
     clock: HomeAssistantClock
     planner: PlannerChain
@@ -223,14 +177,10 @@ class AmbientMeshHub:
 
     @classmethod
     async def async_create(
-        cls,
-        hass: HomeAssistant,
-        entry_id: str,
-        data: dict[str, Any],
-        options: dict[str, Any],
-        household: Household,
+        cls, hass: HomeAssistant, entry: AmbientMeshConfigEntry, household: Household
     ) -> AmbientMeshHub:
         """Build the engine for an entry and restore what was stored (nothing runs yet)."""
+        entry_id, data, options = entry.entry_id, dict(entry.data), dict(entry.options)
         clock = HomeAssistantClock.from_environment()
         store = MeshStorage(hass, entry_id)
         stored = await store.async_load()  # never raises: an unreadable store starts clean (storage.py)
@@ -253,9 +203,10 @@ class AmbientMeshHub:
         planner = PlannerChain(llm, RulesPlanner(preferences))
         formats = dict(data[CONF_FORMATS])
         detector = SituationDetector(preferences=preferences)
-        later = HomeAssistantLater(hass)
+        later = HomeAssistantLater(hass, entry)
         hub = cls(
             hass=hass,
+            entry=entry,
             entry_id=entry_id,
             clock=clock,
             planner=planner,
@@ -318,7 +269,9 @@ class AmbientMeshHub:
         async_update_link_issues(self.hass, self.entry_id, self.mesh.household)
         self._arm_next_due()
         for decision in self.guard.pending.values():  # restored: notifications do not survive a restart
-            self.hass.async_create_task(self._async_ask_for_confirmation(decision))
+            self.entry.async_create_task(
+                self.hass, self._async_ask_for_confirmation(decision), "ambient_mesh confirmation"
+            )
         self._unsubs.append(
             async_track_time_interval(
                 self.hass,
@@ -336,8 +289,6 @@ class AmbientMeshHub:
         if self._unsub_due is not None:
             self._unsub_due()
             self._unsub_due = None
-        if self._health_task is not None:
-            self._health_task.cancel()
         if self.admission is not None:
             self.admission.close()
         if self._later is not None:
@@ -393,7 +344,9 @@ class AmbientMeshHub:
         self.learner.note_decision(decision)
         self.hass.bus.async_fire(EVENT_DECISION, decision.as_dict())
         if decision.verdict is Verdict.PENDING:
-            self.hass.async_create_task(self._async_ask_for_confirmation(decision))
+            self.entry.async_create_task(
+                self.hass, self._async_ask_for_confirmation(decision), "ambient_mesh confirmation"
+            )
         elif decision.verdict in (Verdict.APPROVED, Verdict.DENIED, Verdict.EXPIRED):
             # however it was answered (service, button, phone) or not answered: the question is gone
             dismiss(self.hass, decision.id)
@@ -454,41 +407,9 @@ class AmbientMeshHub:
         if not force and self._calendar_refreshed and now - self._calendar_refreshed < CALENDAR_REFRESH:
             return
         self._calendar_refreshed = now
-        calendars = {
-            p.sources["calendar"]: p.id
-            for p in self.mesh.household.people.values()
-            if "calendar" in p.sources
-        }
-        if not calendars or not self.hass.services.has_service("calendar", "get_events"):
-            self.mesh.world.calendar = []
-            return
-        try:
-            response = await self.hass.services.async_call(
-                "calendar",
-                "get_events",
-                {
-                    "entity_id": list(calendars),
-                    "start_date_time": now,
-                    "end_date_time": now + CALENDAR_HORIZON,
-                },
-                blocking=True,
-                return_response=True,
-            )
-        except Exception as err:  # noqa: BLE001 - a calendar failing must not stop the mesh
-            LOGGER.debug("Reading calendars failed: %s", err)
-            return
-        tz = dt_util.get_default_time_zone()
-        events: list[Mapping[str, Any]] = []
-        for entity_id, person in calendars.items():
-            found = (response or {}).get(entity_id)
-            items = found.get("events") if isinstance(found, dict) else None
-            parsed = (
-                from_ha_event(person, item, tz)
-                for item in (items if isinstance(items, list) else [])
-                if isinstance(item, dict)
-            )
-            events.extend(event.as_mapping() for event in parsed if event is not None)
-        self.mesh.world.calendar = events
+        events = await async_read_calendars(self.hass, self.mesh.household, now)
+        if events is not None:
+            self.mesh.world.calendar = events
 
     def next_departure(self, person_id: str) -> datetime | None:
         """When a person is expected to leave next (calendar, alarm, habit), if known."""
@@ -577,7 +498,10 @@ class AmbientMeshHub:
             await llm.check_health()
             self.notify_changed()
 
-        self._health_task = self.hass.async_create_background_task(check(), "ambient_mesh endpoint health")
+        # cancelled by Home Assistant when the entry unloads
+        self._health_task = self.entry.async_create_background_task(
+            self.hass, check(), "ambient_mesh endpoint health"
+        )
 
     def _arm_next_due(self) -> None:
         """Fire the next scheduled call on time (Home Assistant's point-in-time helper), not at a tick.

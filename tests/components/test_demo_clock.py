@@ -9,7 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
 
-from custom_components.ambient_mesh.hub import HomeAssistantClock
+from custom_components.ambient_mesh.clock import HomeAssistantClock
 
 
 async def test_without_the_demo_variables_the_clock_is_home_assistants(
