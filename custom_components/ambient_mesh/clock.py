@@ -1,60 +1,30 @@
-"""Time on Home Assistant: the engine's clock and its ``Later`` for event-driven evaluations.
-
-The clock is Home Assistant's (its time zone, and its time, which tests move with ``freezer``). For
-the demo only (``scripts/develop``) it can run a simulated day; that is the one place the demo
-reaches into the integration, and it is off unless ``AMBIENT_MESH_DEMO_SPEED`` is set.
-"""
+"""Time on Home Assistant: the engine's clock and its ``Later`` for event-driven evaluations."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
-import os
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from .const import LOGGER
-
 
 class HomeAssistantClock:
-    """The engine's clock is Home Assistant's: its time zone, and its time (which tests can move).
+    """The engine's clock is Home Assistant's: its time zone, and its time (which tests move with freezer).
 
-    For the demo only (``scripts/develop``), ``AMBIENT_MESH_DEMO_SPEED`` and ``AMBIENT_MESH_DEMO_START``
-    make it run a simulated day: time starts at the given local time and runs ``speed`` times faster,
-    in step with the simulated household. Unset (always, in a real home), it is Home Assistant's time.
+    ``speed`` is how many of its seconds pass in one second of the event loop's timers; the hub and
+    the entities scale their timers by it. It is 1 here: only the demo's launcher
+    (``scripts/demo_hass.py``, outside the integration) swaps in a simulated day that runs faster.
     """
 
-    def __init__(self, speed: float = 1.0, start: datetime | None = None) -> None:
-        """Real time, or a simulated day starting at ``start`` running ``speed`` times faster."""
-        self.speed = speed
-        self._start = start
-        self._anchor = dt_util.now()
-
-    @classmethod
-    def from_environment(cls) -> HomeAssistantClock:
-        """The demo's simulated time when scripts/develop asks for it, else real time."""
-        speed = os.environ.get("AMBIENT_MESH_DEMO_SPEED")
-        start = os.environ.get("AMBIENT_MESH_DEMO_START")
-        if not speed:
-            return cls()
-        when = dt_util.parse_datetime(start) if start else None
-        if when is not None and when.tzinfo is None:
-            when = when.replace(tzinfo=dt_util.get_default_time_zone())
-        # INFO, not WARNING: a demo run logs no warning of ours (scripts/develop reads the line at any level).
-        LOGGER.info("Demo time: %sx from %s (AMBIENT_MESH_DEMO_SPEED is set)", speed, when or "now")
-        return cls(max(1.0, float(speed)), when)
+    speed: float = 1.0
 
     def now(self) -> datetime:
-        """The current local time (simulated in the demo)."""
-        real = dt_util.now()
-        if self._start is None and self.speed == 1.0:
-            return real
-        start = self._start or self._anchor
-        return start + (real - self._anchor) * self.speed
+        """The current local time."""
+        return dt_util.now()
 
 
 class HomeAssistantLater:

@@ -181,7 +181,7 @@ class AmbientMeshHub:
     ) -> AmbientMeshHub:
         """Build the engine for an entry and restore what was stored (nothing runs yet)."""
         entry_id, data, options = entry.entry_id, dict(entry.data), dict(entry.options)
-        clock = HomeAssistantClock.from_environment()
+        clock = HomeAssistantClock()
         store = MeshStorage(hass, entry_id)
         stored = await store.async_load()  # never raises: an unreadable store starts clean (storage.py)
         try:
