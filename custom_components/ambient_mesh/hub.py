@@ -151,7 +151,6 @@ class AmbientMeshHub:
 
     hass: HomeAssistant
     entry: AmbientMeshConfigEntry
-    entry_id: str
     clock: HomeAssistantClock
     planner: PlannerChain
     preferences: Preferences
@@ -207,7 +206,6 @@ class AmbientMeshHub:
         hub = cls(
             hass=hass,
             entry=entry,
-            entry_id=entry_id,
             clock=clock,
             planner=planner,
             preferences=preferences,
@@ -227,7 +225,7 @@ class AmbientMeshHub:
             detector=detector,
             planner=planner,
             policy=policy,
-            executor=lambda world: HomeAssistantExecutor(hass, lambda: world.household),
+            executor=lambda world: HomeAssistantExecutor(hass, world),
             events=hub,
             preferences={"timezone": str(dt_util.get_default_time_zone())},
             later=later,
@@ -249,6 +247,11 @@ class AmbientMeshHub:
             if admission.discovery.admitted(fact.source):
                 hub.known[(fact.source, fact.kind)] = fact  # strangers stored by older versions go
         return hub
+
+    @property
+    def entry_id(self) -> str:
+        """The config entry's id (in dispatcher signals and unique ids)."""
+        return self.entry.entry_id
 
     @property
     def guard(self) -> Guard:
