@@ -292,6 +292,8 @@ class AmbientMeshHub:
         if self._unsub_due is not None:
             self._unsub_due()
             self._unsub_due = None
+        if self._health_task is not None:  # before the model clients close (the entry would cancel it after)
+            self._health_task.cancel()
         if self.admission is not None:
             self.admission.close()
         if self._later is not None:
@@ -501,7 +503,6 @@ class AmbientMeshHub:
             await llm.check_health()
             self.notify_changed()
 
-        # cancelled by Home Assistant when the entry unloads
         self._health_task = self.entry.async_create_background_task(
             self.hass, check(), "ambient_mesh endpoint health"
         )
