@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -21,8 +22,10 @@ async def _local_calendar(hass: HomeAssistant, name: str) -> MockConfigEntry:
 
 
 async def test_events_are_read_and_kept_when_the_calendar_stops_answering(
-    hass: HomeAssistant, mqtt_entry: MockConfigEntry
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, tmp_path: Path
 ) -> None:
+    hass.config.config_dir = str(tmp_path)  # local_calendar keeps its .ics file there
+    (tmp_path / ".storage").mkdir()
     assert await async_setup_component(hass, "homeassistant", {})
     calendar = await _local_calendar(hass, "alice work")
     people: list[dict[str, Any]] = [
