@@ -174,6 +174,7 @@ class AmbientMeshHub:
     _health_task: asyncio.Task[Any] | None = None
     _unsub_due: Callable[[], None] | None = None
     _later: HomeAssistantLater | None = None
+    _saved_revision: int = 0  # the preferences' revision last handed to the store
 
     @classmethod
     async def async_create(
@@ -409,7 +410,9 @@ class AmbientMeshHub:
         await self.async_refresh_calendars()
         self._check_llm_health()
         await self.mesh.tick()
-        if self.learner.observe(self.mesh.world):
+        learnt = self.learner.observe(self.mesh.world)
+        if learnt or self.preferences.revision != self._saved_revision:  # or a leave time noted
+            self._saved_revision = self.preferences.revision
             self._schedule_save()
         async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
 
