@@ -83,7 +83,7 @@ Wednesdays (the TRV heats again from 01:30), the alarm at 06:30, Office at 08:00
 DEMO_SPEED = 120.0
 """At 120x, 01:00 → 08:00 takes 3.5 minutes: the overheating night, then the cold morning drive."""
 DEMO_TIME_LINE = "Demo time:"
-"""What the integration logs when it builds its demo clock (the clock's anchor, to the millisecond)."""
+"""What the demo's clock logs when the integration builds it (its anchor, to the millisecond; demo_hass.py)."""
 
 
 def parse_args() -> argparse.Namespace:
@@ -107,7 +107,7 @@ def parse_args() -> argparse.Namespace:
     )
     args = parser.parse_args()
     if args.speed < 1:
-        parser.error("--speed must be at least 1 (the integration's demo clock never runs slower)")
+        parser.error("--speed must be at least 1 (the demo clock, scripts/demo_hass.py, never runs slower)")
     if args.start != "now":
         try:
             datetime.fromisoformat(args.start)
@@ -117,7 +117,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def demo_environment(args: argparse.Namespace) -> dict[str, str]:
-    """Variables that put the integration's clock on the simulated day (none for real time)."""
+    """Variables that put the integration's clock on the simulated day (none for real time; demo_hass.py)."""
     if args.speed == 1 and args.start == "now":
         return {}
     env = {"AMBIENT_MESH_DEMO_SPEED": f"{args.speed:g}"}
@@ -521,7 +521,9 @@ def main() -> int:
         }
         hass_log = RUN / "hass.log"
         log_offset = hass_log.stat().st_size if hass_log.exists() else 0
-        hass = spawn("hass", [str(VENV_BIN / "hass"), "-c", str(CONFIG)], env)
+        # A simulated day: Home Assistant through the demo's launcher, which gives Ambient Mesh that clock.
+        launcher = [str(VENV_BIN / "python"), str(ROOT / "scripts" / "demo_hass.py")] if demo else []
+        hass = spawn("hass", [*(launcher or [str(VENV_BIN / "hass")]), "-c", str(CONFIG)], env)
         children.append(("hass", hass, 60))
         print(
             "develop: starting Home Assistant (first start takes ~15 s; log in .run/hass.log) …", flush=True

@@ -8,10 +8,8 @@ planner — deterministic rules or a local LLM through Ollama — act only throu
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from homeassistant.components import mqtt
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady, ServiceValidationError
@@ -21,8 +19,12 @@ from homeassistant.helpers.typing import ConfigType
 from .confirmations import ACTION_APPROVE, ACTION_DENY
 from .const import CONF_SHADOW, DOMAIN, LOGGER
 from .dashboard import async_remove_dashboard, async_setup_dashboard
-from .engine.mesh import Mesh
-from .hub import AmbientMeshHub, household_from_subentries
+from .hub import (
+    AmbientMeshConfigEntry,
+    AmbientMeshHub,
+    AmbientMeshRuntimeData,
+    household_from_subentries,
+)
 from .llm_api import AmbientMeshLLMAPI  # imported with the package (in the executor), not on the loop
 from .services import async_answer, async_setup_schedule_services, async_setup_services
 from .storage import MeshStorage
@@ -41,21 +43,6 @@ PLATFORMS: list[Platform] = [
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
-@dataclass(kw_only=True)
-class AmbientMeshRuntimeData:
-    """Everything one config entry owns."""
-
-    hub: AmbientMeshHub
-
-    @property
-    def mesh(self) -> Mesh:
-        """The engine (the config flow reads discovered sources from it)."""
-        return self.hub.mesh
-
-
-type AmbientMeshConfigEntry = ConfigEntry[AmbientMeshRuntimeData]
-
-
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the services once; they act on the loaded entry."""
     async_setup_services(hass)
@@ -69,9 +56,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: AmbientMeshConfigEntry) 
     if not await mqtt.async_wait_for_mqtt_client(hass):
         raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="mqtt_not_ready")
     household = household_from_subentries(entry.subentries)
-    hub = await AmbientMeshHub.async_create(
-        hass, entry.entry_id, dict(entry.data), dict(entry.options), household
-    )
+    hub = await AmbientMeshHub.async_create(hass, entry, household)
     entry.runtime_data = AmbientMeshRuntimeData(hub=hub)
 
     entry.async_on_unload(llm.async_register_api(hass, AmbientMeshLLMAPI(hass, entry)))
@@ -152,8 +137,10 @@ def _phone_answer(hub: AmbientMeshHub) -> Callable[[Event], None]:
         action = str(event.data.get("action", ""))
         for prefix, approve in ((ACTION_APPROVE, True), (ACTION_DENY, False)):
             if action.startswith(prefix):
-                hub.hass.async_create_task(
-                    _answer(hub, action.removeprefix(prefix), approve, event.context.user_id)
+                hub.entry.async_create_task(
+                    hub.hass,
+                    _answer(hub, action.removeprefix(prefix), approve, event.context.user_id),
+                    "ambient_mesh phone answer",
                 )
 
     return _on_action

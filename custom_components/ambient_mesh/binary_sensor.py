@@ -13,9 +13,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AmbientMeshConfigEntry
 from .entity import AmbientMeshSourceEntity, add_fact_entities
-from .hub import AmbientMeshHub, KnownFact
+from .hub import AmbientMeshConfigEntry, AmbientMeshHub, KnownFact
 
 PARALLEL_UPDATES = 0
 

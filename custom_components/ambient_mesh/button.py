@@ -8,9 +8,8 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AmbientMeshConfigEntry
 from .entity import AmbientMeshHubEntity
-from .hub import AmbientMeshHub
+from .hub import AmbientMeshConfigEntry, AmbientMeshHub
 from .services import async_answer
 
 PARALLEL_UPDATES = 1

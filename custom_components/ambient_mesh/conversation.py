@@ -15,10 +15,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import intent
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AmbientMeshConfigEntry, local_agent
+from . import local_agent
 from .engine.model import Decision, Verdict
 from .entity import hub_device_info
-from .hub import AmbientMeshHub
+from .hub import AmbientMeshConfigEntry, AmbientMeshHub
 from .llm_entity import AmbientMeshLLMEntity, NoModelError
 
 PARALLEL_UPDATES = 1

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components import frontend
 from homeassistant.components.http import (  # type: ignore[attr-defined, unused-ignore]  # implicit on 2026
@@ -34,9 +34,7 @@ from .compat import lovelace_dashboards, lovelace_storage
 from .const import DOMAIN, LOGGER
 from .engine.assumptions import resolve
 from .engine.household import Household, Subject, is_entity_id
-
-if TYPE_CHECKING:
-    from . import AmbientMeshConfigEntry
+from .hub import AmbientMeshConfigEntry
 
 URL_PATH = "ambient-mesh"
 DASHBOARD_ID = "ambient_mesh"

@@ -12,10 +12,9 @@ from homeassistant.components.device_tracker.const import SourceType
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AmbientMeshConfigEntry
 from .engine.signals import Location
 from .entity import AmbientMeshSourceEntity, add_fact_entities
-from .hub import AmbientMeshHub, KnownFact
+from .hub import AmbientMeshConfigEntry, AmbientMeshHub, KnownFact
 
 PARALLEL_UPDATES = 0
 

@@ -16,9 +16,9 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from . import AmbientMeshConfigEntry
 from .engine.household import Subject
 from .engine.signals import Location
+from .hub import AmbientMeshConfigEntry
 
 TO_REDACT = {
     # people and places

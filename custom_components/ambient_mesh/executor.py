@@ -7,7 +7,7 @@ zone's light and cover entities, a person's notify service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 import json
 from typing import Any
 
@@ -15,17 +15,18 @@ from homeassistant.components import mqtt, persistent_notification
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
-from .engine.household import Household, Subject
+from .engine.household import Subject
+from .engine.mesh import World
 from .engine.model import ExecutionError
 
 
 class HomeAssistantExecutor:
     """Carries out allowed calls with Home Assistant services."""
 
-    def __init__(self, hass: HomeAssistant, household: Callable[[], Household]) -> None:
-        """``household`` returns the current household (it can change while running)."""
+    def __init__(self, hass: HomeAssistant, world: World) -> None:
+        """Targets are looked up in the world's current household (it can change while running)."""
         self.hass = hass
-        self._household = household
+        self._world = world
 
     async def execute(self, tool: str, args: Mapping[str, Any]) -> str:
         """Run one tool; raise ExecutionError with a readable reason when it cannot be done."""
@@ -39,7 +40,7 @@ class HomeAssistantExecutor:
         return result
 
     def _subject(self, kind: str, subject_id: str) -> Subject:
-        household = self._household()
+        household = self._world.household
         subjects: Mapping[str, Subject] = getattr(household, kind)
         subject = subjects.get(subject_id)
         if subject is None:

@@ -1,22 +1,25 @@
-"""The hub: one config entry's engine, wired to Home Assistant.
+"""The hub: one config entry's engine, wired to Home Assistant, and the entry's typed runtime data.
 
+The engine is assembled in one place (``engine/assembly.build_mesh``); the hub gives it Home
+Assistant's clock and ``Later`` (``clock.py``), an executor that calls services (``executor.py``)
+and itself as the ``MeshEvents`` it reports to: new facts become dispatcher signals for the
+entities, situations and decisions become bus events (and logbook lines), and everything that must
+survive a restart (scheduled calls, audit, learned preferences, known devices) goes to storage.
 MQTT messages arrive through Home Assistant's own mqtt integration (the integration opens no broker
-connection of its own); states of household entities arrive through state-change listeners; time
-moves through an interval timer. Everything the engine decides leaves through the guard, whose
-executor calls Home Assistant services. Decisions and situations become events, and everything that
-must survive a restart (scheduled calls, audit, learned preferences, known devices) goes to storage.
+connection of its own); states of household entities arrive through state-change listeners;
+calendars are read by ``calendars.py``; time moves through an interval timer.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-import os
 from typing import Any
 
 from homeassistant.components import mqtt
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -29,6 +32,8 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .admission import Admission, async_remove_stranger_devices, async_watch_broker
+from .calendars import CALENDAR_REFRESH, async_read_calendars
+from .clock import HomeAssistantClock, HomeAssistantLater
 from .confirmations import async_request_confirmation, dismiss
 from .const import (
     CONF_ALLOWLIST,
@@ -46,7 +51,7 @@ from .const import (
     TICK_SECONDS,
 )
 from .engine import tokenizer
-from .engine.calendar import from_ha_event
+from .engine.assembly import Restored, build_mesh
 from .engine.guard import Guard, Policy
 from .engine.household import Household, is_entity_id
 from .engine.llm import endpoint_from_options
@@ -57,7 +62,6 @@ from .engine.planners.llm import LlmPlanner
 from .engine.planners.rules import RulesPlanner
 from .engine.preferences import PreferenceLearner, Preferences
 from .engine.profiles import Parsed, SourceKind
-from .engine.profiles.registry import make_profiles
 from .engine.situations import SituationDetector, local_tz
 from .entity_signals import signals_from_state
 from .executor import HomeAssistantExecutor
@@ -65,73 +69,7 @@ from .home_zone import async_follow_zone_home, in_home_assistant
 from .link_issues import async_clear_link_issues, async_update_link_issues
 from .storage import MeshStorage
 
-CALENDAR_REFRESH = timedelta(minutes=5)
-CALENDAR_HORIZON = timedelta(hours=36)
 HEALTH_CHECK = timedelta(minutes=5)
-
-
-class HomeAssistantClock:
-    """The engine's clock is Home Assistant's: its time zone, and its time (which tests can move).
-
-    For the demo only (``scripts/develop``), ``AMBIENT_MESH_DEMO_SPEED`` and ``AMBIENT_MESH_DEMO_START``
-    make it run a simulated day: time starts at the given local time and runs ``speed`` times faster,
-    in step with the simulated household. Unset (always, in a real home), it is Home Assistant's time.
-    """
-
-    def __init__(self, speed: float = 1.0, start: datetime | None = None) -> None:
-        """Real time, or a simulated day starting at ``start`` running ``speed`` times faster."""
-        self.speed = speed
-        self._start = start
-        self._anchor = dt_util.now()
-
-    @classmethod
-    def from_environment(cls) -> HomeAssistantClock:
-        """The demo's simulated time when scripts/develop asks for it, else real time."""
-        speed = os.environ.get("AMBIENT_MESH_DEMO_SPEED")
-        start = os.environ.get("AMBIENT_MESH_DEMO_START")
-        if not speed:
-            return cls()
-        when = dt_util.parse_datetime(start) if start else None
-        if when is not None and when.tzinfo is None:
-            when = when.replace(tzinfo=dt_util.get_default_time_zone())
-        # INFO, not WARNING: a demo run logs no warning of ours (scripts/develop reads the line at any level).
-        LOGGER.info("Demo time: %sx from %s (AMBIENT_MESH_DEMO_SPEED is set)", speed, when or "now")
-        return cls(max(1.0, float(speed)), when)
-
-    def now(self) -> datetime:
-        """The current local time (simulated in the demo)."""
-        real = dt_util.now()
-        if self._start is None and self.speed == 1.0:
-            return real
-        start = self._start or self._anchor
-        return start + (real - self._anchor) * self.speed
-
-
-class HomeAssistantLater:
-    """The mesh's ``Later`` on Home Assistant's event loop: event-driven evaluations run as tasks."""
-
-    def __init__(self, hass: HomeAssistant) -> None:
-        """Jobs are started on this instance's loop; ``cancel`` drops the ones not yet started."""
-        self._hass = hass
-        self._timers: set[asyncio.TimerHandle] = set()
-
-    def call_later(self, delay: timedelta, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        """Start ``job`` now (eagerly, inside the MQTT callback) or after ``delay``."""
-        if delay <= timedelta(0):
-            self._hass.async_create_task(job(), "ambient_mesh evaluate")
-            return
-
-        def _start() -> None:
-            self._timers.discard(handle)
-            self._hass.async_create_task(job(), "ambient_mesh evaluate")
-
-        handle = self._hass.loop.call_later(delay.total_seconds(), _start)
-        self._timers.add(handle)
-
-    def cancel(self) -> None:
-        """Forget queued evaluations (at unload)."""
-        while self._timers:
-            self._timers.pop().cancel()
 
 
 def signal_new_fact(entry_id: str) -> str:
@@ -189,12 +127,31 @@ def policy_from_options(options: dict[str, Any]) -> Policy:
 
 
 @dataclass(kw_only=True)
+class AmbientMeshRuntimeData:
+    """Everything one config entry owns."""
+
+    hub: AmbientMeshHub
+
+    @property
+    def mesh(self) -> Mesh[Guard]:
+        """The engine (the config flow reads discovered sources from it)."""
+        return self.hub.mesh
+
+
+type AmbientMeshConfigEntry = ConfigEntry[AmbientMeshRuntimeData]
+
+
+@dataclass(kw_only=True)
 class AmbientMeshHub:
-    """Owns the mesh of one config entry and every Home Assistant hook it needs."""
+    """Owns the mesh of one config entry and every Home Assistant hook it needs.
+
+    It is the mesh's ``MeshEvents``: new facts become dispatcher signals, situations and decisions
+    become bus events (and logbook lines), and every change worth keeping is saved.
+    """
 
     hass: HomeAssistant
-    entry_id: str
-    mesh: Mesh
+    entry: AmbientMeshConfigEntry
+    clock: HomeAssistantClock
     planner: PlannerChain
     preferences: Preferences
     learner: PreferenceLearner
@@ -209,6 +166,7 @@ class AmbientMeshHub:
     applied: dict[str, Any] = field(
         default_factory=dict
     )  # what the mesh was built from, to spot live changes
+    mesh: Mesh[Guard] = field(init=False)  # built around the hub, which hears its events
     _store: MeshStorage | None = None
     _unsubs: list[Callable[[], None]] = field(default_factory=list)
     _calendar_refreshed: datetime | None = None
@@ -216,18 +174,15 @@ class AmbientMeshHub:
     _health_task: asyncio.Task[Any] | None = None
     _unsub_due: Callable[[], None] | None = None
     _later: HomeAssistantLater | None = None
+    _saved_revision: int = 0  # the preferences' revision last handed to the store
 
     @classmethod
     async def async_create(
-        cls,
-        hass: HomeAssistant,
-        entry_id: str,
-        data: dict[str, Any],
-        options: dict[str, Any],
-        household: Household,
+        cls, hass: HomeAssistant, entry: AmbientMeshConfigEntry, household: Household
     ) -> AmbientMeshHub:
         """Build the engine for an entry and restore what was stored (nothing runs yet)."""
-        clock = HomeAssistantClock.from_environment()
+        entry_id, data, options = entry.entry_id, dict(entry.data), dict(entry.options)
+        clock = HomeAssistantClock()
         store = MeshStorage(hass, entry_id)
         stored = await store.async_load()  # never raises: an unreadable store starts clean (storage.py)
         try:
@@ -239,21 +194,9 @@ class AmbientMeshHub:
         learner = PreferenceLearner.from_dict(preferences, stored.learner)
         for reason, count in learner.restore_dropped.items():
             stored.drop("learner", reason, count)
-        holder: dict[str, AmbientMeshHub] = {}
-        executor = HomeAssistantExecutor(hass, lambda: holder["hub"].mesh.household)
-        guard = Guard(
-            household=household,
-            clock=clock,
-            executor=executor,
-            policy=policy_from_options(options),
-            on_decision=lambda decision: holder["hub"].handle_decision(decision),
-        )
-        guard.scheduler.load(stored.schedule)
-        stored.drop("audit_or_pending", "malformed", guard.restore(stored.audit, stored.pending))
-        guard.scheduler.listeners.append(lambda *_: holder["hub"].scheduler_changed())
+        policy = policy_from_options(options)
         endpoints = [endpoint_from_options(e, DEFAULT_TIMEOUT) for e in options.get(CONF_ENDPOINTS) or []]
         budget = int(options.get(CONF_TOKEN_BUDGET, DEFAULT_TOKEN_BUDGET))
-        rules = RulesPlanner(preferences)
         await hass.async_add_executor_job(tokenizer.load)  # reads the vocabulary file once, off the loop
         llm = (
             LlmPlanner(endpoints, clock=clock, budget_tokens=budget, session=async_get_clientsession(hass))
@@ -261,50 +204,50 @@ class AmbientMeshHub:
             else None
         )
         if llm is not None:
-            llm.allowlist = guard.policy.allowlist  # the model is not even offered what the guard refuses
-        planner = PlannerChain(llm, rules)
+            llm.allowlist = policy.allowlist  # the model is not even offered what the guard refuses
+        planner = PlannerChain(llm, RulesPlanner(preferences))
         formats = dict(data[CONF_FORMATS])
         detector = SituationDetector(preferences=preferences)
-        later = HomeAssistantLater(hass)
-        mesh = Mesh(
-            household=household,
-            clock=clock,
-            bases=formats,
-            profiles=make_profiles(),  # per entry: OVMS pairs coordinates per vehicle
-            detector=detector,
-            planner=planner,
-            guard=guard,
-            preferences={"timezone": str(dt_util.get_default_time_zone())},
-            later=later,
-        )
-        guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
-        stored.drop("snoozes", "malformed", mesh.restore_snoozes(stored.snoozes))
+        later = HomeAssistantLater(hass, entry)
         hub = cls(
             hass=hass,
-            entry_id=entry_id,
-            mesh=mesh,
+            entry=entry,
+            clock=clock,
             planner=planner,
             preferences=preferences,
             learner=learner,
             detector=detector,
             formats=formats,
             token_budget=budget,
-            admission=Admission(hass, entry_id, mesh),
-            restore_dropped=dict(stored.dropped),
+            applied={"data": dict(data), "options": dict(options), "household": household.to_dict()},
             _store=store,
             _later=later,
         )
+        hub.mesh = build_mesh(
+            # zone.home and the areas rooms are in; the guard judges by the same (assumed) links
+            household=in_home_assistant(hass, household),
+            clock=clock,
+            bases=formats,
+            detector=detector,
+            planner=planner,
+            policy=policy,
+            executor=lambda world: HomeAssistantExecutor(hass, world),
+            events=hub,
+            preferences={"timezone": str(dt_util.get_default_time_zone())},
+            later=later,
+            restored=Restored(
+                schedule=stored.schedule, audit=stored.audit, pending=stored.pending, snoozes=stored.snoozes
+            ),
+            on_dropped=lambda part, count: stored.drop(part, "malformed", count),
+        )
+        hub.restore_dropped = dict(stored.dropped)
         if stored.dropped:
             LOGGER.warning(
                 "Parts of Ambient Mesh's saved state did not read and were left out: %s",
                 ", ".join(f"{what} ({count})" for what, count in sorted(stored.dropped.items())),
             )
-        holder["hub"] = hub
-        hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
-        # zone.home and the areas rooms are in; the guard judges by the same (assumed) links
-        guard.household = in_home_assistant(hass, household)
-        mesh.set_household(guard.household)
-        hub.last_decision = guard.audit[-1] if guard.audit else None
+        admission = hub.admission = Admission(hass, entry_id, hub.mesh)
+        hub.last_decision = hub.guard.audit[-1] if hub.guard.audit else None
         for item in stored.sources:
             try:
                 fact = KnownFact(
@@ -316,25 +259,19 @@ class AmbientMeshHub:
                 )
             except (KeyError, ValueError):
                 continue
-            if hub.admission is not None and hub.admission.discovery.admitted(fact.source):
+            if admission.discovery.admitted(fact.source):
                 hub.known[(fact.source, fact.kind)] = fact  # strangers stored by older versions go
-        mesh.update_listeners.append(hub._on_update)
-        mesh.situation_listeners.append(hub._on_situation)
         return hub
 
     @property
-    def clock(self) -> HomeAssistantClock:
-        """The engine's clock."""
-        clock = self.mesh.world.clock
-        assert isinstance(clock, HomeAssistantClock)
-        return clock
+    def entry_id(self) -> str:
+        """The config entry's id (in dispatcher signals and unique ids)."""
+        return self.entry.entry_id
 
     @property
     def guard(self) -> Guard:
         """The guard (the only door to the executor)."""
-        guard = self.mesh.guard
-        assert isinstance(guard, Guard)
-        return guard
+        return self.mesh.guard
 
     async def async_start(self) -> None:
         """Subscribe to every enabled format's topics, follow household entities, start the clock."""
@@ -350,7 +287,9 @@ class AmbientMeshHub:
         async_update_link_issues(self.hass, self.entry_id, self.mesh.household)
         self._arm_next_due()
         for decision in self.guard.pending.values():  # restored: notifications do not survive a restart
-            self.hass.async_create_task(self._async_ask_for_confirmation(decision))
+            self.entry.async_create_task(
+                self.hass, self._async_ask_for_confirmation(decision), "ambient_mesh confirmation"
+            )
         self._unsubs.append(
             async_track_time_interval(
                 self.hass,
@@ -368,7 +307,7 @@ class AmbientMeshHub:
         if self._unsub_due is not None:
             self._unsub_due()
             self._unsub_due = None
-        if self._health_task is not None:
+        if self._health_task is not None:  # before the model clients close (the entry would cancel it after)
             self._health_task.cancel()
         if self.admission is not None:
             self.admission.close()
@@ -387,8 +326,11 @@ class AmbientMeshHub:
         if stats.dropped_total != dropped:  # only a drop changes what the hub's entities show right away
             async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
 
+    # -- MeshEvents: what the engine reports, after the fact ----------------------------------------
+
     @callback
-    def _on_update(self, parsed: Parsed) -> None:
+    def facts_changed(self, parsed: Parsed) -> None:
+        """New facts: entities for pairs never seen before, then a refresh of the source's entities."""
         new = False
         for signal in parsed.signals:
             key = (parsed.source, signal.kind)
@@ -402,7 +344,8 @@ class AmbientMeshHub:
         async_dispatcher_send(self.hass, signal_source_update(self.entry_id, parsed.source))
 
     @callback
-    def _on_situation(self, situation: Situation) -> None:
+    def situation_raised(self, situation: Situation) -> None:
+        """A situation is an event for YAML automations (and a logbook line)."""
         self.hass.bus.async_fire(
             EVENT_SITUATION,
             {
@@ -415,19 +358,26 @@ class AmbientMeshHub:
         )
 
     @callback
-    def handle_decision(self, decision: Decision) -> None:
-        """Publish a guard decision: event, logbook, learner, confirmation requests, storage."""
+    def decision_filed(self, decision: Decision) -> None:
+        """Publish a filed decision: event, logbook, learner, confirmation requests, storage, entities."""
         self.last_decision = decision
         self.learner.note_decision(decision)
         self.hass.bus.async_fire(EVENT_DECISION, decision.as_dict())
         if decision.verdict is Verdict.PENDING:
-            self.hass.async_create_task(self._async_ask_for_confirmation(decision))
+            self.entry.async_create_task(
+                self.hass, self._async_ask_for_confirmation(decision), "ambient_mesh confirmation"
+            )
         elif decision.verdict in (Verdict.APPROVED, Verdict.DENIED, Verdict.EXPIRED):
             # however it was answered (service, button, phone) or not answered: the question is gone
             dismiss(self.hass, decision.id)
         self._schedule_save()
-        # The guard reports a decision before it files it (pending, audit): update on the next turn.
-        self.hass.loop.call_soon(async_dispatcher_send, self.hass, signal_hub_update(self.entry_id))
+        async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
+
+    @callback
+    def schedule_changed(self) -> None:
+        """A call was scheduled, cancelled or fired: save, and aim the timer at the next one."""
+        self._schedule_save()
+        self._arm_next_due()
 
     async def _async_ask_for_confirmation(self, decision: Decision) -> None:
         """Tell the people who can approve: an actionable phone notification, else a persistent one."""
@@ -460,7 +410,9 @@ class AmbientMeshHub:
         await self.async_refresh_calendars()
         self._check_llm_health()
         await self.mesh.tick()
-        if self.learner.observe(self.mesh.world):
+        learnt = self.learner.observe(self.mesh.world)
+        if learnt or self.preferences.revision != self._saved_revision:  # or a leave time noted
+            self._saved_revision = self.preferences.revision
             self._schedule_save()
         async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
 
@@ -477,41 +429,9 @@ class AmbientMeshHub:
         if not force and self._calendar_refreshed and now - self._calendar_refreshed < CALENDAR_REFRESH:
             return
         self._calendar_refreshed = now
-        calendars = {
-            p.sources["calendar"]: p.id
-            for p in self.mesh.household.people.values()
-            if "calendar" in p.sources
-        }
-        if not calendars or not self.hass.services.has_service("calendar", "get_events"):
-            self.mesh.world.calendar = []
-            return
-        try:
-            response = await self.hass.services.async_call(
-                "calendar",
-                "get_events",
-                {
-                    "entity_id": list(calendars),
-                    "start_date_time": now,
-                    "end_date_time": now + CALENDAR_HORIZON,
-                },
-                blocking=True,
-                return_response=True,
-            )
-        except Exception as err:  # noqa: BLE001 - a calendar failing must not stop the mesh
-            LOGGER.debug("Reading calendars failed: %s", err)
-            return
-        tz = dt_util.get_default_time_zone()
-        events: list[Mapping[str, Any]] = []
-        for entity_id, person in calendars.items():
-            found = (response or {}).get(entity_id)
-            items = found.get("events") if isinstance(found, dict) else None
-            parsed = (
-                from_ha_event(person, item, tz)
-                for item in (items if isinstance(items, list) else [])
-                if isinstance(item, dict)
-            )
-            events.extend(event.as_mapping() for event in parsed if event is not None)
-        self.mesh.world.calendar = events
+        events = await async_read_calendars(self.hass, self.mesh.household, now)
+        if events is not None:
+            self.mesh.world.calendar = events
 
     def next_departure(self, person_id: str) -> datetime | None:
         """When a person is expected to leave next (calendar, alarm, habit), if known."""
@@ -600,12 +520,9 @@ class AmbientMeshHub:
             await llm.check_health()
             self.notify_changed()
 
-        self._health_task = self.hass.async_create_background_task(check(), "ambient_mesh endpoint health")
-
-    def scheduler_changed(self) -> None:
-        """A call was scheduled, cancelled or fired: save, and aim the timer at the next one."""
-        self._schedule_save()
-        self._arm_next_due()
+        self._health_task = self.entry.async_create_background_task(
+            self.hass, check(), "ambient_mesh endpoint health"
+        )
 
     def _arm_next_due(self) -> None:
         """Fire the next scheduled call on time (Home Assistant's point-in-time helper), not at a tick.
@@ -621,7 +538,7 @@ class AmbientMeshHub:
 
         async def _fire(now: datetime) -> None:
             self._unsub_due = None
-            await self.mesh.guard.tick()
+            await self.guard.tick()
             self.notify_changed()
 
         self._unsub_due = async_track_point_in_time(self.hass, _fire, due)
@@ -638,7 +555,7 @@ class AmbientMeshHub:
     @callback
     def _data_to_save(self) -> dict[str, Any]:
         return {
-            "schedule": self.guard.scheduler.dump(),
+            "schedule": self.guard.scheduler.as_list(),
             "preferences": self.preferences.as_dict(),
             "learner": self.learner.as_dict(),
             "snoozes": self.mesh.snoozes_as_list(),

@@ -7,7 +7,7 @@ compact digest, not a dump of every entity.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -19,10 +19,8 @@ from .const import DOMAIN
 from .engine.digest import render_digest
 from .engine.model import Caller, ToolCall
 from .engine.tools import ToolSpec, available_tools
+from .hub import AmbientMeshConfigEntry
 from .llm_entity import AGENT_TURN
-
-if TYPE_CHECKING:
-    from . import AmbientMeshConfigEntry
 
 
 class GuardedTool(llm.Tool):

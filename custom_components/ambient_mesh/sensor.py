@@ -25,11 +25,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from . import AmbientMeshConfigEntry
 from .const import SUBENTRY_PERSON
 from .engine.assumptions import explain
 from .entity import AmbientMeshHubEntity, AmbientMeshSourceEntity, add_fact_entities
-from .hub import AmbientMeshHub, KnownFact
+from .hub import AmbientMeshConfigEntry, AmbientMeshHub, KnownFact
 from .subjects import SUBJECT_SENSORS, SubjectSensorDescription, subject_sensor_entities
 
 PARALLEL_UPDATES = 0

@@ -230,7 +230,6 @@ def async_setup_schedule_services(hass: HomeAssistant) -> None:
                 translation_key="refused",
                 translation_placeholders={"tool": "cancel_scheduled", "reason": decision.reason},
             )
-        hub.scheduler_changed()
         hub.notify_changed()
         return _response(decision)
 

@@ -25,7 +25,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AmbientMeshConfigEntry
 from .const import (
     CONF_STT_LANGUAGE,
     CONF_STT_MODEL,
@@ -36,7 +35,7 @@ from .const import (
 )
 from .engine import intents
 from .entity import hub_device_info
-from .hub import AmbientMeshHub
+from .hub import AmbientMeshConfigEntry, AmbientMeshHub
 
 PARALLEL_UPDATES = 1
 SAMPLE_RATE = 16000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
 from homeassistant.const import EntityCategory
@@ -16,10 +16,7 @@ from .compat import link_to_parent_device
 from .const import DOMAIN, SUBENTRY_PERSON, SUBENTRY_VEHICLE
 from .engine.situations import local_tz
 from .entity import hub_device_info
-from .hub import AmbientMeshHub, signal_hub_update
-
-if TYPE_CHECKING:
-    from . import AmbientMeshConfigEntry
+from .hub import AmbientMeshConfigEntry, AmbientMeshHub, signal_hub_update
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,9 +9,9 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import AmbientMeshConfigEntry
 from .const import CONF_SHADOW
 from .entity import AmbientMeshHubEntity
+from .hub import AmbientMeshConfigEntry
 
 PARALLEL_UPDATES = 1
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 import dataclasses
+from datetime import datetime
 import json
 from pathlib import Path
 from typing import Any
 
 from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
-from homeassistant.core import Context, HomeAssistant, State
+from homeassistant.core import Context, Event, HomeAssistant, State, callback
 from homeassistant.helpers import entity_registry as er, llm
 from homeassistant.setup import async_setup_component
 from homeassistant.util import slugify
+
+from custom_components.ambient_mesh.const import EVENT_SITUATION
+from custom_components.ambient_mesh.engine.model import Situation
 
 PAYLOADS = Path(__file__).parents[1] / "fixtures" / "payloads"
 
@@ -117,3 +121,21 @@ def device_subentry_ids(device: Any, entry_id: str) -> set[str | None]:
         return {device.config_subentry_id} if device.config_entry_id == entry_id else set()
     subentries: set[str | None] = device.config_entries_subentries.get(entry_id, set())
     return subentries
+
+
+def record_situations(hass: HomeAssistant) -> list[Situation]:
+    """Situations as Home Assistant users see them: from the ``ambient_mesh_situation`` events."""
+    seen: list[Situation] = []
+
+    @callback
+    def _raised(event: Event) -> None:
+        data = event.data
+        at = datetime.fromisoformat(data["at"])
+        seen.append(
+            Situation(
+                kind=data["kind"], subject=data["subject"], at=at, key=data["key"], facts=dict(data["facts"])
+            )
+        )
+
+    hass.bus.async_listen(EVENT_SITUATION, _raised)
+    return seen

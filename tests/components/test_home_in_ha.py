@@ -27,6 +27,7 @@ from custom_components.ambient_mesh.engine.household import Home
 from custom_components.ambient_mesh.engine.replay import check, load_scenario
 
 from .conftest import _subscribed
+from .helpers import record_situations
 from .household import mesh_entry, subentries
 from .test_scenarios_in_ha import SCENARIOS, _calendars, _household, play
 
@@ -78,8 +79,7 @@ async def test_short_way_scenario_runs_through_home_assistant_with_zone_home(
         lat, lon, radius = RUN_IN_HA[name]
         assert hub.mesh.household.home == Home(lat, lon, float(radius))
         assert hub.mesh.household.home_origin == "zone.home"
-        situations: list[Any] = []
-        hub.mesh.situation_listeners.append(situations.append)
+        situations = record_situations(hass)
 
         result = await play(hass, hub, scenario, clock, situations)
         failures = check(result)

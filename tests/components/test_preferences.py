@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
@@ -74,3 +76,16 @@ async def test_reading_the_departure_sensor_learns_nothing_detecting_does(
 
     await hass.services.async_call(DOMAIN, "evaluate", {}, blocking=True)
     assert hub.preferences.leave_times("alice") == leaves
+
+
+async def test_leave_times_noted_by_the_detectors_are_saved(
+    hass: HomeAssistant, mesh: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    hub = mesh.runtime_data.hub
+    left = hub.clock.now() - timedelta(hours=1)
+    hub.mesh.context.record([Signal("owntracks/alice/pixel", "transition", "leave:home", left)])
+    await hub.async_tick()  # the departure detector notes the leave time; the tick hands it to the store
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)  # the delayed save, written as Home Assistant stops
+    await hass.async_block_till_done()
+    stored = hass_storage[f"{DOMAIN}.{mesh.entry_id}"]["data"]["preferences"]
+    assert stored["people"]["alice"]["leave_times"] == [left.isoformat()]

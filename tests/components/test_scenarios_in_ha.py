@@ -26,6 +26,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ambient_mesh.engine.replay import Result, Scenario, check, load_scenario
 
 from .conftest import _subscribed
+from .helpers import record_situations
 from .household import mesh_entry, subentries
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -114,8 +115,7 @@ async def test_scenario_runs_the_same_through_home_assistant(
         await hass.async_block_till_done()
         await _subscribed(hass)
         hub = entry.runtime_data.hub
-        situations: list[Any] = []
-        hub.mesh.situation_listeners.append(situations.append)
+        situations = record_situations(hass)
 
         result = await play(hass, hub, scenario, clock, situations)
         failures = check(result)

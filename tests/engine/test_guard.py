@@ -12,7 +12,6 @@ from custom_components.ambient_mesh.engine.clock import VirtualClock
 from custom_components.ambient_mesh.engine.guard import Guard, Policy, RateLimit, UnknownDecisionError
 from custom_components.ambient_mesh.engine.household import Household
 from custom_components.ambient_mesh.engine.model import Caller, Decision, ExecutionError, ToolCall, Verdict
-from custom_components.ambient_mesh.engine.scheduler import Scheduler
 
 START = datetime(2026, 1, 12, 6, 0, tzinfo=UTC)
 
@@ -44,21 +43,44 @@ class RecordingExecutor:
         return f"did {tool}"
 
 
+class Watcher:
+    """The guard's events as a test sees them: each decision, and what the guard held when told."""
+
+    def __init__(self) -> None:
+        self.decisions: list[Decision] = []
+        self.filed: list[tuple[bool, bool]] = []  # (in the audit, among the pending) when reported
+        self.schedule_changes = 0
+        self.guard: Guard | None = None
+
+    def decision_filed(self, decision: Decision) -> None:
+        self.decisions.append(decision)
+        if self.guard is not None:
+            self.filed.append((decision in self.guard.audit, decision.id in self.guard.pending))
+
+    def schedule_changed(self) -> None:
+        self.schedule_changes += 1
+
+
 def make_guard(
-    policy: Policy | None = None, *, clock: VirtualClock | None = None, scheduler: Scheduler | None = None
+    policy: Policy | None = None,
+    *,
+    clock: VirtualClock | None = None,
+    schedule: list[dict[str, Any]] | None = None,
+    watcher: Watcher | None = None,
 ) -> tuple[Guard, RecordingExecutor, VirtualClock, list[Decision]]:
     clock = clock or VirtualClock(START)
     executor = RecordingExecutor()
-    seen: list[Decision] = []
+    watcher = watcher or Watcher()
     guard = Guard(
         household=Household.from_dict(HOUSEHOLD),
         clock=clock,
         executor=executor,
         policy=policy or Policy(),
-        on_decision=seen.append,
-        scheduler=scheduler,
+        events=watcher,
+        schedule=schedule or (),
     )
-    return guard, executor, clock, seen
+    watcher.guard = guard
+    return guard, executor, clock, watcher.decisions
 
 
 def call(tool: str, as_person: str | None = None, /, **args: Any) -> ToolCall:
@@ -196,6 +218,43 @@ async def test_confirm_class_call_is_held_until_approved() -> None:
     assert [d.verdict for d in seen] == [Verdict.PENDING, Verdict.APPROVED]
     with pytest.raises(UnknownDecisionError):
         await guard.approve(held.id)
+
+
+async def test_a_decision_is_reported_only_once_the_guard_has_filed_it() -> None:
+    watcher = Watcher()
+    guard, _, _, _ = make_guard(watcher=watcher)
+    held = await guard.submit(call("unlock_vehicle", vehicle="car1"))
+    await guard.approve(held.id, person="alice")
+    await guard.submit(call("set_lights", zone="kitchen", on=True))
+    # held: in the audit and pending when told; approved: in the audit, no longer pending
+    assert watcher.filed == [(True, True), (True, False), (True, False)]
+
+
+async def test_every_schedule_change_is_reported_after_the_restore() -> None:
+    watcher = Watcher()
+    restored = [
+        {
+            "id": "old1",
+            "at": "2026-01-12T06:30:00+00:00",
+            "tool": "notify",
+            "args": {"person": "alice", "message": "hi"},
+        }
+    ]
+    guard, _, clock, _ = make_guard(schedule=restored, watcher=watcher)
+    assert guard.scheduler.ids() == ["old1"]
+    assert watcher.schedule_changes == 0  # restoring is not a change
+    await guard.submit(
+        call(
+            "schedule",
+            call={"tool": "set_lights", "args": {"zone": "kitchen", "on": True}},
+            at="2026-01-12T06:45:00+00:00",
+        )
+    )
+    assert watcher.schedule_changes == 1
+    clock.advance(timedelta(hours=1))
+    await guard.tick()  # both are due: taken out in one change
+    assert watcher.schedule_changes == 2
+    assert len(guard.scheduler) == 0
 
 
 async def test_denied_and_expired_confirmations_never_run() -> None:
@@ -339,7 +398,7 @@ async def test_schedule_survives_a_restart_into_a_new_guard() -> None:
     )
     stored = guard.scheduler.as_list()
 
-    restarted, executor, _, _ = make_guard(clock=clock, scheduler=Scheduler.from_list(stored))
+    restarted, executor, _, _ = make_guard(clock=clock, schedule=stored)
     clock.advance(timedelta(hours=1))
     fired = await restarted.tick()
     assert [d.verdict for d in fired] == [Verdict.EXECUTED]
@@ -386,15 +445,16 @@ async def test_cancel_scheduled_removes_a_waiting_call() -> None:
 async def test_audit_is_bounded_newest_last_and_a_failing_listener_is_contained() -> None:
     executor = RecordingExecutor()
 
-    def broken(_: Decision) -> None:
-        raise RuntimeError("listener bug")
+    class Broken(Watcher):
+        def decision_filed(self, decision: Decision) -> None:
+            raise RuntimeError("listener bug")
 
     guard = Guard(
         household=Household.from_dict(HOUSEHOLD),
         clock=VirtualClock(START),
         executor=executor,
         policy=Policy(),
-        on_decision=broken,
+        events=Broken(),
         audit_size=3,
     )
     decisions = [await guard.submit(call("nope", n=i)) for i in range(5)]

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 import json
 
+from custom_components.ambient_mesh.engine.assembly import build_mesh
 from custom_components.ambient_mesh.engine.clock import VirtualClock
-from custom_components.ambient_mesh.engine.guard import Guard, Policy
+from custom_components.ambient_mesh.engine.events import NO_EVENTS
+from custom_components.ambient_mesh.engine.guard import Policy
 from custom_components.ambient_mesh.engine.household import Household
 from custom_components.ambient_mesh.engine.mesh import EVENT_WINDOW, Mesh, VirtualLater, World
-from custom_components.ambient_mesh.engine.model import Situation
+from custom_components.ambient_mesh.engine.model import Decision, Situation
 from custom_components.ambient_mesh.engine.planners.rules import RulesPlanner
 from custom_components.ambient_mesh.engine.preferences import Preferences
-from custom_components.ambient_mesh.engine.profiles.registry import DEFAULT_BASES, make_profiles
+from custom_components.ambient_mesh.engine.profiles import Parsed
+from custom_components.ambient_mesh.engine.profiles.registry import DEFAULT_BASES
 from custom_components.ambient_mesh.engine.replay import RecordingExecutor
 from custom_components.ambient_mesh.engine.situations import SituationDetector
 
@@ -42,14 +45,15 @@ def _mesh(later: bool = True) -> tuple[Mesh, VirtualClock, VirtualLater, Recordi
     preferences = Preferences()
     detector = CountingDetector(preferences=preferences)
     queue = VirtualLater(clock)
-    mesh = Mesh(
+    mesh = build_mesh(
         household=HOUSEHOLD,
         clock=clock,
         bases=DEFAULT_BASES,
-        profiles=make_profiles(),
         detector=detector,
         planner=RulesPlanner(preferences),
-        guard=Guard(household=HOUSEHOLD, clock=clock, executor=executor, policy=Policy()),
+        policy=Policy(),
+        executor=lambda _world: executor,
+        events=NO_EVENTS,
         preferences={"timezone": "UTC"},
         later=queue if later else None,
     )
@@ -120,3 +124,50 @@ async def test_messages_from_strangers_or_without_later_schedule_nothing() -> No
     assert queue.next_due is None
     assert detector.calls == 0
     assert executor.calls == []
+
+
+class Journal:
+    """MeshEvents that write down what the mesh reported, in order."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def facts_changed(self, parsed: Parsed) -> None:
+        self.lines.append(f"facts {parsed.source}: {', '.join(s.kind for s in parsed.signals)}")
+
+    def situation_raised(self, situation: Situation) -> None:
+        self.lines.append(f"situation {situation.kind} {situation.subject}")
+
+    def decision_filed(self, decision: Decision) -> None:
+        self.lines.append(f"decision {decision.call.tool} {decision.verdict.value}")
+
+    def schedule_changed(self) -> None:
+        self.lines.append("schedule")
+
+
+async def test_one_message_is_reported_in_the_order_it_happens() -> None:
+    clock = VirtualClock(NIGHT)
+    queue = VirtualLater(clock)
+    journal = Journal()
+    preferences = Preferences()
+    mesh = build_mesh(
+        household=HOUSEHOLD,
+        clock=clock,
+        bases=DEFAULT_BASES,
+        detector=SituationDetector(preferences=preferences),
+        planner=RulesPlanner(preferences),
+        policy=Policy(),
+        executor=lambda _world: RecordingExecutor(),
+        events=journal,
+        preferences={"timezone": "UTC"},
+        later=queue,
+    )
+    _sleep(mesh, "deep_sleep")
+    assert journal.lines == ["facts sleep/alice: sleep_state"]  # the decision waits for the evaluation
+    await queue.run_due()
+    assert journal.lines == [
+        "facts sleep/alice: sleep_state",
+        "situation sleep_started alice",
+        "decision set_room_climate executed",
+    ]
+    assert mesh.guard.audit[-1].call.tool == "set_room_climate"  # the assembly's guard, typed as one

@@ -67,14 +67,27 @@ def test_malformed_stored_entries_are_skipped() -> None:
     assert [e.id for e in restored.entries()] == ["a"]
 
 
-def test_load_and_dump_replace_the_content_and_tell_listeners() -> None:
+def test_every_change_after_the_restore_is_reported_to_the_owner() -> None:
     changes: list[int] = []
-    scheduler = Scheduler([entry("old", 5)])
-    scheduler.listeners.append(lambda: changes.append(len(scheduler)))
-    scheduler.load(Scheduler([entry("a", 10), entry("b", 20)]).dump())
+    stored = Scheduler([entry("a", 10), entry("b", 20)]).as_list()
+    scheduler = Scheduler.from_list(stored, on_change=lambda: changes.append(len(scheduler)))
     assert [e.id for e in scheduler.entries()] == ["a", "b"]
+    assert changes == []  # restoring is not a change
+    scheduler.add(entry("c", 30))
     scheduler.due(T0 + timedelta(minutes=10))
-    assert changes == [2, 1]
+    scheduler.cancel("b")
+    scheduler.cancel("b")  # nothing waiting: nothing to report
+    assert changes == [3, 2, 1]
+
+
+def test_a_failing_owner_does_not_break_the_scheduler(caplog: pytest.LogCaptureFixture) -> None:
+    def broken() -> None:
+        raise RuntimeError("owner bug")
+
+    scheduler = Scheduler(on_change=broken)
+    scheduler.add(entry("a", 10))
+    assert scheduler.ids() == ["a"]
+    assert "Reporting a schedule change failed" in caplog.text
 
 
 def test_scheduler_is_bounded() -> None:

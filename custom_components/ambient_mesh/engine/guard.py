@@ -9,7 +9,7 @@ an executor failure is a FAILED decision.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 import logging
@@ -23,6 +23,7 @@ import voluptuous as vol
 from .assumptions import resolve
 from .clock import Clock
 from .context import ContextStore
+from .events import NO_EVENTS, GuardEvents
 from .household import Household
 from .model import Caller, Decision, ExecutionError, Executor, Risk, Situation, ToolCall, Verdict
 from .scheduler import ScheduledCall, Scheduler, SchedulerFullError
@@ -146,19 +147,22 @@ class Guard:
         clock: Clock,
         executor: Executor,
         policy: Policy,
-        on_decision: Callable[[Decision], None] | None = None,
+        events: GuardEvents = NO_EVENTS,
         audit_size: int = 200,
         catalogue: Mapping[str, ToolSpec] = CATALOGUE,
-        scheduler: Scheduler | None = None,
+        schedule: Iterable[Mapping[str, Any]] = (),
     ) -> None:
-        """Wire the guard; ``scheduler`` restores saved schedules (``Scheduler.from_list``)."""
+        """Wire the guard; ``schedule`` restores saved scheduled calls (``Scheduler.as_list`` output).
+
+        ``events`` hears of every decision once it is filed, and of every change of the schedule.
+        """
         self.household = household
         self.policy = policy
         self.clock = clock
         self.executor = executor
-        self.on_decision = on_decision
+        self.events = events
         self.catalogue = catalogue
-        self.scheduler = scheduler if scheduler is not None else Scheduler()
+        self.scheduler = Scheduler.from_list(schedule, on_change=self._schedule_changed)
         self._audit: deque[Decision] = deque(maxlen=audit_size)
         self._pending: dict[str, _Pending] = {}
         self._rate: dict[tuple[str, str], deque[datetime]] = {}
@@ -168,7 +172,6 @@ class Guard:
         # A vehicle's outside temperature, for the cabin lead time (the shell reads it from the context).
         self.outside_temp: Callable[[str], float | None] = lambda _vehicle: None
         self._known_schedules: set[str] = set(self.scheduler.ids())
-        self.scheduler.listeners.append(self._note_done)
 
     def follow(self, context: ContextStore) -> None:
         """Read each vehicle's outside temperature from the context, as the departure detector does."""
@@ -221,16 +224,15 @@ class Guard:
 
         if spec.risk is Risk.CONFIRM:
             expires = now + self.policy.confirm_ttl
-            decision = self._record(
+            return self._record(
                 call,
                 Verdict.PENDING,
                 _join(
                     f"waiting for a person to confirm until {expires.isoformat(timespec='minutes')}", notes
                 ),
                 args,
+                held_until=expires,
             )
-            self._pending[decision.id] = _Pending(decision, expires)
-            return decision
 
         if self.policy.shadow:
             return self._record(call, Verdict.SHADOW, _join("shadow mode: not executed", notes), args)
@@ -557,12 +559,13 @@ class Guard:
         )
         return self._enqueue(call, "precondition_cabin", args, start, head, args, notes)
 
-    def _note_done(self) -> None:
-        """Remember ids that left the scheduler, so cancelling one again is a harmless no-op."""
+    def _schedule_changed(self) -> None:
+        """Remember ids that left the scheduler (cancelling one again is a harmless no-op), then report."""
         waiting = set(self.scheduler.ids())
         for known in self._known_schedules - waiting:
             self._done_schedules.append(known)
         self._known_schedules = waiting
+        self.events.schedule_changed()
 
     async def _execute(
         self,
@@ -596,7 +599,9 @@ class Guard:
         *,
         outcome: str = "",
         decision_id: str | None = None,
+        held_until: datetime | None = None,
     ) -> Decision:
+        """File a decision (audit; pending until ``held_until`` when it waits), then report it."""
         decision = Decision(
             id=decision_id or self._new_id(),
             at=self.clock.now(),
@@ -607,13 +612,14 @@ class Guard:
             outcome=outcome,
         )
         self._audit.append(decision)
+        if held_until is not None:
+            self._pending[decision.id] = _Pending(decision, held_until)
         if verdict in (Verdict.REJECTED, Verdict.RATE_LIMITED, Verdict.FAILED):
             _LOGGER.info("%s %s: %s %s", verdict.value, call.tool, reason, outcome)
-        if self.on_decision is not None:
-            try:
-                self.on_decision(decision)
-            except Exception:
-                _LOGGER.exception("A decision listener failed")
+        try:
+            self.events.decision_filed(decision)
+        except Exception:
+            _LOGGER.exception("Reporting a decision failed")
         return decision
 
     # -- persistence (the shell's storage.py saves and restores these) -----------------------------

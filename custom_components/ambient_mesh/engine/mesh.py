@@ -23,12 +23,13 @@ from datetime import datetime, timedelta
 import heapq
 import itertools
 import logging
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import voluptuous as vol
 
 from .clock import Clock
 from .context import ContextStore
+from .events import MeshEvents
 from .household import Household
 from .ingest import Ingestor
 from .model import Decision, Situation, ToolCall
@@ -131,35 +132,34 @@ class VirtualLater:
             await heapq.heappop(self._jobs)[2]()
 
 
-class Mesh:
-    """One household's engine."""
+class Mesh[G: Gate = Gate]:
+    """One household's engine (``engine/assembly.py`` builds it; ``G`` is the guard's type)."""
 
     def __init__(
         self,
         *,
-        household: Household,
-        clock: Clock,
+        world: World,
         bases: Mapping[str, str],
         profiles: Mapping[str, ParseFn],
         detector: Detector,
         planner: Planner,
-        guard: Gate,
-        preferences: Mapping[str, Any] | None = None,
+        guard: G,
+        events: MeshEvents,
         later: Later | None = None,
     ) -> None:
         """Wire the parts; nothing runs until messages arrive or ``tick`` is called.
 
-        Without ``later`` decisions are made only when ``tick`` or ``evaluate`` is called.
+        ``events`` hears of new facts and raised situations (the guard, of decisions). Without
+        ``later`` decisions are made only when ``tick`` or ``evaluate`` is called.
         """
-        self.context = ContextStore()
-        self.world = World(household, self.context, clock, dict(preferences or {}))
-        self.ingestor = Ingestor(self.context, clock, bases, profiles, on_update=self._update)
+        self.context = world.context
+        self.world = world
+        self.ingestor = Ingestor(self.context, world.clock, bases, profiles, on_update=self._update)
         self.detector = detector
         self.planner = planner
-        self.guard = guard
+        self.guard: Final = guard  # read-only: a mesh of a Guard is a mesh of any Gate
+        self.events = events
         self.snoozes: dict[tuple[str, str], datetime] = {}
-        self.situation_listeners: list[Callable[[Situation], None]] = []
-        self.update_listeners: list[Callable[[Parsed], None]] = []
         self.later = later
         self._owners: dict[str, str] = {}
         self._index_owners()
@@ -229,8 +229,7 @@ class Mesh:
             if until is not None and now < until:
                 _LOGGER.debug("Situation %s is snoozed until %s", situation.key, until)
                 continue
-            for listener in self.situation_listeners:
-                listener(situation)
+            self.events.situation_raised(situation)
             decisions.extend(await self.decide(situation))
         return decisions
 
@@ -276,6 +275,5 @@ class Mesh:
         return await self.guard.submit(call)
 
     def _update(self, parsed: Parsed) -> None:
-        for listener in self.update_listeners:
-            listener(parsed)
+        self.events.facts_changed(parsed)
         self._touched(parsed.source)

@@ -140,6 +140,7 @@ class Preferences:
         """Start from stored (validated) per-person data."""
         self._people: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (people or {}).items()}
         self.log: list[dict[str, Any]] = []
+        self.revision = 0  # counts changes, so an owner can tell when to save
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Preferences:
@@ -165,6 +166,7 @@ class Preferences:
 
     def reset(self, person: str, kind: str | None = None) -> None:
         """Forget what was learned for a person, or only one kind of preference."""
+        self.revision += 1
         if kind is None:
             self._people.pop(person, None)
             return
@@ -232,6 +234,7 @@ class Preferences:
             entry[kind] = new
         change = Change(at.isoformat(), person, kind, key, ours, theirs, old, new)
         self.log = [*self.log, change.as_dict()][-MAX_LOG:]
+        self.revision += 1
         return change
 
     def note_leave(self, person: str, when: datetime) -> bool:
@@ -244,6 +247,7 @@ class Preferences:
         times.append(stamp)
         times.sort(key=datetime.fromisoformat)
         del times[:-MAX_LEAVE_TIMES]
+        self.revision += 1
         return True
 
     def leave_times(self, person: str) -> list[datetime]:

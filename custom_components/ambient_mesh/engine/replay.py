@@ -1,7 +1,8 @@
 """The scenario replayer: run a scenario file against the engine on a virtual clock and check it.
 
 ``scripts/replay FILE...`` (or ``python -m custom_components.ambient_mesh.engine.replay FILE...``)
-builds a ``Mesh`` with the real profiles, the situation detector, the rules planner (or, with
+builds a ``Mesh`` (``assembly.build_mesh``, as Home Assistant's hub does; its events are recorded)
+with the real profiles, the situation detector, the rules planner (or, with
 ``--endpoint URL --model M [--kind K] [--constrained]``, the LLM planner) and the real ``Guard``
 with a recording executor. It feeds the scenario's events in time order, ticks the mesh every 60
 virtual seconds, evaluates on events as Home Assistant does (``mesh.VirtualLater``: a message's
@@ -76,15 +77,17 @@ import voluptuous as vol
 from voluptuous.humanize import humanize_error
 import yaml
 
+from .assembly import build_mesh
 from .calendar import EVENT_SCHEMA, normalize_events
 from .clock import VirtualClock
-from .guard import Guard, Policy
+from .guard import Policy
 from .household import HOME_SCHEMA, Home, Household
 from .mesh import Mesh, Planner, VirtualLater
 from .model import Decision, Situation, Verdict
 from .planners.rules import RulesPlanner
 from .preferences import PreferenceLearner, Preferences
-from .profiles.registry import DEFAULT_BASES, make_profiles
+from .profiles import Parsed
+from .profiles.registry import DEFAULT_BASES
 from .signals import KINDS, Location, Signal, SignalValue
 from .situations import SituationDetector
 
@@ -457,6 +460,32 @@ def _payload(value: Any) -> bytes | str:
     return json.dumps(value)
 
 
+@dataclass(slots=True)
+class _Recording:
+    """The replayer's ``MeshEvents``: what happened goes into the result (and to ``on_decision``)."""
+
+    result: Result
+    learner: PreferenceLearner
+    on_decision: Callable[[Decision], None] | None = None
+
+    def facts_changed(self, parsed: Parsed) -> None:
+        """Facts are read from the context at the end; nothing to record per message."""
+
+    def situation_raised(self, situation: Situation) -> None:
+        """Keep it for the ``situations`` and ``forbidden`` expectations."""
+        self.result.situations.append(situation)
+
+    def decision_filed(self, decision: Decision) -> None:
+        """Keep it, let the learner see it (as Home Assistant's hub does), and show it."""
+        self.result.decisions.append(decision)
+        self.learner.note_decision(decision)
+        if self.on_decision is not None:
+            self.on_decision(decision)
+
+    def schedule_changed(self) -> None:
+        """The run loop asks the guard for due calls itself; nothing to arm."""
+
+
 async def run_scenario(
     scenario: Scenario,
     *,
@@ -468,37 +497,22 @@ async def run_scenario(
     preferences = Preferences.from_dict(scenario.preferences)
     learner = PreferenceLearner(preferences)
     result = Result(scenario, preferences=preferences)
-
-    def decided(decision: Decision) -> None:
-        result.decisions.append(decision)
-        learner.note_decision(decision)
-        if on_decision is not None:
-            on_decision(decision)
-
     executor = RecordingExecutor()
-    guard = Guard(
-        household=scenario.household,
-        clock=clock,
-        executor=executor,
-        policy=scenario.policy,
-        on_decision=decided,
-    )
     planner: Planner = planner_factory(preferences) if planner_factory else RulesPlanner(preferences)
     later = VirtualLater(clock)
-    mesh = Mesh(
+    mesh = build_mesh(
         household=scenario.household,
         clock=clock,
         bases=DEFAULT_BASES,
-        profiles=make_profiles(),
         detector=SituationDetector(preferences=preferences),
         planner=planner,
-        guard=guard,
+        policy=scenario.policy,
+        executor=lambda _world: executor,
+        events=_Recording(result, learner, on_decision),
         preferences={**scenario.preferences, "timezone": scenario.tz_name},
         later=later,
     )
-    guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
     mesh.world.calendar = [dict(e) for e in scenario.calendar]
-    mesh.situation_listeners.append(result.situations.append)
 
     async def step() -> None:
         await mesh.tick()

@@ -67,11 +67,17 @@ class SchedulerFullError(Exception):
 class Scheduler:
     """Waiting calls by id, earliest first."""
 
-    def __init__(self, entries: Iterable[ScheduledCall] = (), *, limit: int = MAX_SCHEDULED) -> None:
-        """Start with the given entries; ``listeners`` hear about every change (to persist it)."""
+    def __init__(
+        self,
+        entries: Iterable[ScheduledCall] = (),
+        *,
+        limit: int = MAX_SCHEDULED,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        """Start with the given entries; ``on_change`` hears about every later change (its owner, the guard)."""
         self._entries: dict[str, ScheduledCall] = {e.id: e for e in entries}
         self._limit = limit
-        self.listeners: list[Callable[[], None]] = []
+        self._on_change = on_change
 
     def __len__(self) -> int:
         """Number of waiting calls."""
@@ -137,17 +143,14 @@ class Scheduler:
         """JSON-ready list of every waiting call."""
         return [e.as_dict() for e in self.entries()]
 
-    def dump(self) -> list[dict[str, Any]]:
-        """Same as ``as_list`` (the name the shell's Store code reads best with)."""
-        return self.as_list()
-
-    def load(self, data: Iterable[Mapping[str, Any]]) -> None:
-        """Replace the waiting calls with restored ones (``from_list`` rules apply)."""
-        self._entries = {e.id: e for e in Scheduler.from_list(data, limit=self._limit).entries()}
-        self._changed()
-
     @classmethod
-    def from_list(cls, data: Iterable[Mapping[str, Any]], *, limit: int = MAX_SCHEDULED) -> Scheduler:
+    def from_list(
+        cls,
+        data: Iterable[Mapping[str, Any]],
+        *,
+        limit: int = MAX_SCHEDULED,
+        on_change: Callable[[], None] | None = None,
+    ) -> Scheduler:
         """Restore from ``as_list`` output; malformed entries are logged and skipped."""
         entries: list[ScheduledCall] = []
         for raw in data:
@@ -165,11 +168,12 @@ class Scheduler:
                 person=item.get("person"),
             )
             entries.append(ScheduledCall(item["id"], item["at"], call))
-        return cls(entries[:limit], limit=limit)
+        return cls(entries[:limit], limit=limit, on_change=on_change)
 
     def _changed(self) -> None:
-        for listener in self.listeners:
-            try:
-                listener()
-            except Exception:
-                _LOGGER.exception("A scheduler listener failed")
+        if self._on_change is None:
+            return
+        try:
+            self._on_change()
+        except Exception:
+            _LOGGER.exception("Reporting a schedule change failed")
