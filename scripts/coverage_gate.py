@@ -10,13 +10,15 @@ listed in ``both-legs`` (compat.py: each leg runs one side of each version shim)
 combination. A single leg is gated on its own figures with those modules left out.
 
 Prints every module under 100 % (figure, floor, what is missing), then the modules under the default
-floor, and exits 1 naming each module under its floor.
+floor, and exits 1 naming each module under its floor. The data files stay: after a merge the gate can be
+run again on them alone (``--suggest`` prints floors at the measured figures, for a person to review).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 import sys
 import tempfile
@@ -42,6 +44,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leg", required=True, choices=("min", "current", "both"))
     parser.add_argument("--report-only", action="store_true", help="print the figures, never fail")
+    parser.add_argument(
+        "--suggest",
+        action="store_true",
+        help="print pyproject.toml floors at the measured figures for the modules under the default (to review)",
+    )
     parser.add_argument("data", nargs="+", type=Path)
     args = parser.parse_args()
 
@@ -73,6 +80,7 @@ def main() -> int:
 
     failures: list[str] = []
     below_default: list[str] = []
+    suggested: list[str] = []
     for name in sorted(files):
         summary = files[name]["summary"] | {
             "missing_lines": files[name]["missing_lines"],
@@ -91,6 +99,7 @@ def main() -> int:
             failures.append(f"{short} {percent:.1f} % < {floor:.0f} %")
         if percent < default:
             below_default.append(f"{short} {percent:.1f} %")
+            suggested.append(f'"{name}" = {math.floor(percent)}')
     for name in sorted(set(floors) - set(files)):
         print(f"== coverage {label}: pyproject.toml names a floor for {name}, which is not measured (gone?)")
     if below_default:
@@ -98,6 +107,11 @@ def main() -> int:
             f"== coverage {label}: {len(below_default)} modules below {default:.0f} %, held at their floors:"
         )
         print("".join(f"     {line}\n" for line in below_default), end="")
+    if args.suggest:
+        print(
+            f"== coverage {label}: floors at the measured figures, for [tool.ambient-mesh.coverage.floors]:"
+        )
+        print("".join(f"{line}\n" for line in suggested), end="")
     if failures:
         print(f"== coverage {label}: FAILED, {len(failures)} modules under their floor:")
         print("".join(f"     {line}\n" for line in failures), end="")
