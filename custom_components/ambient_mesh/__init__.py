@@ -20,10 +20,12 @@ from homeassistant.helpers.typing import ConfigType
 
 from .confirmations import ACTION_APPROVE, ACTION_DENY
 from .const import CONF_SHADOW, DOMAIN, LOGGER
-from .dashboard import async_setup_dashboard
+from .dashboard import async_remove_dashboard, async_setup_dashboard
 from .engine.mesh import Mesh
 from .hub import AmbientMeshHub, household_from_subentries
+from .llm_api import AmbientMeshLLMAPI  # imported with the package (in the executor), not on the loop
 from .services import async_answer, async_setup_schedule_services, async_setup_services
+from .storage import MeshStorage
 from .websocket_api import async_register_websocket_commands
 
 PLATFORMS: list[Platform] = [
@@ -72,8 +74,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: AmbientMeshConfigEntry) 
     )
     entry.runtime_data = AmbientMeshRuntimeData(hub=hub)
 
-    from .llm_api import AmbientMeshLLMAPI
-
     entry.async_on_unload(llm.async_register_api(hass, AmbientMeshLLMAPI(hass, entry)))
     entry.async_on_unload(hass.bus.async_listen("mobile_app_notification_action", _phone_answer(hub)))
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
@@ -96,6 +96,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: AmbientMeshConfigEntry) 
 async def async_unload_entry(hass: HomeAssistant, entry: AmbientMeshConfigEntry) -> bool:
     """Unload platforms; async_on_unload undoes subscriptions, timers and listeners."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: AmbientMeshConfigEntry) -> None:
+    """The entry is deleted: remove its saved state, and the dashboard's once no entry is left."""
+    await MeshStorage(hass, entry.entry_id).async_remove()
+    if not hass.config_entries.async_entries(DOMAIN):
+        await async_remove_dashboard(hass)
 
 
 async def _async_update_listener(hass: HomeAssistant, entry: AmbientMeshConfigEntry) -> None:

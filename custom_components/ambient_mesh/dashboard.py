@@ -333,3 +333,14 @@ async def async_setup_dashboard(hass: HomeAssistant, entry: AmbientMeshConfigEnt
     dashboard = Dashboard(hass=hass, entry=entry, _store=Store(hass, 1, f"{DOMAIN}.dashboard"))
     await dashboard.async_start()
     return dashboard
+
+
+async def async_remove_dashboard(hass: HomeAssistant) -> None:
+    """The integration is removed: delete what the dashboard stored (ours and lovelace's copy of it).
+
+    Nothing shows the dashboard without the integration (it is registered at setup, not in
+    lovelace's own list), so its configuration would only be left behind in ``.storage``.
+    """
+    await Store[dict[str, Any]](hass, 1, f"{DOMAIN}.dashboard").async_remove()
+    # lovelace keeps a storage-mode dashboard's configuration as "lovelace.<dashboard id>"
+    await Store[dict[str, Any]](hass, 1, f"lovelace.{DASHBOARD_ID}").async_remove()

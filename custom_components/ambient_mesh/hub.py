@@ -205,6 +205,7 @@ class AmbientMeshHub:
     last_decision: Decision | None = None
     conversation_entity_id: str | None = None
     admission: Admission | None = None  # strangers on the broker are listed, not made devices
+    restore_dropped: dict[str, int] = field(default_factory=dict)  # stored data left out at load, by reason
     applied: dict[str, Any] = field(
         default_factory=dict
     )  # what the mesh was built from, to spot live changes
@@ -232,8 +233,12 @@ class AmbientMeshHub:
         try:
             preferences = Preferences.from_dict(stored.preferences)
         except vol.Invalid as err:
-            LOGGER.warning("Stored preferences are unreadable (%s); starting from defaults", err)
+            LOGGER.debug("Stored preferences do not read: %s", err)
+            stored.drop("preferences", "malformed")
             preferences = Preferences()
+        learner = PreferenceLearner.from_dict(preferences, stored.learner)
+        for reason, count in learner.restore_dropped.items():
+            stored.drop("learner", reason, count)
         holder: dict[str, AmbientMeshHub] = {}
         executor = HomeAssistantExecutor(hass, lambda: holder["hub"].mesh.household)
         guard = Guard(
@@ -244,7 +249,7 @@ class AmbientMeshHub:
             on_decision=lambda decision: holder["hub"].handle_decision(decision),
         )
         guard.scheduler.load(stored.schedule)
-        guard.restore(stored.audit, stored.pending)
+        stored.drop("audit_or_pending", "malformed", guard.restore(stored.audit, stored.pending))
         guard.scheduler.listeners.append(lambda *_: holder["hub"].scheduler_changed())
         endpoints = [endpoint_from_options(e, DEFAULT_TIMEOUT) for e in options.get(CONF_ENDPOINTS) or []]
         budget = int(options.get(CONF_TOKEN_BUDGET, DEFAULT_TOKEN_BUDGET))
@@ -273,20 +278,27 @@ class AmbientMeshHub:
             later=later,
         )
         guard.follow(mesh.context)  # a cabin asked for ahead of time starts at the detector's lead time
+        stored.drop("snoozes", "malformed", mesh.restore_snoozes(stored.snoozes))
         hub = cls(
             hass=hass,
             entry_id=entry_id,
             mesh=mesh,
             planner=planner,
             preferences=preferences,
-            learner=PreferenceLearner(preferences),
+            learner=learner,
             detector=detector,
             formats=formats,
             token_budget=budget,
             admission=Admission(hass, entry_id, mesh),
+            restore_dropped=dict(stored.dropped),
             _store=store,
             _later=later,
         )
+        if stored.dropped:
+            LOGGER.warning(
+                "Parts of Ambient Mesh's saved state did not read and were left out: %s",
+                ", ".join(f"{what} ({count})" for what, count in sorted(stored.dropped.items())),
+            )
         holder["hub"] = hub
         hub.applied = {"data": dict(data), "options": dict(options), "household": household.to_dict()}
         # zone.home and the areas rooms are in; the guard judges by the same (assumed) links
@@ -628,6 +640,8 @@ class AmbientMeshHub:
         return {
             "schedule": self.guard.scheduler.dump(),
             "preferences": self.preferences.as_dict(),
+            "learner": self.learner.as_dict(),
+            "snoozes": self.mesh.snoozes_as_list(),
             "audit": [d.as_dict() for d in self.guard.audit],
             "pending": self.guard.pending_records(),
             "sources": [
@@ -641,6 +655,11 @@ class AmbientMeshHub:
                 for f in self.known.values()
             ],
         }
+
+    def snooze(self, subject: str, kind: str, until: datetime) -> None:
+        """Quiet one situation kind for one subject until a time, and keep it through a restart."""
+        self.mesh.snooze(subject, kind, until)
+        self._schedule_save()
 
     def forget_source(self, source: str) -> None:
         """A device was removed by the user: drop its facts and its known entities."""

@@ -244,7 +244,7 @@ def _snooze(hub: AmbientMeshHub, lang: Language, control: Control, person: str |
     else:  # nobody named and an unknown speaker: every person's (situations are about people)
         subjects = list(household.people)
     for subject in subjects:
-        hub.mesh.snooze(subject, situation, until)
+        hub.snooze(subject, situation, until)
     names = [s.name if (s := household.subject(x)) else x for x in subjects]
     return lang.say(
         "snoozed",

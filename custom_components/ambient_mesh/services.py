@@ -169,7 +169,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
                 translation_placeholders={"subject": subject},
             )
         until = hub.clock.now() + call.data["duration"]
-        hub.mesh.snooze(subject, call.data["situation"], until)
+        hub.snooze(subject, call.data["situation"], until)
         return {"until": until.isoformat()}
 
     async def reset_preferences(call: ServiceCall) -> ServiceResponse:

@@ -1,14 +1,17 @@
 """What must survive a restart or a reload, in one Home Assistant Store per entry.
 
 Saved: the audit (the last ``AUDIT_KEPT`` decisions with their reasons; the newest is the "last
-decision"), scheduled calls, confirmations still waiting (with their expiry), learned preferences and
-the admitted sources' known facts. Writes are delayed and coalesced (``SAVE_DELAY``) and every part
-is size-capped, so a busy house writes a small file every few seconds at most.
+decision"), scheduled calls, confirmations still waiting (with their expiry), learned preferences, what
+the preference learner is still watching (targets we set whose override window is open), snoozed
+situations (until they end) and the admitted sources' known facts. Writes are delayed and coalesced
+(``SAVE_DELAY``; Home Assistant writes a pending save at its final write on shutdown) and every part is
+size-capped, so a busy house writes a small file every few seconds at most.
 
 Reading never fails setup. Home Assistant itself sets a file that is not JSON aside and raises a
 repair; a file that is JSON but not ours (edited by hand, a future version, the wrong shape) is set
 aside here, with a repair issue, and the entry starts clean. A part that does not read is dropped
-alone (the rest is kept), and so is each record in it that does not read.
+alone (the rest is kept), and so is each record in it that does not read; both are counted by
+reason (``StoredState.dropped``, then ``AmbientMeshHub.restore_dropped``) and logged once.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
+from .engine.mesh import MAX_SNOOZES
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 10.0
 AUDIT_KEPT = 100
 PENDING_KEPT = 50
 SOURCES_KEPT = 500
+SNOOZES_KEPT = MAX_SNOOZES
 
 
 @dataclass(kw_only=True)
@@ -41,7 +46,16 @@ class StoredState:
     audit: list[dict[str, Any]] = field(default_factory=list)
     pending: list[dict[str, Any]] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
+    snoozes: list[dict[str, Any]] = field(default_factory=list)
+    learner: dict[str, Any] = field(default_factory=dict)
     dropped_parts: list[str] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)  # "<part>: <reason>" -> how many
+
+    def drop(self, part: str, reason: str, count: int = 1) -> None:
+        """Count stored data that did not read and was left out."""
+        if count:
+            key = f"{part}: {reason}"
+            self.dropped[key] = self.dropped.get(key, 0) + count
 
 
 def issue_id(entry_id: str) -> str:
@@ -77,19 +91,22 @@ class MeshStorage:
             ("audit", list),
             ("pending", list),
             ("sources", list),
+            ("snoozes", list),
+            ("learner", dict),
         ):
             value = raw.get(name)
             if value is None:
                 continue
             if not isinstance(value, kind):
                 state.dropped_parts.append(name)
+                state.drop(name, "not_readable")
                 continue
             if kind is list:
-                value = [item for item in value if isinstance(item, dict)]
+                records = [item for item in value if isinstance(item, dict)]
+                state.drop(name, "not_a_record", len(value) - len(records))
+                value = records
             setattr(state, name, value)
-        if state.dropped_parts:
-            LOGGER.warning("Stored %s did not read and start empty", ", ".join(state.dropped_parts))
-        return state
+        return state  # the hub logs what was dropped, once, with what its parts dropped
 
     async def _set_aside(self, error: str) -> None:
         """Keep the unreadable file for the user and raise a repair issue."""
@@ -118,14 +135,20 @@ class MeshStorage:
         """Save now (at unload)."""
         await self._store.async_save(bounded(data))
 
+    async def async_remove(self) -> None:
+        """The entry is removed: delete its stored state and any repair raised about it."""
+        await self._store.async_remove()
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id(self.entry_id))
+
 
 def bounded(data: dict[str, Any]) -> dict[str, Any]:
-    """Cap every list part: the newest audit and pending records, the first sources."""
+    """Cap every list part: the newest audit and pending records, the first sources, the last-ending snoozes."""
     out = dict(data)
     for name, keep, newest in (
         ("audit", AUDIT_KEPT, True),
         ("pending", PENDING_KEPT, True),
         ("sources", SOURCES_KEPT, False),
+        ("snoozes", SNOOZES_KEPT, True),
     ):
         items = out.get(name)
         if isinstance(items, list) and len(items) > keep:

@@ -27,6 +27,7 @@ from custom_components.ambient_mesh.engine.preferences import (
     band,
 )
 from custom_components.ambient_mesh.engine.signals import Signal
+from custom_components.ambient_mesh.engine.situations import SituationDetector
 
 TZ = ZoneInfo("Europe/Berlin")
 T0 = datetime(2026, 1, 12, 22, 45, tzinfo=TZ)
@@ -248,3 +249,25 @@ def test_leave_times_are_deduplicated_and_bounded() -> None:
     assert len(times) == 60
     assert times == sorted(times)
     assert times[-1] == T0 + timedelta(days=100)
+
+
+def test_reading_departure_estimates_learns_nothing_and_detecting_learns_the_leave_times() -> None:
+    tuesday = datetime(2026, 2, 17, 6, 0, tzinfo=TZ)
+    world, _ = _world(tuesday)
+    leaves = [tuesday - timedelta(days=7 * k) + timedelta(hours=1, minutes=38) for k in (1, 2, 3)]
+    world.context.record([Signal("owntracks/alice/pixel", "transition", "leave:home", at) for at in leaves])
+    prefs = Preferences()
+    detector = SituationDetector(preferences=prefs)
+    alice = HOUSEHOLD.people["alice"]
+
+    for _ in range(2):
+        assert detector.estimates(world, alice, tuesday, TZ) == []  # no habit known yet
+        assert prefs.as_dict()["people"] == {}  # a read (the sensor's) changes nothing
+
+    detector.detect(world)  # the write path: what the detector observed is learned
+    assert prefs.leave_times("alice") == leaves[::-1]
+    (habit,) = detector.estimates(world, alice, tuesday, TZ)
+    assert (habit.source, habit.at) == ("habit", datetime(2026, 2, 17, 7, 38, tzinfo=TZ))
+    learned = prefs.as_dict()
+    detector.estimates(world, alice, tuesday, TZ)
+    assert prefs.as_dict() == learned

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 
 class SituationKind(StrEnum):
-    """Every kind of situation a detector raises (see ``situations.py`` for what each rests on)."""
+    """Every kind of situation a detector raises (see ``situations/`` for what each rests on)."""
 
     DEPARTURE_SOON = "departure_soon"
     DEPARTURE_CANCELLED = "departure_cancelled"

@@ -25,6 +25,8 @@ import itertools
 import logging
 from typing import Any, Protocol
 
+import voluptuous as vol
+
 from .clock import Clock
 from .context import ContextStore
 from .household import Household
@@ -37,6 +39,26 @@ _LOGGER = logging.getLogger(__name__)
 
 EVENT_WINDOW = timedelta(seconds=1)
 """Per subject, at most one event-driven evaluation per window (the first one runs at once)."""
+
+MAX_SNOOZES = 200
+"""Snoozes kept at most (each is one subject and one situation kind; a household has a few)."""
+
+
+def _aware_time(value: Any) -> datetime:
+    when = datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        raise vol.Invalid("a snooze's end needs a time zone")
+    return when
+
+
+SNOOZE_SCHEMA = vol.Schema(
+    {
+        vol.Required("subject"): vol.All(str, vol.Length(min=1, max=100)),
+        vol.Required("kind"): vol.All(str, vol.Length(min=1, max=64)),
+        vol.Required("until"): vol.All(str, vol.Length(max=64), _aware_time),
+    }
+)
+"""One stored snooze (``Mesh.snoozes_as_list``)."""
 
 type Job = Callable[[], Coroutine[Any, Any, None]]
 
@@ -223,6 +245,31 @@ class Mesh:
         now = self.world.clock.now()
         for key in [k for k, end in self.snoozes.items() if end <= now]:
             del self.snoozes[key]
+
+    def snoozes_as_list(self) -> list[dict[str, str]]:
+        """The snoozes still in force, JSON-ready (``restore_snoozes`` reads them back), newest end last."""
+        now = self.world.clock.now()
+        return [
+            {"subject": subject, "kind": kind, "until": until.isoformat()}
+            for (subject, kind), until in sorted(self.snoozes.items(), key=lambda item: item[1])
+            if until > now
+        ]
+
+    def restore_snoozes(self, items: Iterable[Any], *, limit: int = MAX_SNOOZES) -> int:
+        """Put back stored snoozes; ended ones are dropped; return how many did not read."""
+        now = self.world.clock.now()
+        unreadable = 0
+        for item in items:
+            try:
+                stored = SNOOZE_SCHEMA(item)
+            except vol.Invalid:
+                unreadable += 1
+                continue
+            if stored["until"] > now:
+                self.snoozes[(stored["subject"], stored["kind"])] = stored["until"]
+        while len(self.snoozes) > limit:  # the ones ending soonest go first
+            del self.snoozes[min(self.snoozes, key=self.snoozes.__getitem__)]
+        return unreadable
 
     async def submit(self, call: ToolCall) -> Decision:
         """A call from a service, a voice command or a chat: straight to the guard."""

@@ -21,7 +21,8 @@ class Situation:
 
     ``key`` identifies one occurrence (e.g. ``departure_soon:alice:2026-01-12T07:05``); the mesh decides
     on each key once. ``facts`` are the few values the decision rests on; they go into the audit record
-    and the digest.
+    and the digest. A detector gives each kind its own frozen dataclass (``situations/facts.py``), which
+    reads as this mapping.
     """
 
     kind: str  # a kinds.SituationKind (a StrEnum, so a member or its text)

@@ -312,6 +312,43 @@ def _copy(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+LEARNER_VERSION = 1
+MAX_APPLIED = 50  # one per zone or vehicle at a time; a household has a few
+MAX_ROUTINES_SEEN = 100
+
+
+def _aware_time(value: Any) -> datetime:
+    when = datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        raise vol.Invalid("a stored time needs a time zone")
+    return when
+
+
+_NAME = vol.All(str, vol.Length(min=1, max=100))
+_STAMP = vol.All(str, vol.Length(max=64), _aware_time)
+APPLIED_SCHEMA = vol.Schema(
+    {
+        vol.Required("person"): _NAME,
+        vol.Required("kind"): vol.In(sorted({kind for kind, _ in PREFERENCE_OF.values()})),
+        vol.Required("key"): vol.Any(None, vol.All(str, vol.Length(min=1, max=32))),
+        vol.Required("subject"): _NAME,
+        vol.Required("ours"): vol.All(
+            vol.Coerce(float), vol.Range(min=min(ROOM_C.low, CABIN_C.low), max=max(ROOM_C.high, CABIN_C.high))
+        ),
+        vol.Required("at"): _STAMP,
+    }
+)
+ROUTINE_SEEN_SCHEMA = vol.Schema({vol.Required("person"): _NAME, vol.Required("left"): _STAMP})
+LEARNER_SCHEMA = vol.Schema(
+    {
+        vol.Required("version"): int,
+        vol.Optional("applied", default=list): list,
+        vol.Optional("routines_seen", default=list): list,
+    }
+)
+"""The learner's stored block (``PreferenceLearner.as_dict``); records inside are checked one by one."""
+
+
 @dataclass(slots=True)
 class _Applied:
     person: str
@@ -335,6 +372,74 @@ class PreferenceLearner:
         self.window = window
         self._applied: list[_Applied] = []
         self._routine_seen: set[tuple[str, datetime]] = set()
+        self.restore_dropped: dict[str, int] = {}  # stored records that did not read, by reason
+
+    def as_dict(self) -> dict[str, Any]:
+        """What the learner is still watching, JSON-ready (``from_dict`` reads it back).
+
+        The targets we set whose override window is still open, and the departures whose routine was
+        already learned from (so a replayed message after a restart does not teach the same thing twice).
+        """
+        seen = sorted(self._routine_seen, key=lambda item: item[1])[-MAX_ROUTINES_SEEN:]
+        return {
+            "version": LEARNER_VERSION,
+            "applied": [
+                {
+                    "person": a.person,
+                    "kind": a.kind,
+                    "key": a.key,
+                    "subject": a.subject,
+                    "ours": a.ours,
+                    "at": a.at.isoformat(),
+                }
+                for a in self._applied[-MAX_APPLIED:]
+            ],
+            "routines_seen": [{"person": person, "left": left.isoformat()} for person, left in seen],
+        }
+
+    @classmethod
+    def from_dict(
+        cls,
+        preferences: Preferences,
+        data: Mapping[str, Any] | None,
+        *,
+        window: timedelta = OVERRIDE_WINDOW,
+    ) -> PreferenceLearner:
+        """A learner that goes on watching what ``as_dict`` saved; never raises.
+
+        What does not read is dropped and counted in ``restore_dropped`` (by reason): the whole block
+        when it is not ours (``malformed``, ``unsupported_version``), else each record alone.
+        """
+        learner = cls(preferences, window=window)
+        if not data:
+            return learner
+        dropped = learner.restore_dropped
+        try:
+            block = LEARNER_SCHEMA(dict(data))
+        except (vol.Invalid, TypeError, ValueError):
+            dropped["malformed"] = 1
+            return learner
+        if block["version"] != LEARNER_VERSION:
+            dropped["unsupported_version"] = 1
+            return learner
+        for raw in block["applied"][-MAX_APPLIED:]:
+            try:
+                item = APPLIED_SCHEMA(raw)
+            except vol.Invalid:
+                dropped["applied_malformed"] = dropped.get("applied_malformed", 0) + 1
+                continue
+            learner._applied = [a for a in learner._applied if a.subject != item["subject"]]
+            learner._applied.append(
+                _Applied(item["person"], item["kind"], item["key"], item["subject"], item["ours"], item["at"])
+            )
+        for raw in block["routines_seen"][-MAX_ROUTINES_SEEN:]:
+            try:
+                item = ROUTINE_SEEN_SCHEMA(raw)
+            except vol.Invalid:
+                dropped["routine_malformed"] = dropped.get("routine_malformed", 0) + 1
+                continue
+            learner._routine_seen.add((item["person"], item["left"]))
+        return learner
 
     def note_decision(self, decision: Decision) -> None:
         """Remember a target we set, so a manual change of it soon after can be learned from."""

@@ -4,7 +4,8 @@ It is the planner when no model is configured or reachable, and the reference th
 measured against. Every call says why in words, with the facts it rests on — and, when it rests on
 a default the household did not set (an assumed bedroom, arrival rooms, driver, a car taken to be at
 home, an inferred home), the assumption and where to set it instead (the situation's ``assumed`` fact).
-Bedrooms and arrival rooms are the ones the detector resolved (``engine/assumptions.py``).
+Bedrooms and arrival rooms are the ones the detector resolved (``engine/assumptions.py``). Facts are
+read as each kind's typed facts (``situations/facts.py``); plain ones are read into that type first.
 
 * ``departure_soon`` → ``precondition_cabin(vehicle, target_c, ready_by)``, the target from the
   person's preference for the outside-temperature band.
@@ -28,10 +29,18 @@ from ..assumptions import resolve
 from ..bounds import ROOM_C
 from ..household import Subject
 from ..mesh import World
-from ..model import Caller, FactValue, Situation, ToolCall
+from ..model import Caller, Situation, ToolCall
 from ..preferences import Preferences, band, preferences_of
-from ..signals import Signal
-from ..situations import ASLEEP
+from ..situations import (
+    ASLEEP,
+    ArrivingHomeFacts,
+    DepartureCancelledFacts,
+    DepartureSoonFacts,
+    HouseEmptyFacts,
+    NightFacts,
+    SleepFacts,
+)
+from ..situations.base import number
 
 DARK_LUX = 30.0
 WAKE_LIGHT: dict[str, Any] = {"brightness": 40, "color_temp": 3000}
@@ -88,50 +97,48 @@ class RulesPlanner:
     def _departure_soon(
         self, situation: Situation, world: World, prefs: Preferences
     ) -> list[tuple[str, dict[str, Any], str]]:
-        facts = situation.facts
-        vehicle = facts.get("vehicle")
-        if not isinstance(vehicle, str):
+        facts = DepartureSoonFacts.read(situation.facts)
+        if facts is None:
             return []
-        outside = _float(facts.get("outside_temp"))
-        band_name = str(facts.get("band") or band(outside))
-        target = prefs.cabin_target(situation.subject, band_name)
-        departure = str(facts.get("departure") or "")
-        args: dict[str, Any] = {"vehicle": vehicle, "target_c": target}
-        if isinstance(ready_by := facts.get("departure_at"), str):
-            args["ready_by"] = ready_by
+        outside = facts.outside_temp
+        target = prefs.cabin_target(situation.subject, facts.band or band(outside))
+        departure = facts.departure
+        args: dict[str, Any] = {"vehicle": facts.vehicle, "target_c": target}
+        if facts.departure_at is not None:
+            args["ready_by"] = facts.departure_at
         weather = f", {_temp(outside)} outside" if outside is not None else ""
-        why = f" ({_source_words(facts)})" if facts.get("source") else ""
+        why = f" ({_source_words(facts.source, facts.summary)})" if facts.source else ""
         reason = f"{_name(world, situation.subject)} leaves at {departure}{weather}{why}: cabin to {_temp(target)} by {departure}"
         return [("precondition_cabin", args, reason)]
 
     def _departure_cancelled(
         self, situation: Situation, world: World, prefs: Preferences
     ) -> list[tuple[str, dict[str, Any], str]]:
-        vehicle = situation.facts.get("vehicle")
-        if not isinstance(vehicle, str):
+        facts = DepartureCancelledFacts.read(situation.facts)
+        if facts is None:
             return []
         reason = (
-            f"{_name(world, situation.subject)}'s {situation.facts.get('departure')} departure "
-            f"({situation.facts.get('source')}) is off: stop the cabin climate"
+            f"{_name(world, situation.subject)}'s {facts.departure} departure "
+            f"({facts.source}) is off: stop the cabin climate"
         )
-        return [("stop_cabin_climate", {"vehicle": vehicle}, reason)]
+        return [("stop_cabin_climate", {"vehicle": facts.vehicle}, reason)]
 
     def _arriving_home(
         self, situation: Situation, world: World, prefs: Preferences
     ) -> list[tuple[str, dict[str, Any], str]]:
         person = world.household.people.get(situation.subject)
-        if person is None:
+        facts = ArrivingHomeFacts.read(situation.facts)
+        if person is None or facts is None:
             return []
         target = prefs.comfort_target(person.id)
-        eta = _float(situation.facts.get("eta_min"))
+        eta = facts.eta_min
         when = "now" if not eta else f"in about {eta:g} min"
-        head = f"{person.name} arrives home {when} ({_source_words(situation.facts)})"
+        head = f"{person.name} arrives home {when} ({_source_words(facts.source)})"
         now = world.clock.now()
         calls: list[tuple[str, dict[str, Any], str]] = []
-        listed = situation.facts.get("rooms")
         rooms = (
-            tuple(r for r in listed.split(",") if r)
-            if isinstance(listed, str)
+            tuple(r for r in facts.rooms.split(",") if r)
+            if facts.rooms is not None
             else resolve(world.household).rooms.get(person.id, person.rooms)
         )
         for zone in _zones(world, rooms):
@@ -143,7 +150,7 @@ class RulesPlanner:
                         f"{head}: {zone.name} to {_temp(target)}",
                     )
                 )
-            lux = _value(world.context.fact(zone, "illuminance", now))
+            lux = number(world.context.fact(zone, "illuminance", now))
             if "lights" in zone.sources and lux is not None and lux < DARK_LUX:
                 calls.append(
                     (
@@ -158,11 +165,12 @@ class RulesPlanner:
         self, situation: Situation, world: World, prefs: Preferences
     ) -> list[tuple[str, dict[str, Any], str]]:
         person = world.household.people.get(situation.subject)
-        bedroom = _bedroom(world, person, situation)
-        if person is None or bedroom is None:
+        facts = SleepFacts.read(situation.facts)
+        bedroom = _bedroom(world, person, facts)
+        if person is None or bedroom is None or facts is None:
             return []
         target = prefs.bedroom_target(person.id, "sleep")
-        room = _float(situation.facts.get("room_temp"))
+        room = facts.room_temp
         now_text = f" (now {_temp(room)})" if room is not None else ""
         head = f"{person.name} fell asleep"
         calls: list[tuple[str, dict[str, Any], str]] = []
@@ -184,7 +192,7 @@ class RulesPlanner:
         self, situation: Situation, world: World, prefs: Preferences
     ) -> list[tuple[str, dict[str, Any], str]]:
         person = world.household.people.get(situation.subject)
-        bedroom = _bedroom(world, person, situation)
+        bedroom = _bedroom(world, person, SleepFacts.read(situation.facts))
         if person is None or bedroom is None or _others_asleep(world, person, bedroom):
             return []  # a partner still sleeps there: leave the room as it is
         target = prefs.bedroom_target(person.id, "wake")
@@ -222,9 +230,12 @@ class RulesPlanner:
         self, situation: Situation, world: World, prefs: Preferences, words: str
     ) -> list[tuple[str, dict[str, Any], str]]:
         person = world.household.people.get(situation.subject)
-        bedroom = _bedroom(world, person, situation)
-        nudge = _float(situation.facts.get("nudge_c"))
-        if person is None or bedroom is None or nudge is None or "climate" not in bedroom.sources:
+        facts = NightFacts.read(situation.facts)
+        bedroom = _bedroom(world, person, facts)
+        if person is None or bedroom is None or facts is None or "climate" not in bedroom.sources:
+            return []
+        nudge = facts.nudge_c
+        if nudge is None:
             return []
         base = self._current_target(world, bedroom)
         if base is None:
@@ -232,14 +243,13 @@ class RulesPlanner:
         target = ROOM_C.clamp(_half(base + nudge))
         if target == base:
             return []  # already at the bound: nothing a nudge can do
-        facts = situation.facts
-        skin = f"skin {facts.get('skin_temp')} °C vs usual {facts.get('skin_baseline')} °C"
+        skin = f"skin {facts.skin_temp} °C vs usual {facts.skin_baseline} °C"
         heart = (
-            f", heart {facts.get('heart_rate')} vs {facts.get('heart_baseline')} bpm"
-            if facts.get("heart_rate") is not None
+            f", heart {facts.heart_rate} vs {facts.heart_baseline} bpm"
+            if facts.heart_rate is not None
             else ""
         )
-        room = _float(facts.get("room_temp"))
+        room = facts.room_temp
         room_text = f", room {_temp(room)}" if room is not None else ""
         reason = (
             f"{person.name} {words} asleep ({skin}{heart}{room_text}): "
@@ -253,12 +263,13 @@ class RulesPlanner:
         ours = self._targets.get(zone.id)
         if ours is not None and (reported is None or reported.ts < ours[1]):
             return ours[0]
-        return _value(reported)
+        return number(reported)
 
     def _house_empty(
         self, situation: Situation, world: World, prefs: Preferences
     ) -> list[tuple[str, dict[str, Any], str]]:
-        head = f"Everyone is away since {situation.facts.get('since')}"
+        facts = HouseEmptyFacts.read(situation.facts)
+        head = f"Everyone is away since {facts.since if facts is not None else None}"
         zones = list(world.household.zones.values())
         return [
             ("set_room_climate", {"zone": z.id, "mode": "eco"}, f"{head}: {z.name} to eco")
@@ -271,18 +282,6 @@ class RulesPlanner:
         ]
 
 
-def _float(value: FactValue | datetime) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _value(signal: Signal | None) -> float | None:
-    if signal is None or isinstance(signal.value, bool) or not isinstance(signal.value, int | float):
-        return None
-    return float(signal.value)
-
-
 def _name(world: World, subject: str) -> str:
     found = world.household.subject(subject)
     return found.name if found else subject
@@ -292,12 +291,12 @@ def _zones(world: World, ids: tuple[str, ...]) -> list[Subject]:
     return [z for z in (world.household.zones.get(i) for i in ids) if z is not None]
 
 
-def _bedroom(world: World, person: Subject | None, situation: Situation) -> Subject | None:
+def _bedroom(world: World, person: Subject | None, facts: SleepFacts | NightFacts | None) -> Subject | None:
     """The bedroom the detector resolved for the situation (linked or assumed)."""
     if person is None:
         return None
-    named = situation.facts.get("bedroom")
-    zone_id = named if isinstance(named, str) else resolve(world.household).bedrooms.get(person.id)
+    named = facts.bedroom if facts is not None else None
+    zone_id = named if named is not None else resolve(world.household).bedrooms.get(person.id)
     return world.household.zones.get(zone_id or "")
 
 
@@ -327,8 +326,6 @@ _SOURCE_WORDS: Mapping[str, str] = {
 }
 
 
-def _source_words(facts: Mapping[str, FactValue]) -> str:
-    source = str(facts.get("source") or "")
-    words = _SOURCE_WORDS.get(source, source)
-    summary = facts.get("summary")
-    return f"{words}: {summary!s}" if summary else words
+def _source_words(source: str | None, summary: str | None = None) -> str:
+    words = _SOURCE_WORDS.get(source or "", source or "")
+    return f"{words}: {summary}" if summary else words
