@@ -7,9 +7,10 @@ called directly.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+import json
 from typing import Any
 
-from homeassistant.components import conversation, persistent_notification
+from homeassistant.components import conversation, mqtt, persistent_notification
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
@@ -103,10 +104,8 @@ async def test_the_cars_climate_entity_goes_on_and_off(
     assert hass.states.get("input_boolean.car_heater").state == "off"
 
 
-async def test_a_room_with_only_a_climate_entity_is_set_through_it(
-    hass: HomeAssistant, mqtt_entry: MockConfigEntry
-) -> None:
-    """The config flow offers a room a climate entity instead of a Zigbee2MQTT thermostat: it must be usable."""
+async def _study_thermostat(hass: HomeAssistant) -> None:
+    """A real thermostat (generic_thermostat on an input_boolean heater): climate.study, 17 °C in the room."""
     assert await async_setup_component(hass, "input_boolean", {"input_boolean": {"study_heater": {}}})
     hass.states.async_set("sensor.study_temperature", "17.0", {"unit_of_measurement": "°C"})
     assert await async_setup_component(
@@ -123,6 +122,13 @@ async def test_a_room_with_only_a_climate_entity_is_set_through_it(
             }
         },
     )
+
+
+async def test_a_room_with_only_a_climate_entity_is_set_through_it(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry
+) -> None:
+    """The config flow offers a room a climate entity instead of a Zigbee2MQTT thermostat: it must be usable."""
+    await _study_thermostat(hass)
     zones = [*ZONES, {"id": "study", "name": "Study", "sources": {"climate_entity": "climate.study"}}]
     entry = await _mesh(hass, zones=zones)
 
@@ -257,3 +263,26 @@ async def test_approving_an_unlock_that_then_fails_is_an_error_for_the_approver(
     assert raised.value.translation_key == "execution_failed"
     assert "unlock_vehicle" in str(raised.value)
     assert entry.runtime_data.hub.guard.audit[-1].verdict is Verdict.FAILED
+
+
+async def test_a_bedroom_with_only_a_climate_entity_is_cooled_when_its_sleeper_falls_asleep(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry
+) -> None:
+    """The whole chain for such a room: a real message, the rules planner, the guard, the thermostat."""
+    await _study_thermostat(hass)
+    await hass.services.async_call(
+        "climate", "set_hvac_mode", {"entity_id": "climate.study", "hvac_mode": "heat"}, blocking=True
+    )
+    people = [{**PEOPLE[0], "bedroom": "study"}, PEOPLE[1]]
+    zones = [*ZONES, {"id": "study", "name": "Study", "sources": {"climate_entity": "climate.study"}}]
+    entry = await _mesh(hass, people=people, zones=zones)
+
+    await mqtt.async_publish(hass, "sleep/alice", json.dumps({"event": "sleep_tracking_started"}))
+    await until(lambda: hass.states.get("climate.study").attributes.get("temperature") == 18.5)
+    decision = entry.runtime_data.hub.guard.audit[-1]
+    assert (decision.call.tool, decision.call.caller, decision.verdict) == (
+        "set_room_climate",
+        Caller.RULES,
+        Verdict.EXECUTED,
+    )
+    assert decision.outcome == "climate.study set (18.5 °C)"
