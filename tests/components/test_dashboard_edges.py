@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+from homeassistant.components import frontend
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -86,3 +87,30 @@ async def test_unloading_while_an_update_waits_cancels_it(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=5))  # nothing fires any more
     await hass.async_block_till_done()
     assert mesh.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_a_lovelace_whose_storage_changed_leaves_the_entry_working_without_a_dashboard(
+    hass: HomeAssistant,
+    with_frontend: None,
+    mqtt_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A future Home Assistant that builds dashboards' storage differently (compat.lovelace_storage)."""
+    from homeassistant.components.lovelace import dashboard as lovelace_dashboard
+
+    class ChangedStorage:  # the constructor lost its config argument
+        def __init__(self, hass: HomeAssistant) -> None:
+            self.hass = hass
+
+    monkeypatch.setattr(lovelace_dashboard, "LovelaceStorage", ChangedStorage)
+    assert await async_setup_component(hass, "homeassistant", {})
+    entry = mesh_entry()
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await _subscribed(hass)
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert "The Ambient Mesh dashboard needs a newer integration" in caplog.text
+    assert URL_PATH not in hass.data[frontend.DATA_PANELS]
