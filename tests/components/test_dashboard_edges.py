@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.ambient_mesh.compat import lovelace_dashboards
 from custom_components.ambient_mesh.dashboard import URL_PATH
 
 from .conftest import Publish, _subscribed
@@ -58,25 +59,35 @@ async def test_a_map_of_the_household_appears_once_a_position_arrives(
 
 
 async def test_a_dashboard_the_user_already_has_at_our_url_is_left_alone(
-    hass: HomeAssistant, with_frontend: None, mqtt_entry: MockConfigEntry, hass_ws_client: Any
+    hass: HomeAssistant, hass_storage: dict[str, Any], mqtt_entry: MockConfigEntry
 ) -> None:
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {"type": "lovelace/dashboards/create", "url_path": URL_PATH, "title": "Mine", "mode": "storage"}
-    )
-    assert (await client.receive_json())["success"]
-
+    """The user made a dashboard at /ambient-mesh before installing us (lovelace keeps it in storage)."""
+    mine = {
+        "id": "mine",
+        "url_path": URL_PATH,
+        "title": "Mine",
+        "mode": "storage",
+        "show_in_sidebar": True,
+        "require_admin": False,
+    }
+    hass_storage["lovelace_dashboards"] = {
+        "version": 1,
+        "key": "lovelace_dashboards",
+        "data": {"items": [mine]},
+    }
     assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "frontend", {})
+    assert await async_setup_component(hass, "lovelace", {})
     entry = mesh_entry()
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     await _subscribed(hass)
-    assert entry.state is ConfigEntryState.LOADED  # the integration works without its dashboard
 
-    await client.send_json_auto_id({"type": "lovelace/dashboards/list"})
-    [mine] = [d for d in (await client.receive_json())["result"] if d["url_path"] == URL_PATH]
-    assert mine["title"] == "Mine"
+    assert entry.state is ConfigEntryState.LOADED  # the integration works without its dashboard
+    dashboards = lovelace_dashboards(hass)
+    assert dashboards is not None
+    assert dashboards[URL_PATH].config["title"] == "Mine"
 
 
 async def test_unloading_while_an_update_waits_cancels_it(
