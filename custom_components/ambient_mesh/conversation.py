@@ -16,7 +16,6 @@ from homeassistant.helpers import intent
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import local_agent
-from .engine.model import Decision, Verdict
 from .entity import hub_device_info
 from .hub import AmbientMeshConfigEntry, AmbientMeshHub
 from .llm_entity import AmbientMeshLLMEntity, NoModelError
@@ -26,23 +25,6 @@ NO_MODEL = (
     "I did not understand that, and no language model is reachable right now. "
     "Try: 'warm up the car to 21 degrees by 7:30' or 'set the bedroom to 19'."
 )
-
-
-def say(decision: Decision, summary: str) -> str:
-    """One sentence about a guard decision, for speech."""
-    match decision.verdict:
-        case Verdict.EXECUTED | Verdict.APPROVED:
-            return f"Done: {summary}."
-        case Verdict.CLAMPED:
-            return f"Done, within limits: {summary} ({decision.reason})."
-        case Verdict.PENDING:
-            return f"{summary} needs approval; I have asked the household (request {decision.id})."
-        case Verdict.SHADOW:
-            return f"Shadow mode: I would do {summary}, but did nothing."
-        case Verdict.SCHEDULED:
-            return f"Scheduled: {summary}."
-        case _:
-            return f"I did not do that: {decision.reason}."
 
 
 class AmbientMeshConversationEntity(conversation.ConversationEntity, AmbientMeshLLMEntity):

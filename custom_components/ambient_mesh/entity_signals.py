@@ -58,12 +58,8 @@ def signals_from_state(role: str, subject_type: SubjectType, state: State) -> li
         return [sig("next_alarm", when)] if when is not None and when.tzinfo is not None else []
     if role == "heart_rate" and (value := _number(state.state)) is not None:
         return [sig("heart_rate", value, "bpm")]
-    if role == "skin_temp" and (value := _number(state.state)) is not None:
-        return [sig("skin_temp", value, "°C")]
     if role == "sleep":
         return [sig("sleep_state", "light" if state.state.lower() in SLEEPING else "awake")]
-    if role == "outside_temp" and (value := _number(state.state)) is not None:
-        return [sig("outside_temp", value, "°C")]
     return []
 
 

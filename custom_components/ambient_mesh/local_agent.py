@@ -124,6 +124,8 @@ def say(lang: Language, decision: Decision, summary: str) -> str:
             return lang.say("shadow", summary=summary)
         case Verdict.SCHEDULED:
             return lang.say("scheduled", summary=summary)
+        case Verdict.FAILED:  # allowed, then the device or service failed: its reason is only "allowed"
+            return lang.say("failed", summary=summary, error=decision.outcome)
         case _:
             return lang.say("refused", reason=decision.reason)
 

@@ -9,6 +9,7 @@ from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOO
 from homeassistant.core import Event, HomeAssistant, callback
 
 from .const import DOMAIN, EVENT_DECISION, EVENT_SITUATION
+from .engine.model import Verdict
 
 
 @callback
@@ -24,8 +25,11 @@ def async_describe_events(
         args = ", ".join(f"{k}={v}" for k, v in (data.get("args") or {}).items())
         why = data.get("why") or data.get("situation") or "requested"
         message = f"{data.get('tool')}({args}) {data.get('verdict')} by {data.get('planner')}: {why}"
-        if data.get("reason"):
-            message += f" [{data['reason']}]"
+        # the guard gives every decision its reason ("allowed", the bounds it clamped to, …)
+        message += f" [{data.get('reason', '')}]"
+        if data.get("verdict") == Verdict.FAILED:
+            # allowed, and then the device or service failed: what went wrong is what the reader needs
+            message += f" — {data.get('outcome')}"
         return {LOGBOOK_ENTRY_NAME: "Ambient Mesh", LOGBOOK_ENTRY_MESSAGE: message[:500]}
 
     @callback

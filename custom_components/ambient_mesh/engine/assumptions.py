@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 import re
 
-from .household import Household, Subject, SubjectType
+from .household import Household, Subject, SubjectType, has_thermostat
 
 BEDROOM_WORDS = (
     "bedroom",
@@ -148,9 +148,7 @@ def _resolve(household: Household) -> Resolved:
     taken = {b for b in bedrooms.values() if b}
     rooms: dict[str, tuple[str, ...]] = {}
     arrival_default = tuple(
-        z.id
-        for z in zones.values()
-        if "climate" in z.sources and z.id not in taken and not called_like_bedroom(z)
+        z.id for z in zones.values() if has_thermostat(z) and z.id not in taken and not called_like_bedroom(z)
     )
     for person in household.people.values():
         listed = tuple(r for r in person.rooms if r in zones)

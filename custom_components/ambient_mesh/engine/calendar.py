@@ -30,12 +30,14 @@ def _aware(value: Any) -> datetime | date:
     if isinstance(value, datetime | date):
         return value
     if isinstance(value, str):
+        # A date first: Python reads "2026-12-24" as a datetime too (midnight), which would turn an all-day
+        # event (Home Assistant's calendar gives them so) into one that starts at 00:00.
         try:
-            return datetime.fromisoformat(value)
+            return date.fromisoformat(value)
         except ValueError:
             pass
         try:
-            return date.fromisoformat(value)
+            return datetime.fromisoformat(value)
         except ValueError as err:
             raise vol.Invalid(f"not an ISO date or datetime: {value[:40]!r}") from err
     raise vol.Invalid(f"expected a datetime, got {type(value).__name__}")

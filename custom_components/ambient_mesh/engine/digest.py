@@ -158,12 +158,6 @@ class _Lines:
         name = f" {quote(subject.name, NAME_CAP)}" if subject.name and subject.name != default else ""
         return f"{kind} {subject.id}{name}"
 
-    def _once(self, subject: Subject) -> bool:
-        if subject.id in self.seen:
-            return False
-        self.seen.add(subject.id)
-        return True
-
     def outside(self, priority: int) -> None:
         best: tuple[datetime, float] | None = None
         for subject in self.world.household.subjects():
@@ -178,8 +172,7 @@ class _Lines:
             self.add(priority, f"outside: {_value(best[1])}°C")
 
     def person(self, priority: int, person: Subject) -> None:
-        if not self._once(person):
-            return
+        # each person (and vehicle) is added once by construction; only a room can be named twice
         parts: list[str] = []
         if (where := self._where(person)) is not None:
             parts.append(where)
@@ -210,8 +203,6 @@ class _Lines:
         return None
 
     def vehicle(self, priority: int, vehicle: Subject) -> None:
-        if not self._once(vehicle):
-            return
         parts = self._facts(
             vehicle,
             (
@@ -227,8 +218,9 @@ class _Lines:
         self.add(priority, f"{self._head('vehicle', vehicle)}: " + "; ".join(parts or ["no facts"]))
 
     def zone(self, priority: int, zone: Subject) -> None:
-        if not self._once(zone):
+        if zone.id in self.seen:  # a person's rooms may name a room twice, or their bedroom
             return
+        self.seen.add(zone.id)
         kinds = [
             ("room_temp", "", "°C"),
             ("setpoint", "set", "°C"),

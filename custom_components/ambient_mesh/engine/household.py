@@ -209,6 +209,14 @@ class Household:
         return {s for subject in self.subjects() for s in subject.sources.values() if is_entity_id(s)}
 
 
+def has_thermostat(zone: Subject) -> bool:
+    """Whether a room can be heated: a Zigbee2MQTT thermostat topic or a Home Assistant climate entity.
+
+    The config flow offers both (``climate``, ``climate_entity``); the executor drives either.
+    """
+    return "climate" in zone.sources or "climate_entity" in zone.sources
+
+
 def is_entity_id(source: str) -> bool:
     """Whether a source is a Home Assistant entity id (``domain.object``) rather than an MQTT topic."""
     domain, _, object_id = source.partition(".")

@@ -85,6 +85,11 @@ class SubjectArg:
 
     type: SubjectType
     role: str | None = None  # a source role the subject needs (``lights``, ``lock``, …)
+    alternatives: tuple[str, ...] = ()  # roles that serve as well (a room's climate entity for its TRV)
+
+    def fits(self, subject: Subject) -> bool:
+        """Tell whether a subject has a source this argument needs."""
+        return self.role is None or any(role in subject.sources for role in (self.role, *self.alternatives))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -193,7 +198,8 @@ def _specs() -> dict[str, ToolSpec]:
                 mode=_str("heat|cool|auto|off|eco"),
             ),
             bounds={"target_c": room},
-            subjects={"zone": SubjectArg(SubjectType.ZONE, "climate")},
+            # a Zigbee2MQTT thermostat topic or a Home Assistant climate entity (the executor prefers it)
+            subjects={"zone": SubjectArg(SubjectType.ZONE, "climate", ("climate_entity",))},
         ),
         ToolSpec(
             name="set_lights",
@@ -306,7 +312,7 @@ def is_available(spec: ToolSpec, household: Household) -> bool:
     """Tell whether the household has something this tool can act on."""
     for arg in spec.subjects.values():
         subjects = _candidates(household, arg.type).values()
-        if not any(arg.role is None or arg.role in s.sources for s in subjects):
+        if not any(arg.fits(s) for s in subjects):
             return False
     return True
 
@@ -335,7 +341,7 @@ def check_subjects(spec: ToolSpec, args: Mapping[str, Any], household: Household
         subject = _candidates(household, arg.type).get(str(value))
         if subject is None:
             return f"unknown {arg.type.value} {show(value)}"
-        if arg.role is not None and arg.role not in subject.sources:
+        if not arg.fits(subject):
             return f"{arg.type.value} {show(value)} has no {arg.role}"
     return None
 

@@ -119,7 +119,7 @@ def _ids(household: Household, arg: SubjectArg) -> list[str]:
         SubjectType.VEHICLE: household.vehicles,
         SubjectType.ZONE: household.zones,
     }[arg.type]
-    return sorted(i for i, subject in candidates.items() if arg.role is None or arg.role in subject.sources)
+    return sorted(i for i, subject in candidates.items() if arg.fits(subject))
 
 
 def _formats(spec: ToolSpec) -> dict[str, str]:

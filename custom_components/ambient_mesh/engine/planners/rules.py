@@ -27,7 +27,7 @@ from typing import Any
 
 from ..assumptions import resolve
 from ..bounds import ROOM_C
-from ..household import Subject
+from ..household import Subject, has_thermostat
 from ..mesh import World
 from ..model import Caller, Situation, ToolCall
 from ..preferences import Preferences, band, preferences_of
@@ -142,7 +142,7 @@ class RulesPlanner:
             else resolve(world.household).rooms.get(person.id, person.rooms)
         )
         for zone in _zones(world, rooms):
-            if "climate" in zone.sources:
+            if has_thermostat(zone):
                 calls.append(
                     (
                         "set_room_climate",
@@ -174,7 +174,7 @@ class RulesPlanner:
         now_text = f" (now {_temp(room)})" if room is not None else ""
         head = f"{person.name} fell asleep"
         calls: list[tuple[str, dict[str, Any], str]] = []
-        if "climate" in bedroom.sources:
+        if has_thermostat(bedroom):
             calls.append(
                 (
                     "set_room_climate",
@@ -198,7 +198,7 @@ class RulesPlanner:
         target = prefs.bedroom_target(person.id, "wake")
         head = f"{person.name} woke up"
         calls: list[tuple[str, dict[str, Any], str]] = []
-        if "climate" in bedroom.sources:
+        if has_thermostat(bedroom):
             calls.append(
                 (
                     "set_room_climate",
@@ -232,7 +232,7 @@ class RulesPlanner:
         person = world.household.people.get(situation.subject)
         facts = NightFacts.read(situation.facts)
         bedroom = _bedroom(world, person, facts)
-        if person is None or bedroom is None or facts is None or "climate" not in bedroom.sources:
+        if person is None or bedroom is None or facts is None or not has_thermostat(bedroom):
             return []
         nudge = facts.nudge_c
         if nudge is None:
@@ -274,7 +274,7 @@ class RulesPlanner:
         return [
             ("set_room_climate", {"zone": z.id, "mode": "eco"}, f"{head}: {z.name} to eco")
             for z in zones
-            if "climate" in z.sources
+            if has_thermostat(z)
         ] + [
             ("set_lights", {"zone": z.id, "on": False}, f"{head}: {z.name} lights off")
             for z in zones

@@ -13,10 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-import json
-from typing import Any
 
-from ..signals import DropReason, ProfileError, Signal
+from ..signals import Signal
 
 
 class SourceKind(StrEnum):
@@ -41,19 +39,3 @@ class Parsed:
 
 type ParseFn = Callable[[str, str, bytes, datetime], Parsed]
 """(base topic, topic below the base, payload, receive time) -> Parsed; raises ProfileError."""
-
-
-def load_json(payload: bytes) -> Any:
-    """Decode a JSON payload or raise the counted reason."""
-    try:
-        return json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise ProfileError(DropReason.NOT_JSON, str(err)[:80]) from err
-
-
-def load_text(payload: bytes) -> str:
-    """Decode a plain-text payload (TeslaMate, OVMS) or raise the counted reason."""
-    try:
-        return payload.decode("utf-8").strip()
-    except UnicodeDecodeError as err:
-        raise ProfileError(DropReason.MALFORMED, "payload is not UTF-8") from err

@@ -132,11 +132,9 @@ def validate(schema: vol.Schema, data: Any) -> Any:
             pass
     try:
         return schema(data)
-    except vol.MultipleInvalid as err:
+    except vol.MultipleInvalid as err:  # a Schema raises only this, whatever its rules raised
         first = err.errors[0]
         raise ProfileError(_reason(first), str(first)[:100]) from err
-    except vol.Invalid as err:
-        raise ProfileError(_reason(err), str(err)[:100]) from err
 
 
 def _finite_float(text: str) -> float:
