@@ -55,16 +55,18 @@ class ContextStore:
 
     def record(self, signals: Iterable[Signal]) -> None:
         """Store facts (also used for facts from Home Assistant entities, which have no device)."""
+        latest, series_of = self._latest, self._series
         for signal in signals:
             key = (signal.source, signal.kind)
-            current = self._latest.get(key)
+            current = latest.get(key)
             # An out-of-order (older) fact joins the history but does not replace the current value.
-            if current is None or signal.ts >= current.ts:
-                self._latest[key] = signal
-            series = self._series.get(key)
-            if series is None:
-                series = self._series[key] = deque(maxlen=self._history)
-            series.append(signal)
+            if current is None:
+                latest[key] = signal
+                series_of[key] = deque((signal,), maxlen=self._history)
+                continue
+            if signal.ts >= current.ts:
+                latest[key] = signal
+            series_of[key].append(signal)
 
     def latest(self, source: str, kind: str) -> Signal | None:
         """The current fact of one kind from one source."""

@@ -23,7 +23,7 @@ import voluptuous as vol
 from ..clock import aware_datetime
 from ..signals import KINDS, DropReason, Location, ProfileError, Signal, SignalValue
 from . import Parsed, SourceKind
-from .validators import OutOfRange, boolean, epoch_seconds, load_json, nullable, number, text, validate
+from .validators import OutOfRange, boolean, epoch_seconds, load_json, nullable, number, text, validator
 
 FORMAT = "native"
 
@@ -101,6 +101,9 @@ _STATE_FIELDS: dict[Any, Any] = {
 }
 _STATE_FIELDS.update({vol.Optional(kind): rule for kind, rule in _FIELDS.items()})
 STATE = vol.Schema(_STATE_FIELDS, extra=vol.ALLOW_EXTRA)
+_validate_state = validator(STATE)
+_FIELD_ORDER = {kind: index for index, kind in enumerate(_FIELDS)}
+_SOURCE_KINDS = {kind.value: kind for kind in SourceKind}
 
 
 def _converters(declared: dict[str, str]) -> dict[str, Callable[[float], float]]:
@@ -127,15 +130,17 @@ def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
         return Parsed(source, SourceKind.WEARABLE, (), FORMAT)
     if parts[1] != "state":
         raise ProfileError(DropReason.UNKNOWN_TOPIC, f"unknown sub-topic {parts[1][:20]!r}")
-    data = validate(STATE, load_json(payload))
-    source_kind = SourceKind(data["kind"])
+    data = _validate_state(load_json(payload))
+    source_kind = _SOURCE_KINDS[data["kind"]]
     ts = now
     if (stamp := data.get("ts")) is not None:
         ts = epoch_seconds(stamp / 1000 if stamp >= _MS_FROM else stamp, now)
-    converters = _converters(data.get("units", {}))
+    converters = _converters(data["units"]) if "units" in data else {}
+    # The kinds the message carries, in the order of signals.KINDS (a message names a few of them).
+    kinds = _FIELD_ORDER.keys() & data.keys()
     signals: list[Signal] = []
-    for kind in _FIELDS:
-        value: SignalValue | None = data.get(kind)
+    for kind in sorted(kinds, key=_FIELD_ORDER.__getitem__) if len(kinds) > 1 else kinds:
+        value: SignalValue | None = data[kind]
         if value is None:
             continue
         unit = _UNITS.get(kind)

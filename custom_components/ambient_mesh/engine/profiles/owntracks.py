@@ -19,42 +19,48 @@ import voluptuous as vol
 
 from ..signals import MAX_TEXT, DropReason, Location, ProfileError, Signal
 from . import Parsed, SourceKind
-from .validators import epoch_seconds, load_json, number, text, validate
+from .validators import epoch_seconds, load_json, number, text, validator
 
 FORMAT = "owntracks"
 
-_TYPE = vol.Schema({vol.Required("_type"): text}, extra=vol.ALLOW_EXTRA)
+_TYPE = validator(vol.Schema({vol.Required("_type"): text}, extra=vol.ALLOW_EXTRA))
 
-_LOCATION = vol.Schema(
-    {
-        vol.Required("_type"): text,
-        vol.Required("lat"): number,
-        vol.Required("lon"): number,
-        vol.Optional("acc"): number,
-        vol.Optional("tst"): number,
-        vol.Optional("tid"): text,
-        vol.Optional("vel"): number,
-        vol.Optional("batt"): number,
-        vol.Optional("inregions"): [text],
-    },
-    extra=vol.ALLOW_EXTRA,
+_LOCATION = validator(
+    vol.Schema(
+        {
+            vol.Required("_type"): text,
+            vol.Required("lat"): number,
+            vol.Required("lon"): number,
+            vol.Optional("acc"): number,
+            vol.Optional("tst"): number,
+            vol.Optional("tid"): text,
+            vol.Optional("vel"): number,
+            vol.Optional("batt"): number,
+            vol.Optional("inregions"): [text],
+        },
+        extra=vol.ALLOW_EXTRA,
+    )
 )
 
-_TRANSITION = vol.Schema(
-    {
-        vol.Required("_type"): text,
-        vol.Required("event"): vol.In(("enter", "leave")),
-        vol.Required("desc"): text,
-        vol.Optional("lat"): number,
-        vol.Optional("lon"): number,
-        vol.Optional("acc"): number,
-        vol.Optional("tst"): number,
-        vol.Optional("tid"): text,
-    },
-    extra=vol.ALLOW_EXTRA,
+_TRANSITION = validator(
+    vol.Schema(
+        {
+            vol.Required("_type"): text,
+            vol.Required("event"): vol.In(("enter", "leave")),
+            vol.Required("desc"): text,
+            vol.Optional("lat"): number,
+            vol.Optional("lon"): number,
+            vol.Optional("acc"): number,
+            vol.Optional("tst"): number,
+            vol.Optional("tid"): text,
+        },
+        extra=vol.ALLOW_EXTRA,
+    )
 )
 
-_LWT = vol.Schema({vol.Required("_type"): text, vol.Optional("tst"): number}, extra=vol.ALLOW_EXTRA)
+_LWT = validator(
+    vol.Schema({vol.Required("_type"): text, vol.Optional("tst"): number}, extra=vol.ALLOW_EXTRA)
+)
 
 
 def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
@@ -71,13 +77,13 @@ def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
     # Peek at _type to pick the one schema to run (each schema requires _type itself).
     kind = data.get("_type") if isinstance(data, dict) else None
     if kind == "location":
-        return _location(source, validate(_LOCATION, data), now)
+        return _location(source, _LOCATION(data), now)
     if kind == "transition":
-        return _transition(source, validate(_TRANSITION, data), now)
+        return _transition(source, _TRANSITION(data), now)
     if kind == "lwt":
-        validate(_LWT, data)
+        _LWT(data)
         return Parsed(source, SourceKind.PHONE, (Signal(source, "online", False, now),), FORMAT)
-    validate(_TYPE, data)
+    _TYPE(data)
     if kind == "encrypted":
         raise ProfileError(DropReason.UNSUPPORTED, "encrypted payload; clear the secret key in OwnTracks")
     return Parsed(source, SourceKind.PHONE, (), FORMAT)

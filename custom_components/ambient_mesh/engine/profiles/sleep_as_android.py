@@ -26,7 +26,7 @@ import voluptuous as vol
 
 from ..signals import DropReason, ProfileError, Signal
 from . import Parsed, SourceKind
-from .validators import load_json, number, text_number, validate, word
+from .validators import load_json, number, text_number, validator, word
 
 FORMAT = "sleep_as_android"
 
@@ -58,8 +58,8 @@ def _number_or_text(value: Any) -> float:
     return text_number(value) if isinstance(value, str) else number(value)
 
 
-_EVENT = vol.Schema({vol.Required("event"): word}, extra=vol.ALLOW_EXTRA)
-_ALARM = vol.Schema({vol.Optional("value1"): _number_or_text}, extra=vol.ALLOW_EXTRA)
+_EVENT = validator(vol.Schema({vol.Required("event"): word}, extra=vol.ALLOW_EXTRA))
+_ALARM = validator(vol.Schema({vol.Optional("value1"): _number_or_text}, extra=vol.ALLOW_EXTRA))
 
 
 def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
@@ -69,13 +69,13 @@ def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
     source = f"{base}/{rest}"
     if not payload:  # a retained message being cleared
         return Parsed(source, SourceKind.WEARABLE, (), FORMAT)
-    data = validate(_EVENT, load_json(payload))
+    data = _EVENT(load_json(payload))
     event: str = data["event"]
     signals: list[Signal] = []
     if (state := _SLEEP_STATE.get(event)) is not None:
         signals.append(Signal(source, "sleep_state", state, now))
     if event in _NEXT_ALARM and "value1" in data:
-        alarm: float = validate(_ALARM, data)["value1"]
+        alarm: float = _ALARM(data)["value1"]
         signals.append(Signal(source, "next_alarm", _alarm_time(alarm), now))
     return Parsed(source, SourceKind.WEARABLE, tuple(signals), FORMAT)
 

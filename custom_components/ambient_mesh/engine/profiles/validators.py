@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 import json
 import math
 import re
-from typing import Any
+from typing import Any, cast
 
 import voluptuous as vol
 
@@ -41,95 +42,125 @@ def _reason(err: vol.Invalid) -> DropReason:
     return DropReason.MALFORMED
 
 
-type _Field = tuple[str, Callable[[Any], Any] | None, type | None, bool, Any]
-"""(key, validator to call, type to check, required, default factory or UNDEFINED)."""
-
-
-def _compile(schema: vol.Schema) -> tuple[tuple[_Field, ...], bool] | None:
-    """A flat dict schema as a list of fields, or None when it has shapes the fast path leaves alone."""
-    if not isinstance(schema.schema, dict) or schema.extra not in (vol.ALLOW_EXTRA, vol.PREVENT_EXTRA):
-        return None
-    fields: list[_Field] = []
-    for key, value in schema.schema.items():
-        if isinstance(key, vol.Optional | vol.Required) and isinstance(key.schema, str):
-            if type(key) not in (vol.Optional, vol.Required):
-                return None  # Exclusive / Inclusive carry group rules the loop does not know
-            name, required = key.schema, isinstance(key, vol.Required)
-            default = key.default
-        elif isinstance(key, str):
-            name, required, default = key, bool(schema.required), vol.UNDEFINED
-        else:
-            return None
-        if isinstance(value, type):
-            fields.append((name, None, value, required, default))
-        elif callable(value) and not isinstance(value, dict | list | tuple | set):
-            fields.append((name, value, None, required, default))
-        elif isinstance(value, dict | list):  # a nested shape: voluptuous' own compiled schema
-            fields.append((name, vol.Schema(value), None, required, default))
-        else:
-            return None
-    return tuple(fields), schema.extra is vol.ALLOW_EXTRA
-
-
-_COMPILED: dict[int, tuple[vol.Schema, tuple[tuple[_Field, ...], bool] | None]] = {}
+type _Check = Callable[[Any], Any]
+"""A compiled rule: returns what voluptuous would, or raises (anything) where it is not sure."""
 
 
 class _SlowPathError(Exception):
     """The fast path met something it does not judge: voluptuous decides (and words the error)."""
 
 
-def _fast(compiled: tuple[tuple[_Field, ...], bool], data: dict[str, Any]) -> dict[str, Any]:
-    fields, allow_extra = compiled
-    out = dict(data) if allow_extra else {}
-    seen = 0
-    for name, call, kind, required, default in fields:
-        if name in data:
-            seen += 1
-            value = data[name]
-            if call is not None:
-                try:
-                    out[name] = call(value)
-                except Exception as err:
-                    raise _SlowPathError from err
-            elif (
-                kind is not None and isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-            ):
-                out[name] = value
-            else:
-                raise _SlowPathError
-        elif required:
-            raise _SlowPathError
-        elif default is not vol.UNDEFINED:
-            out[name] = default()
-    if not allow_extra and seen != len(data):
+def _compile(rule: Any, parent: vol.Schema) -> _Check | None:
+    """A rule as a plain function, or None when it has shapes the fast path leaves to voluptuous.
+
+    ``parent`` is the schema the rule sits in: voluptuous compiles nested dicts with its ``extra``
+    and ``required``, and so does this.
+    """
+    if isinstance(rule, vol.Schema):
+        return _compile(rule.schema, rule)
+    if isinstance(rule, dict):
+        return _compile_mapping(rule, parent)
+    if isinstance(rule, list):
+        item = _compile(rule[0], parent) if len(rule) == 1 else None
+        return None if item is None else partial(_sequence, item)
+    if type(rule) is vol.All:
+        parts = [check for part in rule.validators if (check := _compile(part, parent)) is not None]
+        if rule.msg is not None or len(parts) != len(rule.validators):
+            return None
+        return partial(_chain, tuple(parts))
+    if isinstance(rule, type):
+        return partial(_instance, rule)
+    if callable(rule) and not isinstance(rule, tuple | set):
+        return cast(_Check, rule)
+    return None
+
+
+def _compile_mapping(rule: dict[Any, Any], parent: vol.Schema) -> _Check | None:
+    if parent.extra not in (vol.ALLOW_EXTRA, vol.PREVENT_EXTRA):
+        return None
+    if len(rule) == 1 and next(iter(rule)) is str:  # {str: rule}, a map of names (native units)
+        value = _compile(rule[str], parent)
+        return None if value is None else partial(_names, value)
+    fields: dict[str, _Check] = {}
+    required: list[str] = []
+    defaults: list[tuple[str, Callable[[], Any]]] = []
+    for key, value in rule.items():
+        if isinstance(key, vol.Optional | vol.Required) and isinstance(key.schema, str):
+            if type(key) not in (vol.Optional, vol.Required):
+                return None  # Exclusive / Inclusive carry group rules the loop does not know
+            name = key.schema
+            if isinstance(key, vol.Required):
+                required.append(name)
+            if not isinstance(key.default, vol.Undefined):
+                defaults.append((name, key.default))
+        elif isinstance(key, str):
+            name = key
+            if parent.required:
+                required.append(name)
+        else:
+            return None
+        if (check := _compile(value, parent)) is None:
+            return None
+        fields[name] = check
+    return partial(_mapping, fields, tuple(required), tuple(defaults), parent.extra is vol.ALLOW_EXTRA)
+
+
+def _mapping(
+    fields: dict[str, _Check],
+    required: tuple[str, ...],
+    defaults: tuple[tuple[str, Callable[[], Any]], ...],
+    allow_extra: bool,
+    data: Any,
+) -> dict[str, Any]:
+    if not isinstance(data, dict):
         raise _SlowPathError
+    for name in required:
+        if name not in data:
+            raise _SlowPathError
+    # The payload's keys, not the schema's: a message carries a few of a schema's many optional fields.
+    out = dict(data) if allow_extra else {}
+    for name, value in data.items():
+        check = fields.get(name)
+        if check is not None:
+            out[name] = check(value)
+        elif not allow_extra:
+            raise _SlowPathError
+    for name, default in defaults:
+        if name not in data:
+            out[name] = default()
     return out
 
 
-def validate(schema: vol.Schema, data: Any) -> Any:
-    """Run a schema; a failure becomes the ProfileError of its first error.
+def _names(value: _Check, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _SlowPathError
+    out = {}
+    for name, item in data.items():
+        if not isinstance(name, str):
+            raise _SlowPathError
+        out[name] = value(item)
+    return out
 
-    This is the MQTT hot path, and voluptuous' general dict walk costs several times the JSON
-    decode: a flat dict schema (marker keys, callable or type values) runs as a compiled loop over
-    its fields instead. Anything the loop does not accept outright — a missing key, a value a
-    validator refuses, an extra key where none is allowed — goes to voluptuous itself, so the result
-    and every error (and its counted reason) are exactly voluptuous'.
-    """
-    inner = schema.schema
-    if isinstance(data, dict):
-        entry = _COMPILED.get(id(schema))
-        if entry is None or entry[0] is not schema:
-            entry = _COMPILED[id(schema)] = (schema, _compile(schema))
-        if entry[1] is not None:
-            try:
-                return _fast(entry[1], data)
-            except _SlowPathError:
-                pass
-    elif callable(inner) and not isinstance(inner, type | vol.Schema | dict | list):
-        try:  # a scalar rule (TeslaMate's and OVMS' plain-text values): voluptuous only calls it
-            return inner(data)
-        except Exception:  # noqa: BLE001, S110 - voluptuous below turns it into the counted error
-            pass
+
+def _sequence(item: _Check, data: Any) -> list[Any]:
+    if not isinstance(data, list):
+        raise _SlowPathError
+    return [item(value) for value in data]
+
+
+def _chain(parts: tuple[_Check, ...], data: Any) -> Any:
+    for part in parts:
+        data = part(data)
+    return data
+
+
+def _instance(kind: type, data: Any) -> Any:
+    if isinstance(data, kind) and not (kind is int and isinstance(data, bool)):
+        return data
+    raise _SlowPathError
+
+
+def _voluptuous(schema: vol.Schema, data: Any) -> Any:
     try:
         return schema(data)
     except vol.MultipleInvalid as err:
@@ -137,6 +168,43 @@ def validate(schema: vol.Schema, data: Any) -> Any:
         raise ProfileError(_reason(first), str(first)[:100]) from err
     except vol.Invalid as err:
         raise ProfileError(_reason(err), str(err)[:100]) from err
+
+
+def validator(schema: vol.Schema) -> Callable[[Any], Any]:
+    """A schema as a function: voluptuous' result, or the ProfileError of its first error.
+
+    This is the MQTT hot path, and voluptuous' general walk costs several times the JSON decode: the
+    shapes the profiles use (marker-keyed dicts, lists of one rule, ``vol.All``, callables, types)
+    are compiled once into plain functions, and a dict is checked along the payload's own keys.
+    Anything the compiled path does not accept outright — a missing key, a value a validator
+    refuses, an extra key where none is allowed — goes to voluptuous itself, so the result and every
+    error (and its counted reason) are exactly voluptuous'.
+    """
+    check = _compile(schema.schema, schema)
+    if check is None:
+        return partial(_voluptuous, schema)
+
+    def validate_compiled(data: Any) -> Any:
+        try:
+            return check(data)
+        except Exception:  # noqa: BLE001 - voluptuous below decides, and words the error
+            return _voluptuous(schema, data)
+
+    return validate_compiled
+
+
+_COMPILED: dict[int, tuple[vol.Schema, Callable[[Any], Any]]] = {}
+
+
+def validate(schema: vol.Schema, data: Any) -> Any:
+    """Run a schema; a failure becomes the ProfileError of its first error (see ``validator``).
+
+    Compiles the schema on first use; a profile that holds its schemas calls ``validator`` once.
+    """
+    entry = _COMPILED.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _COMPILED[id(schema)] = (schema, validator(schema))
+    return entry[1](data)
 
 
 def _finite_float(text: str) -> float:

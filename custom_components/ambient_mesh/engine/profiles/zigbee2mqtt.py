@@ -20,7 +20,7 @@ import voluptuous as vol
 
 from ..signals import DropReason, ProfileError, Signal, SignalValue
 from . import Parsed, SourceKind
-from .validators import boolean, load_json, load_text, nullable, optional_number, validate, word
+from .validators import boolean, load_json, load_text, nullable, optional_number, validator, word
 
 FORMAT = "zigbee2mqtt"
 
@@ -36,16 +36,20 @@ _NUMBERS: tuple[tuple[str, str, str], ...] = (
     ("battery", "device_battery", "%"),
 )
 
-_STATE = vol.Schema(
-    {
-        **{vol.Optional(attr): optional_number for attr, _, _ in _NUMBERS},
-        vol.Optional("occupancy"): nullable(boolean),
-        vol.Optional("system_mode"): nullable(word),
-    },
-    extra=vol.ALLOW_EXTRA,
+_STATE = validator(
+    vol.Schema(
+        {
+            **{vol.Optional(attr): optional_number for attr, _, _ in _NUMBERS},
+            vol.Optional("occupancy"): nullable(boolean),
+            vol.Optional("system_mode"): nullable(word),
+        },
+        extra=vol.ALLOW_EXTRA,
+    )
 )
-_AVAILABILITY = vol.Schema({vol.Required("state"): vol.In(("online", "offline"))}, extra=vol.ALLOW_EXTRA)
-_LEGACY_AVAILABILITY = vol.Schema(vol.In(("online", "offline")))
+_AVAILABILITY = validator(
+    vol.Schema({vol.Required("state"): vol.In(("online", "offline"))}, extra=vol.ALLOW_EXTRA)
+)
+_LEGACY_AVAILABILITY = validator(vol.Schema(vol.In(("online", "offline"))))
 
 _COMMANDS = ("set", "get")
 
@@ -68,7 +72,7 @@ def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
     source = f"{base}/{rest}"
     if not payload:  # a retained state being cleared
         return Parsed(source, SourceKind.ROOM, (), FORMAT, rest)
-    data = validate(_STATE, load_json(payload))
+    data = _STATE(load_json(payload))
     signals: dict[str, Signal] = {}
     for attr, kind, unit in _NUMBERS:
         if kind not in signals and (value := data.get(attr)) is not None:
@@ -84,7 +88,7 @@ def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
 def _availability(source: str, payload: bytes, now: datetime) -> Signal:
     body = load_text(payload)
     if body.startswith("{"):
-        state = validate(_AVAILABILITY, load_json(payload))["state"]
+        state = _AVAILABILITY(load_json(payload))["state"]
     else:
-        state = validate(_LEGACY_AVAILABILITY, body)
+        state = _LEGACY_AVAILABILITY(body)
     return Signal(source, "online", state == "online", now)
