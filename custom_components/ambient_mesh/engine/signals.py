@@ -148,16 +148,17 @@ def check(signal: Signal) -> DropReason | None:
     return None
 
 
-_FLOAT_LIMITS: dict[str, tuple[float, float, str | None]] = {
+_EVERYDAY: dict[str, tuple[type, float, float, str | None]] = {
     kind: (
+        spec.type,
         -math.inf if spec.low is None else spec.low,
         math.inf if spec.high is None else spec.high,
         spec.unit,
     )
     for kind, spec in KINDS.items()
-    if spec.type is float
+    if spec.type in (float, bool, str)
 }
-_PLAIN_TYPE: dict[str, type] = {kind: spec.type for kind, spec in KINDS.items() if spec.type in (bool, str)}
+"""kind → (type, low, high, unit) for the kinds ``first_broken`` judges inline."""
 
 
 def first_broken(signals: Iterable[Signal]) -> tuple[Signal, DropReason] | None:
@@ -168,17 +169,16 @@ def first_broken(signals: Iterable[Signal]) -> tuple[Signal, DropReason] | None:
     else goes through ``check`` itself, so every verdict and reason is ``check``'s.
     """
     for signal in signals:
-        kind, value = signal.kind, signal.value
-        limits = _FLOAT_LIMITS.get(kind)
-        if limits is not None:
-            if type(value) is float and limits[0] <= value <= limits[1] and signal.unit == limits[2]:
-                continue
-        elif (plain := _PLAIN_TYPE.get(kind)) is not None and (
-            value is True or value is False
-            if plain is bool
-            else type(value) is str and len(value) <= MAX_TEXT
-        ):
-            continue
+        rule = _EVERYDAY.get(signal.kind)
+        if rule is not None:
+            value = signal.value
+            expected = rule[0]
+            if type(value) is expected:
+                if expected is float:
+                    if rule[1] <= value <= rule[2] and signal.unit == rule[3]:  # type: ignore[operator]
+                        continue
+                elif expected is bool or len(value) <= MAX_TEXT:  # type: ignore[arg-type]
+                    continue
         if (reason := check(signal)) is not None:
             return signal, reason
     return None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 import re
 from typing import Any
 
@@ -22,7 +23,7 @@ import voluptuous as vol
 
 from ..clock import aware_datetime
 from ..signals import KINDS, DropReason, Location, ProfileError, Signal, SignalValue
-from . import Parsed, SourceKind
+from . import ROUTE_CACHE, Parsed, SourceKind
 from .validators import OutOfRange, boolean, epoch_seconds, load_json, nullable, number, text, validator
 
 FORMAT = "native"
@@ -120,16 +121,25 @@ def _converters(declared: dict[str, str]) -> dict[str, Callable[[float], float]]
     return converters
 
 
-def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
-    """Parse one native Ambient Mesh message."""
+@lru_cache(maxsize=ROUTE_CACHE)
+def _topic(base: str, rest: str) -> tuple[str, bool]:
+    """The device's source, and whether the topic is one reserved for messages to it; per topic."""
     parts = rest.split("/")
     if len(parts) != 2 or not DEVICE_ID.fullmatch(parts[0]):
         raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected ambient_mesh/<device_id>/state")
     source = f"{base}/{parts[0]}"
     if parts[1] in _RESERVED:
-        return Parsed(source, SourceKind.WEARABLE, (), FORMAT)
+        return source, True
     if parts[1] != "state":
         raise ProfileError(DropReason.UNKNOWN_TOPIC, f"unknown sub-topic {parts[1][:20]!r}")
+    return source, False
+
+
+def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
+    """Parse one native Ambient Mesh message."""
+    source, reserved = _topic(base, rest)
+    if reserved:
+        return Parsed(source, SourceKind.WEARABLE, (), FORMAT)
     data = _validate_state(load_json(payload))
     source_kind = _SOURCE_KINDS[data["kind"]]
     ts = now

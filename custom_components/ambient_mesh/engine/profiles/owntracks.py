@@ -13,12 +13,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import voluptuous as vol
 
 from ..signals import MAX_TEXT, DropReason, Location, ProfileError, Signal
-from . import Parsed, SourceKind
+from . import ROUTE_CACHE, Parsed, SourceKind
 from .validators import epoch_seconds, load_json, number, text, validator
 
 FORMAT = "owntracks"
@@ -63,14 +64,19 @@ _LWT = validator(
 )
 
 
-def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
-    """Parse one OwnTracks message."""
+@lru_cache(maxsize=ROUTE_CACHE)
+def _topic(base: str, rest: str) -> tuple[str, bool]:
+    """The phone's source, and whether the sub-topic is one we read (none or ``event``); per topic."""
     parts = rest.split("/")
     if len(parts) < 2 or not parts[0] or not parts[1]:
         raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected owntracks/<user>/<device>")
-    source = f"{base}/{parts[0]}/{parts[1]}"
-    subtopic = "/".join(parts[2:])
-    if subtopic not in ("", "event") or not payload:
+    return f"{base}/{parts[0]}/{parts[1]}", "/".join(parts[2:]) in ("", "event")
+
+
+def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
+    """Parse one OwnTracks message."""
+    source, used = _topic(base, rest)
+    if not used or not payload:
         # cmd, waypoints, info, step, dump…, and empty payloads (a retained message being cleared).
         return Parsed(source, SourceKind.PHONE, (), FORMAT)
     data = load_json(payload)

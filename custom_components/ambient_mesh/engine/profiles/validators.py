@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 import json
+import json.scanner
 import math
 import re
 from typing import Any, cast
@@ -121,10 +122,21 @@ def _mapping(
     out = dict(data) if allow_extra else {}
     for name, value in data.items():
         check = fields.get(name)
-        if check is not None:
-            out[name] = check(value)
-        elif not allow_extra:
-            raise _SlowPathError
+        if check is None:
+            if not allow_extra:
+                raise _SlowPathError
+            continue
+        if check is number or check is optional_number:
+            # number() inlined for what JSON gives (a finite float, an int; bools are no ints here):
+            # most fields of most messages are numbers, and a call each is most of their cost.
+            kind = type(value)
+            if kind is float and math.isfinite(value):
+                out[name] = value
+                continue
+            if kind is int:
+                out[name] = float(value)  # too large for a float: the slow path's NotFinite
+                continue
+        out[name] = check(value)
     for name, default in defaults:
         if name not in data:
             out[name] = default()
@@ -219,6 +231,8 @@ def _no_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(cast(Any, _DECODER))
+"""The scanner ``_DECODER`` itself uses (its ``scan_once``), built from the decoder's settings."""
 
 
 def load_json(payload: bytes) -> Any:
@@ -228,7 +242,15 @@ def load_json(payload: bytes) -> Any:
     reach the context as a float that compares false with everything.
     """
     try:
-        return _DECODER.decode(payload.decode("utf-8"))
+        text = payload.decode("utf-8")
+        # The decoder's scanner on its own: json's Python wrapper around it (skip whitespace, scan,
+        # refuse trailing data) costs as much as scanning a small payload. A payload that is not
+        # exactly one JSON value from its first character goes the whole way, for the same error.
+        try:
+            value, end = _SCAN(text, 0)
+        except StopIteration:
+            end = -1
+        return value if end == len(text) else _DECODER.decode(text)
     except (ValueError, UnicodeDecodeError) as err:
         raise ProfileError(DropReason.NOT_JSON, str(err)[:80]) from err
     except RecursionError as err:  # junk like "[[[[…" nests deeper than the parser goes
