@@ -156,17 +156,17 @@ _EVERYDAY: dict[str, tuple[type, float, float, str | None]] = {
         spec.unit,
     )
     for kind, spec in KINDS.items()
-    if spec.type in (float, bool, str)
 }
-"""kind → (type, low, high, unit) for the kinds ``first_broken`` judges inline."""
+"""kind → (type, low, high, unit), for ``first_broken``."""
 
 
 def first_broken(signals: Iterable[Signal]) -> tuple[Signal, DropReason] | None:
     """The first signal that breaks its kind's rules, and why; None when all may enter the context.
 
     ``check`` for a whole message, in one call: this runs once per MQTT message. The everyday facts
-    (a float in range in the canonical unit, a bool, a short string) are accepted inline; anything
-    else goes through ``check`` itself, so every verdict and reason is ``check``'s.
+    (a float in range in the canonical unit, a bool, a short string, a fix on the globe, an aware
+    time) are accepted inline; anything else goes through ``check`` itself, so every verdict and
+    reason is ``check``'s.
     """
     for signal in signals:
         rule = _EVERYDAY.get(signal.kind)
@@ -177,7 +177,17 @@ def first_broken(signals: Iterable[Signal]) -> tuple[Signal, DropReason] | None:
                 if expected is float:
                     if rule[1] <= value <= rule[2] and signal.unit == rule[3]:  # type: ignore[operator]
                         continue
-                elif expected is bool or len(value) <= MAX_TEXT:  # type: ignore[arg-type]
+                elif expected is str:
+                    if len(value) <= MAX_TEXT:  # type: ignore[arg-type]
+                        continue
+                elif expected is Location:
+                    # In range implies finite: NaN and the infinities fail the comparison.
+                    if -90 <= value.lat <= 90 and -180 <= value.lon <= 180:  # type: ignore[union-attr]
+                        continue
+                elif expected is datetime:
+                    if value.tzinfo is not None:  # type: ignore[union-attr]
+                        continue
+                elif expected is bool:
                     continue
         if (reason := check(signal)) is not None:
             return signal, reason

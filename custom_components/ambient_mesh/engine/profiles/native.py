@@ -24,7 +24,17 @@ import voluptuous as vol
 from ..clock import aware_datetime
 from ..signals import KINDS, DropReason, Location, ProfileError, Signal, SignalValue
 from . import ROUTE_CACHE, Parsed, SourceKind
-from .validators import OutOfRange, boolean, epoch_seconds, load_json, nullable, number, text, validator
+from .validators import (
+    OutOfRange,
+    boolean,
+    epoch_seconds,
+    load_json,
+    nullable,
+    number,
+    optional_number,
+    text,
+    validator,
+)
 
 FORMAT = "native"
 
@@ -81,7 +91,9 @@ _LOCATION = vol.Schema(
 def _field_rule(kind: str, spec_type: type) -> Any:
     if kind == "sleep_state":
         return nullable(vol.In(SLEEP_STATES))
-    rules: dict[type, Any] = {float: number, bool: boolean, str: text, datetime: _when, Location: _LOCATION}
+    if spec_type is float:
+        return optional_number  # the one the compiled schema path checks inline
+    rules: dict[type, Any] = {bool: boolean, str: text, datetime: _when, Location: _LOCATION}
     return nullable(rules[spec_type])
 
 
