@@ -4,7 +4,8 @@ Builds ~100k messages from the real payload samples (tests/fixtures/payloads) wi
 and values, plus a small share of bad input of every kind (so the drop path is measured too), then
 feeds them to a fresh Ingestor + ContextStore in this one process. Python runs this on one core, so
 the figure is messages per second per core. The baseline, in the same run over the same stream: the
-bare decode loop (``json.loads`` for JSON payloads, ``float()`` for plain numbers, nothing kept) —
+bare decode loop (each payload decoded to what the engine reads from it — ``json.loads`` for JSON,
+``float()`` for a plain-text number, UTF-8 for other plain text — and nothing validated or kept) —
 the least any MQTT consumer pays; the ratio ours / bare per message is printed for every round, with
 min / median / max. Not a test: nothing is asserted.
 
