@@ -98,17 +98,17 @@ def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
 def _location(source: str, data: dict[str, Any], now: datetime) -> Parsed:
     ts = epoch_seconds(data["tst"], now) if "tst" in data else now
     regions: list[str] = data.get("inregions", [])
-    signals = [
+    signals: tuple[Signal, ...] = (
         Signal(source, "location", Location(data["lat"], data["lon"], data.get("acc")), ts),
         Signal(source, "place", regions[0] if regions else "", ts),
         Signal(source, "online", True, ts),
-    ]
+    )
     # iOS reports -1 when it has no speed estimate: that is "unknown", not a bad fact.
     if (vel := data.get("vel")) is not None and vel >= 0:
-        signals.append(Signal(source, "speed", vel, ts, "km/h"))
+        signals += (Signal(source, "speed", vel, ts, "km/h"),)
     if (batt := data.get("batt")) is not None and batt >= 0:
-        signals.append(Signal(source, "device_battery", batt, ts, "%"))
-    return Parsed(source, SourceKind.PHONE, tuple(signals), FORMAT, data.get("tid"))
+        signals += (Signal(source, "device_battery", batt, ts, "%"),)
+    return Parsed(source, SourceKind.PHONE, signals, FORMAT, data.get("tid"))
 
 
 def _transition(source: str, data: dict[str, Any], now: datetime) -> Parsed:

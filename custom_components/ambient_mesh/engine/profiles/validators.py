@@ -136,6 +136,9 @@ def _mapping(
             if kind is int:
                 out[name] = float(value)  # too large for a float: the slow path's NotFinite
                 continue
+        elif check is text and type(value) is str:
+            out[name] = value.strip()[:MAX_TEXT]  # text(), inlined for the same reason
+            continue
         out[name] = check(value)
     for name, default in defaults:
         if name not in data:
