@@ -28,61 +28,97 @@ class SourceInfo:
     messages: int = 0
 
 
+class _Facts:
+    """The current fact of one kind from one source, and its bounded history."""
+
+    __slots__ = ("latest", "series")
+
+    def __init__(self, signal: Signal, history: int) -> None:
+        self.latest = signal
+        self.series: deque[Signal] = deque((signal,), maxlen=history)
+
+
 class ContextStore:
     """Facts per source; subject views pick the freshest fact among a subject's sources."""
 
     def __init__(self, history: int = HISTORY) -> None:
         """Start empty."""
         self._history = history
-        self._latest: dict[tuple[str, str], Signal] = {}
-        self._series: dict[tuple[str, str], deque[Signal]] = {}
+        # source → kind → facts: keyed by plain strings, so the hot path builds and hashes no tuples.
+        self._facts: dict[str, dict[str, _Facts]] = {}
         self.sources: dict[str, SourceInfo] = {}
 
     def apply(self, parsed: Parsed, received: datetime) -> bool:
         """Record a parsed message; return True when the source is new."""
-        info = self.sources.get(parsed.source)
+        source = parsed.source
+        info = self.sources.get(source)
         new = info is None
         if info is None:
-            info = self.sources[parsed.source] = SourceInfo(
-                parsed.source, parsed.source_kind, parsed.format, parsed.name, received, received
+            info = self.sources[source] = SourceInfo(
+                source, parsed.source_kind, parsed.format, parsed.name, received, received
             )
         info.last_seen = received
         info.messages += 1
         if parsed.name and not info.name:
             info.name = parsed.name
-        self.record(parsed.signals)
+        facts = self._facts.get(source)
+        if facts is None:
+            facts = self._facts[source] = {}
+        for signal in parsed.signals:
+            if signal.source != source:  # profiles emit facts of the message's own source only
+                self._store(self._of(signal.source), signal)
+                continue
+            current = facts.get(signal.kind)  # _store, inlined: this runs for every fact received
+            if current is None:
+                facts[signal.kind] = _Facts(signal, self._history)
+                continue
+            if signal.ts >= current.latest.ts:
+                current.latest = signal
+            current.series.append(signal)
         return new
 
     def record(self, signals: Iterable[Signal]) -> None:
         """Store facts (also used for facts from Home Assistant entities, which have no device)."""
         for signal in signals:
-            key = (signal.source, signal.kind)
-            current = self._latest.get(key)
-            # An out-of-order (older) fact joins the history but does not replace the current value.
-            if current is None or signal.ts >= current.ts:
-                self._latest[key] = signal
-            series = self._series.get(key)
-            if series is None:
-                series = self._series[key] = deque(maxlen=self._history)
-            series.append(signal)
+            self._store(self._of(signal.source), signal)
+
+    def _of(self, source: str) -> dict[str, _Facts]:
+        facts = self._facts.get(source)
+        if facts is None:
+            facts = self._facts[source] = {}
+        return facts
+
+    def _store(self, facts: dict[str, _Facts], signal: Signal) -> None:
+        current = facts.get(signal.kind)
+        if current is None:
+            facts[signal.kind] = _Facts(signal, self._history)
+            return
+        # An out-of-order (older) fact joins the history but does not replace the current value.
+        if signal.ts >= current.latest.ts:
+            current.latest = signal
+        current.series.append(signal)
 
     def latest(self, source: str, kind: str) -> Signal | None:
         """The current fact of one kind from one source."""
-        return self._latest.get((source, kind))
+        facts = self._facts.get(source)
+        current = None if facts is None else facts.get(kind)
+        return None if current is None else current.latest
 
     def history(self, source: str, kind: str) -> list[Signal]:
         """The bounded history of one kind from one source, oldest first."""
-        return sorted(self._series.get((source, kind), ()), key=lambda s: s.ts)
+        facts = self._facts.get(source)
+        current = None if facts is None else facts.get(kind)
+        return [] if current is None else sorted(current.series, key=lambda s: s.ts)
 
     def source_values(self, source: str) -> Mapping[str, Signal]:
         """Every current fact of one source, by kind."""
-        return {kind: sig for (src, kind), sig in self._latest.items() if src == source}
+        return {kind: facts.latest for kind, facts in self._facts.get(source, {}).items()}
 
     def fact(self, subject: Subject, kind: str, now: datetime | None = None) -> Signal | None:
         """The freshest fact of a kind among a subject's sources; with ``now``, only if not stale."""
         best: Signal | None = None
         for source in subject.sources.values():
-            signal = self._latest.get((source, kind))
+            signal = self.latest(source, kind)
             if signal is not None and (best is None or signal.ts > best.ts):
                 best = signal
         if best is not None and now is not None and is_stale(best, now):
@@ -96,12 +132,14 @@ class ContextStore:
 
     def subject_history(self, subject: Subject, kind: str) -> list[Signal]:
         """The merged history of a kind across a subject's sources, oldest first."""
-        merged = [s for source in subject.sources.values() for s in self._series.get((source, kind), ())]
+        merged: list[Signal] = []
+        for source in subject.sources.values():
+            current = self._facts.get(source, {}).get(kind)
+            if current is not None:
+                merged.extend(current.series)
         return sorted(merged, key=lambda s: s.ts)
 
     def remove_source(self, source: str) -> None:
         """Forget a device and everything it said."""
         self.sources.pop(source, None)
-        for key in [k for k in self._latest if k[0] == source]:
-            del self._latest[key]
-            self._series.pop(key, None)
+        self._facts.pop(source, None)

@@ -16,7 +16,7 @@ import logging
 from .clock import Clock
 from .context import ContextStore
 from .profiles import Parsed, ParseFn
-from .signals import DropReason, ProfileError, check
+from .signals import DropReason, ProfileError, first_broken
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -24,6 +24,9 @@ MAX_PAYLOAD = 16 * 1024
 """Largest payload read; a legitimate message of any supported format is far smaller."""
 ROUTE_CACHE = 4096
 """Topics whose route is remembered (a household has dozens; a flood of random topics resets it)."""
+
+type _Route = tuple[str, str, str, ParseFn]
+"""(base topic, topic below the base, format, parser) for one topic."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +76,21 @@ class Ingestor:
             ((base.strip("/"), fmt, profiles[fmt]) for fmt, base in bases.items() if fmt in profiles),
             key=lambda route: -len(route[0]),
         )
-        self._route_of: dict[str, tuple[str, str, ParseFn]] = {}
+        self._route_of: dict[str, _Route] = {}
         self._on_new_source = on_new_source
         self._on_update = on_update
         # Admission (engine/discovery.py): None admits every source (the replayer, benchmarks).
         self.admit: Callable[[str, Parsed, datetime], bool] | None = None
+
+    def _route(self, topic: str) -> _Route | None:
+        """The format listening on a topic (the longest base that is a prefix), remembered per topic."""
+        for base, fmt, parse in self._routes:
+            if topic.startswith(base + "/"):
+                if len(self._route_of) >= ROUTE_CACHE:
+                    self._route_of.clear()  # random topics must not grow it without bound
+                route = self._route_of[topic] = (base, topic[len(base) + 1 :], fmt, parse)
+                return route
+        return None
 
     def handle(self, topic: str, payload: bytes | str) -> Parsed | None:
         """Ingest one MQTT message; return what it said, or None when it was dropped or ignored."""
@@ -86,19 +99,13 @@ class Ingestor:
         if len(raw) > MAX_PAYLOAD:
             self._drop(DropReason.TOO_LARGE, topic, f"{len(raw)} bytes", now)
             return None
-        route = self._route_of.get(topic)
-        if route is None:
-            route = next((r for r in self._routes if topic.startswith(r[0] + "/")), None)
-            if route is not None:
-                if len(self._route_of) >= ROUTE_CACHE:
-                    self._route_of.clear()  # random topics must not grow it without bound
-                self._route_of[topic] = route
+        route = self._route_of.get(topic) or self._route(topic)
         if route is None:
             self._drop(DropReason.UNKNOWN_TOPIC, topic, "no format listens here", now)
             return None
-        base, fmt, parse = route
+        base, rest, fmt, parse = route
         try:
-            parsed = parse(base, topic[len(base) + 1 :], raw, now)
+            parsed = parse(base, rest, raw, now)
         except ProfileError as err:
             self._drop(err.reason, topic, err.detail, now)
             return None
@@ -106,12 +113,12 @@ class Ingestor:
             _LOGGER.exception("Profile %s failed on %s", fmt, topic)
             self._drop(DropReason.MALFORMED, topic, f"profile error: {type(err).__name__}", now)
             return None
-        for signal in parsed.signals:
-            if (reason := check(signal)) is not None:
-                self._drop(reason, topic, f"{signal.kind}={signal.value!r:.40}", now)
-                return None
         if not parsed.signals:
             self.stats.ignored += 1
+            return None
+        if (broken := first_broken(parsed.signals)) is not None:
+            signal, reason = broken
+            self._drop(reason, topic, f"{signal.kind}={signal.value!r:.40}", now)
             return None
         if self.admit is not None and not self.admit(topic, parsed, now):
             self.stats.held_back += 1

@@ -10,9 +10,9 @@ exception as a profile bug, counts it as malformed and logs it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from ..signals import Signal
 
@@ -26,9 +26,11 @@ class SourceKind(StrEnum):
     ROOM = "room"
 
 
-@dataclass(frozen=True, slots=True)
-class Parsed:
-    """What one message said: which device it came from and the facts in it."""
+class Parsed(NamedTuple):
+    """What one message said: which device it came from and the facts in it.
+
+    A named tuple for the reason ``Signal`` is one: one is made per message on the MQTT hot path.
+    """
 
     source: str  # the device's full base topic, e.g. "owntracks/alice/pixel"
     source_kind: SourceKind
@@ -36,6 +38,9 @@ class Parsed:
     format: str
     name: str | None = None  # a display name the device offers (OwnTracks tid, Z2M friendly name)
 
+
+ROUTE_CACHE = 4096
+"""Topics whose parse a profile remembers (a household has dozens; a flood of random ones evicts)."""
 
 type ParseFn = Callable[[str, str, bytes, datetime], Parsed]
 """(base topic, topic below the base, payload, receive time) -> Parsed; raises ProfileError."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 import re
 from typing import Any
 
@@ -22,8 +23,18 @@ import voluptuous as vol
 
 from ..clock import aware_datetime
 from ..signals import KINDS, DropReason, Location, ProfileError, Signal, SignalValue
-from . import Parsed, SourceKind
-from .validators import OutOfRange, boolean, epoch_seconds, load_json, nullable, number, text, validate
+from . import ROUTE_CACHE, Parsed, SourceKind
+from .validators import (
+    OutOfRange,
+    boolean,
+    epoch_seconds,
+    load_json,
+    nullable,
+    number,
+    optional_number,
+    text,
+    validator,
+)
 
 FORMAT = "native"
 
@@ -80,7 +91,9 @@ _LOCATION = vol.Schema(
 def _field_rule(kind: str, spec_type: type) -> Any:
     if kind == "sleep_state":
         return nullable(vol.In(SLEEP_STATES))
-    rules: dict[type, Any] = {float: number, bool: boolean, str: text, datetime: _when, Location: _LOCATION}
+    if spec_type is float:
+        return optional_number  # the one the compiled schema path checks inline
+    rules: dict[type, Any] = {bool: boolean, str: text, datetime: _when, Location: _LOCATION}
     return nullable(rules[spec_type])
 
 
@@ -101,6 +114,9 @@ _STATE_FIELDS: dict[Any, Any] = {
 }
 _STATE_FIELDS.update({vol.Optional(kind): rule for kind, rule in _FIELDS.items()})
 STATE = vol.Schema(_STATE_FIELDS, extra=vol.ALLOW_EXTRA)
+_validate_state = validator(STATE)
+_FIELD_ORDER = {kind: index for index, kind in enumerate(_FIELDS)}
+_SOURCE_KINDS = {kind.value: kind for kind in SourceKind}
 
 
 def _converters(declared: dict[str, str]) -> dict[str, Callable[[float], float]]:
@@ -117,25 +133,36 @@ def _converters(declared: dict[str, str]) -> dict[str, Callable[[float], float]]
     return converters
 
 
-def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
-    """Parse one native Ambient Mesh message."""
+@lru_cache(maxsize=ROUTE_CACHE)
+def _topic(base: str, rest: str) -> tuple[str, bool]:
+    """The device's source, and whether the topic is one reserved for messages to it; per topic."""
     parts = rest.split("/")
     if len(parts) != 2 or not DEVICE_ID.fullmatch(parts[0]):
         raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected ambient_mesh/<device_id>/state")
     source = f"{base}/{parts[0]}"
     if parts[1] in _RESERVED:
-        return Parsed(source, SourceKind.WEARABLE, (), FORMAT)
+        return source, True
     if parts[1] != "state":
         raise ProfileError(DropReason.UNKNOWN_TOPIC, f"unknown sub-topic {parts[1][:20]!r}")
-    data = validate(STATE, load_json(payload))
-    source_kind = SourceKind(data["kind"])
+    return source, False
+
+
+def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
+    """Parse one native Ambient Mesh message."""
+    source, reserved = _topic(base, rest)
+    if reserved:
+        return Parsed(source, SourceKind.WEARABLE, (), FORMAT)
+    data = _validate_state(load_json(payload))
+    source_kind = _SOURCE_KINDS[data["kind"]]
     ts = now
     if (stamp := data.get("ts")) is not None:
         ts = epoch_seconds(stamp / 1000 if stamp >= _MS_FROM else stamp, now)
-    converters = _converters(data.get("units", {}))
+    converters = _converters(data["units"]) if "units" in data else {}
+    # The kinds the message carries, in the order of signals.KINDS (a message names a few of them).
+    kinds = _FIELD_ORDER.keys() & data.keys()
     signals: list[Signal] = []
-    for kind in _FIELDS:
-        value: SignalValue | None = data.get(kind)
+    for kind in sorted(kinds, key=_FIELD_ORDER.__getitem__) if len(kinds) > 1 else kinds:
+        value: SignalValue | None = data[kind]
         if value is None:
             continue
         unit = _UNITS.get(kind)

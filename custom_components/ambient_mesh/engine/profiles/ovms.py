@@ -19,12 +19,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 
 import voluptuous as vol
 
 from ..signals import DropReason, Location, ProfileError, Signal, SignalValue
-from . import Parsed, SourceKind
-from .validators import load_text, text, text_bool, text_number, validate
+from . import ROUTE_CACHE, Parsed, SourceKind
+from .validators import load_text, text, text_bool, text_number, validator
 
 FORMAT = "ovms"
 
@@ -40,10 +41,22 @@ _METRICS: dict[str, tuple[str, Callable[[str], SignalValue], str | None]] = {
     "v/p/location": ("place", text, None),
     "s/v3/connected": ("online", text_bool, None),
 }
-_SCHEMAS = {metric: vol.Schema(rule) for metric, (_, rule, _) in _METRICS.items()}
-_COORDINATE = vol.Schema(text_number)
+_CHECKS = {metric: validator(vol.Schema(rule)) for metric, (_, rule, _) in _METRICS.items()}
+_COORDINATE = validator(vol.Schema(text_number))
 _AXES = {"v/p/latitude": 0, "v/p/longitude": 1}
 _EMPTY_MEANS: dict[str, SignalValue] = {"v/p/location": ""}
+
+
+@lru_cache(maxsize=ROUTE_CACHE)
+def _topic(base: str, rest: str) -> tuple[str, str | None]:
+    """The vehicle's source and the metric path (None on other channels), per topic."""
+    parts = rest.split("/", 3)
+    if len(parts) < 3 or not parts[0] or not parts[1]:
+        raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected ovms/<user>/<vehicle>/<channel>/…")
+    source = f"{base}/{parts[0]}/{parts[1]}"
+    if parts[2] != "metric" or len(parts) < 4:
+        return source, None
+    return source, parts[3]
 
 
 class OvmsProfile:
@@ -56,38 +69,37 @@ class OvmsProfile:
 
     def __call__(self, base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
         """Parse one OVMS message."""
-        parts = rest.split("/", 3)
-        if len(parts) < 3 or not parts[0] or not parts[1]:
-            raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected ovms/<user>/<vehicle>/<channel>/…")
-        source = f"{base}/{parts[0]}/{parts[1]}"
-        if parts[2] != "metric" or len(parts) < 4:
+        source, metric = _topic(base, rest)
+        if metric is None:
             return Parsed(source, SourceKind.CAR, (), FORMAT)
-        metric = parts[3]
         if metric in _AXES:
             return Parsed(source, SourceKind.CAR, self._coordinate(source, metric, payload, now), FORMAT)
-        if metric not in _METRICS:
+        if (known := _METRICS.get(metric)) is None:
             return Parsed(source, SourceKind.CAR, (), FORMAT)
-        kind, _, unit = _METRICS[metric]
+        kind, _, unit = known
         value = load_text(payload)
         if not value:
             empty = _EMPTY_MEANS.get(metric)
             signals = () if empty is None else (Signal(source, kind, empty, now, unit),)
             return Parsed(source, SourceKind.CAR, signals, FORMAT)
-        signal = Signal(source, kind, validate(_SCHEMAS[metric], value), now, unit)
+        signal = Signal(source, kind, _CHECKS[metric](value), now, unit)
         return Parsed(source, SourceKind.CAR, (signal,), FORMAT)
 
     def _coordinate(self, source: str, metric: str, payload: bytes, now: datetime) -> tuple[Signal, ...]:
         value = load_text(payload)
         if not value:
             return ()
-        coordinate: float = validate(_COORDINATE, value)
+        coordinate: float = _COORDINATE(value)
         limit = 90 if metric == "v/p/latitude" else 180
         if not -limit <= coordinate <= limit:
             # Checked here, not only by check(): a bad value must not be remembered either.
             raise ProfileError(DropReason.OUT_OF_RANGE, f"{metric}={coordinate}")
-        pair = self._coordinates.pop(source, None) or [None, None]
+        pair = self._coordinates.get(source)
+        if pair is None:
+            pair = self._coordinates[source] = [None, None]
+        else:
+            self._coordinates.move_to_end(source)  # the least recently heard vehicle goes first
         pair[_AXES[metric]] = coordinate
-        self._coordinates[source] = pair
         if len(self._coordinates) > self._max:
             self._coordinates.popitem(last=False)
         lat, lon = pair

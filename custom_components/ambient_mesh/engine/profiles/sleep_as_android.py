@@ -20,13 +20,14 @@ Events follow the app's automation documentation:
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import voluptuous as vol
 
 from ..signals import DropReason, ProfileError, Signal
-from . import Parsed, SourceKind
-from .validators import load_json, number, text_number, validate, word
+from . import ROUTE_CACHE, Parsed, SourceKind
+from .validators import load_json, number, text_number, validator, word
 
 FORMAT = "sleep_as_android"
 
@@ -58,26 +59,32 @@ def _number_or_text(value: Any) -> float:
     return text_number(value) if isinstance(value, str) else number(value)
 
 
-_EVENT = vol.Schema({vol.Required("event"): word}, extra=vol.ALLOW_EXTRA)
-_ALARM = vol.Schema({vol.Optional("value1"): _number_or_text}, extra=vol.ALLOW_EXTRA)
+_EVENT = validator(vol.Schema({vol.Required("event"): word}, extra=vol.ALLOW_EXTRA))
+_ALARM = validator(vol.Schema({vol.Optional("value1"): _number_or_text}, extra=vol.ALLOW_EXTRA))
 
 
 def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
     """Parse one Sleep as Android message."""
-    if not rest or "" in rest.split("/"):
-        raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected sleep/<person>")
-    source = f"{base}/{rest}"
+    source = _source(base, rest)
     if not payload:  # a retained message being cleared
         return Parsed(source, SourceKind.WEARABLE, (), FORMAT)
-    data = validate(_EVENT, load_json(payload))
+    data = _EVENT(load_json(payload))
     event: str = data["event"]
     signals: list[Signal] = []
     if (state := _SLEEP_STATE.get(event)) is not None:
         signals.append(Signal(source, "sleep_state", state, now))
     if event in _NEXT_ALARM and "value1" in data:
-        alarm: float = validate(_ALARM, data)["value1"]
+        alarm: float = _ALARM(data)["value1"]
         signals.append(Signal(source, "next_alarm", _alarm_time(alarm), now))
     return Parsed(source, SourceKind.WEARABLE, tuple(signals), FORMAT)
+
+
+@lru_cache(maxsize=ROUTE_CACHE)
+def _source(base: str, rest: str) -> str:
+    """The person's source, per topic."""
+    if not rest or "" in rest.split("/"):
+        raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected sleep/<person>")
+    return f"{base}/{rest}"
 
 
 def _alarm_time(value: float) -> datetime:

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import voluptuous as vol
 
 from ..signals import DropReason, Location, ProfileError, Signal, SignalValue
-from . import Parsed, SourceKind
+from . import ROUTE_CACHE, Parsed, SourceKind
 from .validators import (
     load_json,
     load_text,
@@ -36,7 +37,7 @@ from .validators import (
     text,
     text_bool,
     text_number,
-    validate,
+    validator,
     word,
 )
 
@@ -55,28 +56,37 @@ _PLAIN: dict[str, tuple[str, Callable[[str], SignalValue], str | None]] = {
     "active_route_destination": ("destination", text, None),
     "active_route_minutes_to_arrival": ("minutes_to_arrival", text_number, "min"),
 }
-_SCHEMAS = {key: vol.Schema(rule) for key, (_, rule, _) in _PLAIN.items()}
+_CHECKS = {key: validator(vol.Schema(rule)) for key, (_, rule, _) in _PLAIN.items()}
 _EMPTY_MEANS: dict[str, SignalValue] = {"geofence": "", "speed": 0.0}
 
-_CHARGING_STATE = vol.Schema(word)
+_CHARGING_STATE = validator(vol.Schema(word))
 _CHARGING = frozenset({"charging", "starting"})
-_PRECONDITIONING = vol.Schema(text_bool)
+_PRECONDITIONING = validator(vol.Schema(text_bool))
 
-_LOCATION = vol.Schema(
-    {vol.Required("latitude"): number, vol.Required("longitude"): number}, extra=vol.ALLOW_EXTRA
+_LOCATION = validator(
+    vol.Schema({vol.Required("latitude"): number, vol.Required("longitude"): number}, extra=vol.ALLOW_EXTRA)
 )
-_ROUTE = vol.Schema(
-    {
-        vol.Optional("error"): nullable(text),
-        vol.Optional("destination"): nullable(text),
-        vol.Optional("minutes_to_arrival"): nullable(number),
-    },
-    extra=vol.ALLOW_EXTRA,
+_ROUTE = validator(
+    vol.Schema(
+        {
+            vol.Optional("error"): nullable(text),
+            vol.Optional("destination"): nullable(text),
+            vol.Optional("minutes_to_arrival"): nullable(number),
+        },
+        extra=vol.ALLOW_EXTRA,
+    )
 )
 
 
 def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
     """Parse one TeslaMate message."""
+    source, key = _topic(base, rest)
+    return Parsed(source, SourceKind.CAR, _signals(source, key, payload, now), FORMAT)
+
+
+@lru_cache(maxsize=ROUTE_CACHE)
+def _topic(base: str, rest: str) -> tuple[str, str]:
+    """The car's source and the key, per topic (a car publishes the same few dozen topics)."""
     parts = rest.split("/")
     if len(parts) == 3 and parts[0] == "cars":
         source = f"{base}/cars/{parts[1]}"
@@ -87,34 +97,32 @@ def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
     car, key = parts[-2], parts[-1]
     if not car or not key:
         raise ProfileError(DropReason.UNKNOWN_TOPIC, "empty car id or key")
-    signals = _signals(source, key, payload, now)
-    return Parsed(source, SourceKind.CAR, signals, FORMAT)
+    return source, key
 
 
 def _signals(source: str, key: str, payload: bytes, now: datetime) -> tuple[Signal, ...]:
+    plain = _PLAIN.get(key)
+    if plain is not None:
+        value = load_text(payload)
+        kind, _, unit = plain
+        if value:
+            return (Signal(source, kind, _CHECKS[key](value), now, unit),)
+        empty = _EMPTY_MEANS.get(key)
+        return () if empty is None else (Signal(source, kind, empty, now, unit),)
     if key == "location":
-        data = validate(_LOCATION, load_json(payload))
+        data = _LOCATION(load_json(payload))
         return (Signal(source, "location", Location(data["latitude"], data["longitude"]), now),)
     if key == "active_route":
         route = load_json(payload)
-        return () if route is None else _route(source, validate(_ROUTE, route), now)
-    if key not in _PLAIN and key not in ("charging_state", "is_preconditioning"):
+        return () if route is None else _route(source, _ROUTE(route), now)
+    if key not in ("charging_state", "is_preconditioning"):
         return ()
     value = load_text(payload)
     if not value:
-        empty = _EMPTY_MEANS.get(key)
-        if empty is None:
-            return ()
-        kind, _, unit = _PLAIN[key]
-        return (Signal(source, kind, empty, now, unit),)
+        return ()
     if key == "charging_state":
-        state = validate(_CHARGING_STATE, value)
-        return (Signal(source, "charging", state in _CHARGING, now),)
-    if key == "is_preconditioning":
-        on = validate(_PRECONDITIONING, value)
-        return (Signal(source, "climate_on", True, now),) if on else ()
-    kind, _, unit = _PLAIN[key]
-    return (Signal(source, kind, validate(_SCHEMAS[key], value), now, unit),)
+        return (Signal(source, "charging", _CHARGING_STATE(value) in _CHARGING, now),)
+    return (Signal(source, "climate_on", True, now),) if _PRECONDITIONING(value) else ()
 
 
 def _route(source: str, data: dict[str, Any], now: datetime) -> tuple[Signal, ...]:

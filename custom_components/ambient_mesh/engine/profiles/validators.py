@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 import json
+import json.scanner
 import math
 import re
-from typing import Any
+from typing import Any, cast
 
 import voluptuous as vol
 
@@ -41,100 +43,181 @@ def _reason(err: vol.Invalid) -> DropReason:
     return DropReason.MALFORMED
 
 
-type _Field = tuple[str, Callable[[Any], Any] | None, type | None, bool, Any]
-"""(key, validator to call, type to check, required, default factory or UNDEFINED)."""
-
-
-def _compile(schema: vol.Schema) -> tuple[tuple[_Field, ...], bool] | None:
-    """A flat dict schema as a list of fields, or None when it has shapes the fast path leaves alone."""
-    if not isinstance(schema.schema, dict) or schema.extra not in (vol.ALLOW_EXTRA, vol.PREVENT_EXTRA):
-        return None
-    fields: list[_Field] = []
-    for key, value in schema.schema.items():
-        if isinstance(key, vol.Optional | vol.Required) and isinstance(key.schema, str):
-            if type(key) not in (vol.Optional, vol.Required):
-                return None  # Exclusive / Inclusive carry group rules the loop does not know
-            name, required = key.schema, isinstance(key, vol.Required)
-            default = key.default
-        elif isinstance(key, str):
-            name, required, default = key, bool(schema.required), vol.UNDEFINED
-        else:
-            return None
-        if isinstance(value, type):
-            fields.append((name, None, value, required, default))
-        elif callable(value) and not isinstance(value, dict | list | tuple | set):
-            fields.append((name, value, None, required, default))
-        elif isinstance(value, dict | list):  # a nested shape: voluptuous' own compiled schema
-            fields.append((name, vol.Schema(value), None, required, default))
-        else:
-            return None
-    return tuple(fields), schema.extra is vol.ALLOW_EXTRA
-
-
-_COMPILED: dict[int, tuple[vol.Schema, tuple[tuple[_Field, ...], bool] | None]] = {}
+type _Check = Callable[[Any], Any]
+"""A compiled rule: returns what voluptuous would, or raises (anything) where it is not sure."""
 
 
 class _SlowPathError(Exception):
     """The fast path met something it does not judge: voluptuous decides (and words the error)."""
 
 
-def _fast(compiled: tuple[tuple[_Field, ...], bool], data: dict[str, Any]) -> dict[str, Any]:
-    fields, allow_extra = compiled
-    out = dict(data) if allow_extra else {}
-    seen = 0
-    for name, call, kind, required, default in fields:
-        if name in data:
-            seen += 1
-            value = data[name]
-            if call is not None:
-                try:
-                    out[name] = call(value)
-                except Exception as err:
-                    raise _SlowPathError from err
-            elif (
-                kind is not None and isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-            ):
-                out[name] = value
-            else:
-                raise _SlowPathError
-        elif required:
-            raise _SlowPathError
-        elif default is not vol.UNDEFINED:
-            out[name] = default()
-    if not allow_extra and seen != len(data):
+def _compile(rule: Any, parent: vol.Schema) -> _Check | None:
+    """A rule as a plain function, or None when it has shapes the fast path leaves to voluptuous.
+
+    ``parent`` is the schema the rule sits in: voluptuous compiles nested dicts with its ``extra``
+    and ``required``, and so does this.
+    """
+    if isinstance(rule, vol.Schema):
+        return _compile(rule.schema, rule)
+    if isinstance(rule, dict):
+        return _compile_mapping(rule, parent)
+    if isinstance(rule, list):
+        item = _compile(rule[0], parent) if len(rule) == 1 else None
+        return None if item is None else partial(_sequence, item)
+    if type(rule) is vol.All:
+        parts = [check for part in rule.validators if (check := _compile(part, parent)) is not None]
+        if rule.msg is not None or len(parts) != len(rule.validators):
+            return None
+        return partial(_chain, tuple(parts))
+    if isinstance(rule, type):
+        return partial(_instance, rule)
+    if callable(rule) and not isinstance(rule, tuple | set):
+        return cast(_Check, rule)
+    return None
+
+
+def _compile_mapping(rule: dict[Any, Any], parent: vol.Schema) -> _Check | None:
+    if parent.extra not in (vol.ALLOW_EXTRA, vol.PREVENT_EXTRA):
+        return None
+    if len(rule) == 1 and next(iter(rule)) is str:  # {str: rule}, a map of names (native units)
+        value = _compile(rule[str], parent)
+        return None if value is None else partial(_names, value)
+    fields: dict[str, _Check] = {}
+    required: list[str] = []
+    defaults: list[tuple[str, Callable[[], Any]]] = []
+    for key, value in rule.items():
+        if isinstance(key, vol.Optional | vol.Required) and isinstance(key.schema, str):
+            if type(key) not in (vol.Optional, vol.Required):
+                return None  # Exclusive / Inclusive carry group rules the loop does not know
+            name = key.schema
+            if isinstance(key, vol.Required):
+                required.append(name)
+            if not isinstance(key.default, vol.Undefined):
+                defaults.append((name, key.default))
+        elif isinstance(key, str):
+            name = key
+            if parent.required:
+                required.append(name)
+        else:
+            return None
+        if (check := _compile(value, parent)) is None:
+            return None
+        fields[name] = check
+    return partial(_mapping, fields, tuple(required), tuple(defaults), parent.extra is vol.ALLOW_EXTRA)
+
+
+def _mapping(
+    fields: dict[str, _Check],
+    required: tuple[str, ...],
+    defaults: tuple[tuple[str, Callable[[], Any]], ...],
+    allow_extra: bool,
+    data: Any,
+) -> dict[str, Any]:
+    if not isinstance(data, dict):
         raise _SlowPathError
+    for name in required:
+        if name not in data:
+            raise _SlowPathError
+    # The payload's keys, not the schema's: a message carries a few of a schema's many optional fields.
+    out = dict(data) if allow_extra else {}
+    for name, value in data.items():
+        check = fields.get(name)
+        if check is None:
+            if not allow_extra:
+                raise _SlowPathError
+            continue
+        if check is number or check is optional_number:
+            # number() inlined for what JSON gives (a finite float, an int; bools are no ints here):
+            # most fields of most messages are numbers, and a call each is most of their cost.
+            kind = type(value)
+            if kind is float and math.isfinite(value):
+                out[name] = value
+                continue
+            if kind is int:
+                out[name] = float(value)  # too large for a float: the slow path's NotFinite
+                continue
+        elif check is text and type(value) is str:
+            out[name] = value.strip()[:MAX_TEXT]  # text(), inlined for the same reason
+            continue
+        out[name] = check(value)
+    for name, default in defaults:
+        if name not in data:
+            out[name] = default()
     return out
 
 
-def validate(schema: vol.Schema, data: Any) -> Any:
-    """Run a schema; a failure becomes the ProfileError of its first error.
+def _names(value: _Check, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _SlowPathError
+    out = {}
+    for name, item in data.items():
+        if not isinstance(name, str):
+            raise _SlowPathError
+        out[name] = value(item)
+    return out
 
-    This is the MQTT hot path, and voluptuous' general dict walk costs several times the JSON
-    decode: a flat dict schema (marker keys, callable or type values) runs as a compiled loop over
-    its fields instead. Anything the loop does not accept outright — a missing key, a value a
-    validator refuses, an extra key where none is allowed — goes to voluptuous itself, so the result
-    and every error (and its counted reason) are exactly voluptuous'.
-    """
-    inner = schema.schema
-    if isinstance(data, dict):
-        entry = _COMPILED.get(id(schema))
-        if entry is None or entry[0] is not schema:
-            entry = _COMPILED[id(schema)] = (schema, _compile(schema))
-        if entry[1] is not None:
-            try:
-                return _fast(entry[1], data)
-            except _SlowPathError:
-                pass
-    elif callable(inner) and not isinstance(inner, type | vol.Schema | dict | list):
-        try:  # a scalar rule (TeslaMate's and OVMS' plain-text values): voluptuous only calls it
-            return inner(data)
-        except Exception:  # noqa: BLE001, S110 - voluptuous below turns it into the counted error
-            pass
+
+def _sequence(item: _Check, data: Any) -> list[Any]:
+    if not isinstance(data, list):
+        raise _SlowPathError
+    return [item(value) for value in data]
+
+
+def _chain(parts: tuple[_Check, ...], data: Any) -> Any:
+    for part in parts:
+        data = part(data)
+    return data
+
+
+def _instance(kind: type, data: Any) -> Any:
+    if isinstance(data, kind) and not (kind is int and isinstance(data, bool)):
+        return data
+    raise _SlowPathError
+
+
+def _voluptuous(schema: vol.Schema, data: Any) -> Any:
     try:
         return schema(data)
     except vol.MultipleInvalid as err:  # a Schema raises only this, whatever its rules raised
         first = err.errors[0]
         raise ProfileError(_reason(first), str(first)[:100]) from err
+
+
+def validator(schema: vol.Schema) -> Callable[[Any], Any]:
+    """A schema as a function: voluptuous' result, or the ProfileError of its first error.
+
+    This is the MQTT hot path, and voluptuous' general walk costs several times the JSON decode: the
+    shapes the profiles use (marker-keyed dicts, lists of one rule, ``vol.All``, callables, types)
+    are compiled once into plain functions, and a dict is checked along the payload's own keys.
+    Anything the compiled path does not accept outright — a missing key, a value a validator
+    refuses, an extra key where none is allowed — goes to voluptuous itself, so the result and every
+    error (and its counted reason) are exactly voluptuous'.
+    """
+    check = _compile(schema.schema, schema)
+    if check is None:
+        return partial(_voluptuous, schema)
+
+    def validate_compiled(data: Any) -> Any:
+        try:
+            return check(data)
+        except Exception:  # noqa: BLE001 - voluptuous below decides, and words the error
+            return _voluptuous(schema, data)
+
+    return validate_compiled
+
+
+_COMPILED: dict[int, tuple[vol.Schema, Callable[[Any], Any]]] = {}
+
+
+def validate(schema: vol.Schema, data: Any) -> Any:
+    """Run a schema; a failure becomes the ProfileError of its first error (see ``validator``).
+
+    Compiles the schema on first use; a profile that holds its schemas calls ``validator`` once.
+    """
+    entry = _COMPILED.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _COMPILED[id(schema)] = (schema, validator(schema))
+    return entry[1](data)
 
 
 def _finite_float(text: str) -> float:
@@ -149,6 +232,8 @@ def _no_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(cast(Any, _DECODER))
+"""The scanner ``_DECODER`` itself uses (its ``scan_once``), built from the decoder's settings."""
 
 
 def load_json(payload: bytes) -> Any:
@@ -158,7 +243,15 @@ def load_json(payload: bytes) -> Any:
     reach the context as a float that compares false with everything.
     """
     try:
-        return _DECODER.decode(payload.decode("utf-8"))
+        text = payload.decode("utf-8")
+        # The decoder's scanner on its own: json's Python wrapper around it (skip whitespace, scan,
+        # refuse trailing data) costs as much as scanning a small payload. A payload that is not
+        # exactly one JSON value from its first character goes the whole way, for the same error.
+        try:
+            value, end = _SCAN(text, 0)
+        except StopIteration:
+            end = -1
+        return value if end == len(text) else _DECODER.decode(text)
     except (ValueError, UnicodeDecodeError) as err:
         raise ProfileError(DropReason.NOT_JSON, str(err)[:80]) from err
     except RecursionError as err:  # junk like "[[[[…" nests deeper than the parser goes

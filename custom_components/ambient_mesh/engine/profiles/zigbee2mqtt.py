@@ -15,12 +15,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 import voluptuous as vol
 
 from ..signals import DropReason, ProfileError, Signal, SignalValue
-from . import Parsed, SourceKind
-from .validators import boolean, load_json, load_text, nullable, optional_number, validate, word
+from . import ROUTE_CACHE, Parsed, SourceKind
+from .validators import boolean, load_json, load_text, nullable, optional_number, validator, word
 
 FORMAT = "zigbee2mqtt"
 
@@ -36,39 +37,54 @@ _NUMBERS: tuple[tuple[str, str, str], ...] = (
     ("battery", "device_battery", "%"),
 )
 
-_STATE = vol.Schema(
-    {
-        **{vol.Optional(attr): optional_number for attr, _, _ in _NUMBERS},
-        vol.Optional("occupancy"): nullable(boolean),
-        vol.Optional("system_mode"): nullable(word),
-    },
-    extra=vol.ALLOW_EXTRA,
+_STATE = validator(
+    vol.Schema(
+        {
+            **{vol.Optional(attr): optional_number for attr, _, _ in _NUMBERS},
+            vol.Optional("occupancy"): nullable(boolean),
+            vol.Optional("system_mode"): nullable(word),
+        },
+        extra=vol.ALLOW_EXTRA,
+    )
 )
-_AVAILABILITY = vol.Schema({vol.Required("state"): vol.In(("online", "offline"))}, extra=vol.ALLOW_EXTRA)
-_LEGACY_AVAILABILITY = vol.Schema(vol.In(("online", "offline")))
+_AVAILABILITY = validator(
+    vol.Schema({vol.Required("state"): vol.In(("online", "offline"))}, extra=vol.ALLOW_EXTRA)
+)
+_LEGACY_AVAILABILITY = validator(vol.Schema(vol.In(("online", "offline"))))
 
 _COMMANDS = ("set", "get")
 
 
-def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
-    """Parse one Zigbee2MQTT message."""
+@lru_cache(maxsize=ROUTE_CACHE)
+def _topic(base: str, rest: str) -> tuple[str, str, str]:
+    """(role: bridge, command, availability or state; source; friendly name), per topic."""
     if not rest or rest.startswith("/") or rest.endswith("/"):
         raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected zigbee2mqtt/<friendly_name>")
     if rest == "bridge" or rest.startswith("bridge/"):
-        return Parsed(f"{base}/bridge", SourceKind.ROOM, (), FORMAT)
+        return "bridge", f"{base}/bridge", "bridge"
     parts = rest.split("/")
     for index, part in enumerate(parts[1:], start=1):
         if part in _COMMANDS:
             name = "/".join(parts[:index])
-            return Parsed(f"{base}/{name}", SourceKind.ROOM, (), FORMAT, name)
+            return "command", f"{base}/{name}", name
     if parts[-1] == "availability" and len(parts) > 1:
         name = "/".join(parts[:-1])
-        source = f"{base}/{name}"
+        return "availability", f"{base}/{name}", name
+    return "state", f"{base}/{rest}", rest
+
+
+def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
+    """Parse one Zigbee2MQTT message."""
+    role, source, name = _topic(base, rest)
+    if role == "bridge":
+        return Parsed(source, SourceKind.ROOM, (), FORMAT)
+    if role == "command":
+        return Parsed(source, SourceKind.ROOM, (), FORMAT, name)
+    if role == "availability":
         return Parsed(source, SourceKind.ROOM, (_availability(source, payload, now),), FORMAT, name)
-    source = f"{base}/{rest}"
     if not payload:  # a retained state being cleared
         return Parsed(source, SourceKind.ROOM, (), FORMAT, rest)
-    data = validate(_STATE, load_json(payload))
+    data = _STATE(load_json(payload))
     signals: dict[str, Signal] = {}
     for attr, kind, unit in _NUMBERS:
         if kind not in signals and (value := data.get(attr)) is not None:
@@ -84,7 +100,7 @@ def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
 def _availability(source: str, payload: bytes, now: datetime) -> Signal:
     body = load_text(payload)
     if body.startswith("{"):
-        state = validate(_AVAILABILITY, load_json(payload))["state"]
+        state = _AVAILABILITY(load_json(payload))["state"]
     else:
-        state = validate(_LEGACY_AVAILABILITY, body)
+        state = _LEGACY_AVAILABILITY(body)
     return Signal(source, "online", state == "online", now)
