@@ -333,29 +333,34 @@ def load_scenario(path: str | Path) -> Scenario:
             raise field_error(f"calendar[{i}]", err) from err
         calendar.extend(e.as_mapping() for e in normalize_events([item], tz))
 
+    def when(where: str, value: str | datetime) -> datetime:
+        try:
+            return _resolve(value, start_local, tz)
+        except vol.Invalid as err:
+            raise field_error(where, err) from err
+
     timeline: list[tuple[datetime, int, dict[str, Any]]] = []
-    try:
-        for i, event in enumerate(data["events"] or []):
-            timeline.append((_resolve(event["at"], start_local, tz), i, {"type": "event", **event}))
-        for i, change in enumerate(data["calendar_changes"]):
-            if "add" in change:
-                try:
-                    EVENT_SCHEMA(change["add"])
-                except vol.Invalid as err:
-                    raise field_error(f"calendar_changes[{i}].add", err) from err
-            order = len(timeline) + i
-            timeline.append((_resolve(change["at"], start_local, tz), order, {"type": "calendar", **change}))
-        expect = dict(data["expect"] or {})
-        expect.setdefault("actions", [])
-        expect.setdefault("forbidden", [])
-        expect.setdefault("situations", [])
-        expect.setdefault("preferences", {})
-        for entry in (*expect["actions"], *expect["forbidden"], *expect["situations"]):
+    for i, event in enumerate(data["events"] or []):
+        timeline.append((when(f"events[{i}].at", event["at"]), i, {"type": "event", **event}))
+    for i, change in enumerate(data["calendar_changes"]):
+        if "add" in change:
+            try:
+                EVENT_SCHEMA(change["add"])
+            except vol.Invalid as err:
+                raise field_error(f"calendar_changes[{i}].add", err) from err
+        at = when(f"calendar_changes[{i}].at", change["at"])
+        timeline.append((at, len(timeline) + i, {"type": "calendar", **change}))
+    expect = dict(data["expect"] or {})
+    expect.setdefault("actions", [])
+    expect.setdefault("forbidden", [])
+    expect.setdefault("situations", [])
+    expect.setdefault("preferences", {})
+    for section in ("actions", "forbidden", "situations"):
+        for i, entry in enumerate(expect[section]):
             if "between" in entry:
-                entry["window"] = tuple(_resolve(v, start_local, tz) for v in entry["between"])
-        until = _resolve(data["until"], start_local, tz) if "until" in data else None
-    except vol.Invalid as err:
-        raise ScenarioError(f"{name}: {err.msg}") from err
+                where = f"expect.{section}[{i}].between"
+                entry["window"] = tuple(when(where, v) for v in entry["between"])
+    until = when("until", data["until"]) if "until" in data else None
     timeline.sort(key=lambda item: (item[0], item[1]))
     start = start_local.astimezone(UTC)
     if timeline and timeline[0][0] < start:
