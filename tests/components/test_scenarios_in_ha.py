@@ -10,7 +10,7 @@ trip. The hub's tick runs once per simulated minute, as its interval timer would
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 import json
 from pathlib import Path
 from typing import Any
@@ -40,14 +40,7 @@ RUN_IN_HA = [
 
 
 def _end(scenario: Scenario) -> datetime:
-    ends = [t for t, _, _ in scenario.timeline[-1:]]
-    ends += [
-        e["window"][1]
-        for e in (*scenario.expect["actions"], *scenario.expect["forbidden"], *scenario.expect["situations"])
-        if "window" in e
-    ]
-    ends += [e["start"].astimezone(UTC) for e in scenario.calendar]
-    return max([scenario.start, *ends]) + timedelta(minutes=5)
+    return scenario.last_named_time() + timedelta(minutes=5)
 
 
 async def _calendars(hass: HomeAssistant, scenario: Scenario) -> dict[str, str]:

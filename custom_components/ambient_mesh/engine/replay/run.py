@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 import json
 from typing import Any
 
@@ -133,17 +133,7 @@ async def run_scenario(
         await later.run_due()
         learner.observe(mesh.world)
 
-    ends = [t for t, _, _ in scenario.timeline[-1:]]
-    ends += [
-        e["window"][1]
-        for e in (*scenario.expect["actions"], *scenario.expect["forbidden"], *scenario.expect["situations"])
-        if "window" in e
-    ]
-    # A scenario with a calendar is about those events: run at least until the last one starts.
-    ends += [e["start"].astimezone(UTC) for e in scenario.calendar]
-    if scenario.until:
-        ends.append(scenario.until)
-    end = max([scenario.start, *ends]) + MARGIN
+    end = max(scenario.last_named_time(), scenario.until or scenario.start) + MARGIN
 
     next_tick = scenario.start
     items = scenario.timeline

@@ -273,6 +273,21 @@ class Scenario:
     until: datetime | None
     expect: dict[str, Any]
 
+    def last_named_time(self) -> datetime:
+        """The latest of the start, the last event, expectation window end and calendar start (UTC).
+
+        ``until`` is left to the caller: the replayer runs to it, Home Assistant's scenario test does not.
+        """
+        ends = [t for t, _, _ in self.timeline[-1:]]
+        ends += [
+            e["window"][1]
+            for e in (*self.expect["actions"], *self.expect["forbidden"], *self.expect["situations"])
+            if "window" in e
+        ]
+        # A scenario with a calendar is about those events: run at least until the last one starts.
+        ends += [e["start"].astimezone(UTC) for e in self.calendar]
+        return max([self.start, *ends])
+
 
 def _resolve(value: str | datetime, start_local: datetime, tz: tzinfo) -> datetime:
     """A scenario time as UTC."""
