@@ -243,17 +243,18 @@ def test_unreadable_file_is_named(tmp_path: Path, text: str | None, message: str
 
 
 @pytest.mark.parametrize(
-    "start", [datetime(2026, 1, 12, 6, 0), date(2026, 1, 12)], ids=["yaml_timestamp", "yaml_date"]
+    ("start", "utc"),
+    [
+        (datetime(2026, 1, 12, 6, 0), datetime(2026, 1, 12, 5, 0, tzinfo=UTC)),
+        (date(2026, 1, 12), datetime(2026, 1, 11, 23, 0, tzinfo=UTC)),  # midnight in Berlin
+    ],
+    ids=["yaml_timestamp", "yaml_date"],
 )
-def test_start_may_be_a_yaml_timestamp_or_date(tmp_path: Path, start: datetime | date) -> None:
+def test_start_and_at_may_be_yaml_timestamps(tmp_path: Path, start: datetime | date, utc: datetime) -> None:
     data = yaml.safe_load(DESIGN_EXAMPLE.read_text(encoding="utf-8"))
-    events = [{**data["events"][0], "at": datetime(2026, 1, 12, 6, 0, 5)}]
+    events = [{**data["events"][0], "at": datetime(2026, 1, 12, 6, 0, 5)}]  # naive: the scenario's zone
     scenario = load_scenario(_variant(tmp_path, "typed.yaml", {"start": start, "events": events}))
-    local = (
-        datetime(2026, 1, 12, 6, 0, tzinfo=ZoneInfo("Europe/Berlin")) if isinstance(start, datetime) else None
-    )
-    expected = local or datetime(2026, 1, 12, tzinfo=ZoneInfo("Europe/Berlin"))
-    assert scenario.start == expected.astimezone(UTC)
+    assert scenario.start == utc
     assert scenario.timeline[0][0] == datetime(2026, 1, 12, 5, 0, 5, tzinfo=UTC)
 
 
