@@ -56,6 +56,7 @@ from .engine.context import SourceInfo
 from .engine.discovery import Discovery
 from .engine.guard import Guard, Policy
 from .engine.household import Household, is_entity_id
+from .engine.kinds import ToolName
 from .engine.llm import endpoint_from_options
 from .engine.mesh import Mesh
 from .engine.model import Caller, Decision, PlannerStatus, Situation, ToolCall, Verdict
@@ -148,7 +149,8 @@ class AmbientMeshHub:
     """Owns the mesh of one config entry and every Home Assistant hook it needs.
 
     It is the mesh's ``MeshEvents``: new facts become dispatcher signals, situations and decisions
-    become bus events (and logbook lines), and every change worth keeping is saved.
+    become bus events (and logbook lines), and every change worth keeping is saved. It is also the
+    discovery's events (a new stranger goes to ``Admission``) and the planner chain's.
     """
 
     hass: HomeAssistant
@@ -476,11 +478,14 @@ class AmbientMeshHub:
         """When the cabin will be ready: the latest preconditioning we started or scheduled for it."""
         now = self.clock.now()
         for entry in self.guard.scheduler.entries():
-            if entry.call.tool == "precondition_cabin" and entry.call.args.get("vehicle") == vehicle_id:
+            if (
+                entry.call.tool == ToolName.PRECONDITION_CABIN
+                and entry.call.args.get("vehicle") == vehicle_id
+            ):
                 return _ready_by(entry.call.args) or entry.at
         for decision in reversed(self.guard.audit):
             if (
-                decision.call.tool == "precondition_cabin"
+                decision.call.tool == ToolName.PRECONDITION_CABIN
                 and decision.args.get("vehicle") == vehicle_id
                 and decision.verdict in (Verdict.EXECUTED, Verdict.CLAMPED, Verdict.APPROVED)
             ):

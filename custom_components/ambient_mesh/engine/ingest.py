@@ -68,7 +68,6 @@ class Ingestor:
         bases: Mapping[str, str],
         profiles: Mapping[str, ParseFn],
         *,
-        on_new_source: Callable[[Parsed], None] | None = None,
         on_update: Callable[[Parsed], None] | None = None,
         admit: Admit | None = None,
     ) -> None:
@@ -85,7 +84,6 @@ class Ingestor:
             key=lambda route: -len(route[0]),
         )
         self._route_of: dict[str, _Route] = {}
-        self._on_new_source = on_new_source
         self._on_update = on_update
         self._admit = admit
 
@@ -131,9 +129,7 @@ class Ingestor:
             self.stats.held_back += 1
             return None
         self.stats.accepted += 1
-        new = self.context.apply(parsed, now)
-        if new and self._on_new_source:
-            self._on_new_source(parsed)
+        self.context.apply(parsed, now)
         if self._on_update:
             self._on_update(parsed)
         return parsed
