@@ -17,8 +17,8 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
 
 from .const import DOMAIN, LOGGER
-from .engine.discovery import DiscoveredSource, Discovery
-from .engine.mesh import Mesh
+from .engine.context import SourceInfo
+from .engine.discovery import Discovery
 
 NOTIFY_EVERY_S = 60.0
 LISTED = 10
@@ -78,18 +78,17 @@ def async_watch_broker(hass: HomeAssistant) -> CALLBACK_TYPE:
 class Admission:
     """Owns one entry's discovery list and the notification about it."""
 
-    def __init__(self, hass: HomeAssistant, entry_id: str, mesh: Mesh) -> None:
-        """Hold back strangers' messages from now on."""
+    def __init__(self, hass: HomeAssistant, entry_id: str, discovery: Discovery) -> None:
+        """Tell the user about the sources ``discovery`` holds back (its ``admit`` is the mesh's)."""
         self.hass = hass
         self.entry_id = entry_id
-        self.discovery = Discovery(lambda: mesh.household)
-        mesh.ingestor.admit = self.discovery.admit
-        self.discovery.listeners.append(self._on_new_source)
+        self.discovery = discovery
         self._pending: CALLBACK_TYPE | None = None
         self._notified_once = False
 
     @callback
-    def _on_new_source(self, source: DiscoveredSource) -> None:
+    def source_discovered(self, source: SourceInfo) -> None:
+        """A new source was listed: notify now the first time, then at most once a minute."""
         if self._pending is not None:
             return
         if not self._notified_once:

@@ -52,11 +52,14 @@ from .const import (
 )
 from .engine import tokenizer
 from .engine.assembly import Restored, build_mesh
+from .engine.context import SourceInfo
+from .engine.discovery import Discovery
 from .engine.guard import Guard, Policy
 from .engine.household import Household, is_entity_id
+from .engine.kinds import ToolName
 from .engine.llm import endpoint_from_options
 from .engine.mesh import Mesh
-from .engine.model import Caller, Decision, Situation, ToolCall, Verdict
+from .engine.model import Caller, Decision, PlannerStatus, Situation, ToolCall, Verdict
 from .engine.planners.chain import PlannerChain
 from .engine.planners.llm import LlmPlanner
 from .engine.planners.rules import RulesPlanner
@@ -146,13 +149,13 @@ class AmbientMeshHub:
     """Owns the mesh of one config entry and every Home Assistant hook it needs.
 
     It is the mesh's ``MeshEvents``: new facts become dispatcher signals, situations and decisions
-    become bus events (and logbook lines), and every change worth keeping is saved.
+    become bus events (and logbook lines), and every change worth keeping is saved. It is also the
+    discovery's events (a new stranger goes to ``Admission``) and the planner chain's.
     """
 
     hass: HomeAssistant
     entry: AmbientMeshConfigEntry
     clock: HomeAssistantClock
-    planner: PlannerChain
     preferences: Preferences
     learner: PreferenceLearner
     detector: SituationDetector
@@ -167,6 +170,7 @@ class AmbientMeshHub:
         default_factory=dict
     )  # what the mesh was built from, to spot live changes
     mesh: Mesh[Guard] = field(init=False)  # built around the hub, which hears its events
+    planner: PlannerChain = field(init=False)  # the same: it reports its status to the hub
     _store: MeshStorage | None = None
     _unsubs: list[Callable[[], None]] = field(default_factory=list)
     _calendar_refreshed: datetime | None = None
@@ -205,7 +209,6 @@ class AmbientMeshHub:
         )
         if llm is not None:
             llm.allowlist = policy.allowlist  # the model is not even offered what the guard refuses
-        planner = PlannerChain(llm, RulesPlanner(preferences))
         formats = dict(data[CONF_FORMATS])
         detector = SituationDetector(preferences=preferences)
         later = HomeAssistantLater(hass, entry)
@@ -213,7 +216,6 @@ class AmbientMeshHub:
             hass=hass,
             entry=entry,
             clock=clock,
-            planner=planner,
             preferences=preferences,
             learner=learner,
             detector=detector,
@@ -223,13 +225,17 @@ class AmbientMeshHub:
             _store=store,
             _later=later,
         )
+        hub.planner = PlannerChain(llm, RulesPlanner(preferences), events=hub)
+        # Strangers on the broker are held back and listed (the household read when a message comes)
+        discovery = Discovery(lambda: hub.mesh.household, events=hub)
+        admission = hub.admission = Admission(hass, entry_id, discovery)
         hub.mesh = build_mesh(
             # zone.home and the areas rooms are in; the guard judges by the same (assumed) links
             household=in_home_assistant(hass, household),
             clock=clock,
             bases=formats,
             detector=detector,
-            planner=planner,
+            planner=hub.planner,
             policy=policy,
             executor=lambda world: HomeAssistantExecutor(hass, world),
             events=hub,
@@ -239,6 +245,7 @@ class AmbientMeshHub:
                 schedule=stored.schedule, audit=stored.audit, pending=stored.pending, snoozes=stored.snoozes
             ),
             on_dropped=lambda part, count: stored.drop(part, "malformed", count),
+            admit=discovery.admit,
         )
         hub.restore_dropped = dict(stored.dropped)
         if stored.dropped:
@@ -246,7 +253,6 @@ class AmbientMeshHub:
                 "Parts of Ambient Mesh's saved state did not read and were left out: %s",
                 ", ".join(f"{what} ({count})" for what, count in sorted(stored.dropped.items())),
             )
-        admission = hub.admission = Admission(hass, entry_id, hub.mesh)
         hub.last_decision = hub.guard.audit[-1] if hub.guard.audit else None
         for item in stored.sources:
             try:
@@ -379,6 +385,17 @@ class AmbientMeshHub:
         self._schedule_save()
         self._arm_next_due()
 
+    @callback
+    def source_discovered(self, source: SourceInfo) -> None:
+        """A stranger on the broker: admission tells the user (a notification, at most once a minute)."""
+        if self.admission is not None:
+            self.admission.source_discovered(source)
+
+    @callback
+    def planner_changed(self, status: PlannerStatus) -> None:
+        """The model or the rules plan now: the Planner sensor shows it at once."""
+        self.notify_changed()
+
     async def _async_ask_for_confirmation(self, decision: Decision) -> None:
         """Tell the people who can approve: an actionable phone notification, else a persistent one."""
         await async_request_confirmation(self.hass, self.mesh.household, decision)
@@ -461,11 +478,14 @@ class AmbientMeshHub:
         """When the cabin will be ready: the latest preconditioning we started or scheduled for it."""
         now = self.clock.now()
         for entry in self.guard.scheduler.entries():
-            if entry.call.tool == "precondition_cabin" and entry.call.args.get("vehicle") == vehicle_id:
+            if (
+                entry.call.tool == ToolName.PRECONDITION_CABIN
+                and entry.call.args.get("vehicle") == vehicle_id
+            ):
                 return _ready_by(entry.call.args) or entry.at
         for decision in reversed(self.guard.audit):
             if (
-                decision.call.tool == "precondition_cabin"
+                decision.call.tool == ToolName.PRECONDITION_CABIN
                 and decision.args.get("vehicle") == vehicle_id
                 and decision.verdict in (Verdict.EXECUTED, Verdict.CLAMPED, Verdict.APPROVED)
             ):

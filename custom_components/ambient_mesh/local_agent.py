@@ -21,6 +21,7 @@ from .engine import intents
 from .engine.guard import UnknownDecisionError
 from .engine.home import at_home
 from .engine.intents import Ask, Command, Control, Language, Query
+from .engine.kinds import SituationKind
 from .engine.model import Caller, Decision, ToolCall, Verdict
 from .engine.signals import Location
 from .engine.situations import HOUSEHOLD, lead_minutes, local_tz
@@ -237,7 +238,7 @@ def _snooze(hub: AmbientMeshHub, lang: Language, control: Control, person: str |
     situation = control.situation or ""
     household = hub.mesh.household
     until = hub.clock.now() + timedelta(minutes=control.minutes)
-    if situation == "house_empty":
+    if situation == SituationKind.HOUSE_EMPTY:
         subjects = [HOUSEHOLD]
     elif control.subject:
         subjects = [control.subject]

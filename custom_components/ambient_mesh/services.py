@@ -18,7 +18,7 @@ from homeassistant.util import dt as dt_util
 from .compat import vol
 from .const import DOMAIN
 from .engine.guard import UnknownDecisionError
-from .engine.kinds import SNOOZABLE
+from .engine.kinds import SNOOZABLE, ToolName
 from .engine.model import Caller, Decision, Verdict
 from .engine.preferences import KINDS as PREFERENCE_KINDS
 
@@ -112,7 +112,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         if (ready_by := call.data.get("ready_by")) is not None:
             args["ready_by"] = dt_util.as_local(ready_by).isoformat()
         tool_call = hub.call(
-            "precondition_cabin",
+            ToolName.PRECONDITION_CABIN,
             args,
             caller=Caller.SERVICE,
             user_id=call.context.user_id,
@@ -123,7 +123,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="refused",
-                translation_placeholders={"tool": "precondition_cabin", "reason": decision.reason},
+                translation_placeholders={"tool": ToolName.PRECONDITION_CABIN, "reason": decision.reason},
             )
         return _response(decision)
 
@@ -217,7 +217,7 @@ def async_setup_schedule_services(hass: HomeAssistant) -> None:
                 translation_placeholders={"id": schedule_id},
             )
         tool_call = hub.call(
-            "cancel_scheduled",
+            ToolName.CANCEL_SCHEDULED,
             {"id": schedule_id},
             caller=Caller.SERVICE,
             user_id=call.context.user_id,
@@ -228,7 +228,7 @@ def async_setup_schedule_services(hass: HomeAssistant) -> None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="refused",
-                translation_placeholders={"tool": "cancel_scheduled", "reason": decision.reason},
+                translation_placeholders={"tool": ToolName.CANCEL_SCHEDULED, "reason": decision.reason},
             )
         hub.notify_changed()
         return _response(decision)

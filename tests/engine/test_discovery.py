@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from custom_components.ambient_mesh.engine.clock import VirtualClock
-from custom_components.ambient_mesh.engine.context import ContextStore
+from custom_components.ambient_mesh.engine.context import ContextStore, SourceInfo
 from custom_components.ambient_mesh.engine.discovery import CapReason, Discovery
 from custom_components.ambient_mesh.engine.household import Household
 from custom_components.ambient_mesh.engine.ingest import Ingestor
@@ -15,6 +15,16 @@ from custom_components.ambient_mesh.engine.signals import Location, Signal
 
 NOW = datetime(2026, 1, 12, 6, 0, tzinfo=UTC)
 NAMED = {"zones": [{"id": "bedroom", "sources": {"sensor": "zigbee2mqtt/bedroom_sensor"}}]}
+
+
+class _Heard:
+    """The ``DiscoveryEvents`` of a test: keeps what it hears."""
+
+    def __init__(self) -> None:
+        self.sources: list[SourceInfo] = []
+
+    def source_discovered(self, source: SourceInfo) -> None:
+        self.sources.append(source)
 
 
 def _parsed(source: str, *signals: Signal, name: str | None = None) -> Parsed:
@@ -67,11 +77,14 @@ def test_a_source_named_later_is_admitted_from_then_on() -> None:
 def test_the_ingestor_holds_back_strangers_before_the_context() -> None:
     household = Household.from_dict(NAMED)
     context = ContextStore()
-    ingestor = Ingestor(context, VirtualClock(NOW), DEFAULT_BASES, make_profiles())
-    discovery = Discovery(lambda: household)
-    ingestor.admit = discovery.admit
+    heard = _Heard()
+    discovery = Discovery(lambda: household, events=heard)
+    ingestor = Ingestor(context, VirtualClock(NOW), DEFAULT_BASES, make_profiles(), admit=discovery.admit)
     assert ingestor.handle("zigbee2mqtt/kitchen_plug", b'{"temperature": 20.5}') is None
+    assert ingestor.handle("zigbee2mqtt/kitchen_plug", b'{"temperature": 20.6}') is None
     assert ingestor.handle("zigbee2mqtt/bedroom_sensor", b'{"temperature": 21}') is not None
     assert list(context.sources) == ["zigbee2mqtt/bedroom_sensor"]
-    assert ingestor.stats.held_back == 1 and ingestor.stats.accepted == 1
-    assert discovery.sources()[0].reported == {"room_temp": "20.5 °C"}
+    assert ingestor.stats.held_back == 2 and ingestor.stats.accepted == 1
+    assert discovery.sources()[0].reported == {"room_temp": "20.6 °C"}
+    # the events hear of the stranger once, when it is first listed
+    assert [(s.source, s.messages) for s in heard.sources] == [("zigbee2mqtt/kitchen_plug", 1)]

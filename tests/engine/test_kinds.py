@@ -21,6 +21,7 @@ from custom_components.ambient_mesh.engine.guard import SCOPE_TOOLS
 from custom_components.ambient_mesh.engine.household import ID
 from custom_components.ambient_mesh.engine.kinds import SNOOZABLE, SituationKind, ToolName
 from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
+from custom_components.ambient_mesh.engine.planners.rules import RulesPlanner
 from custom_components.ambient_mesh.engine.tools import CATALOGUE
 
 # The converter Home Assistant's agents use: probatio's on 2026.9+, voluptuous_openapi before (2025.4).
@@ -80,6 +81,25 @@ def test_the_guard_scopes_exactly_the_known_kinds_and_allows_what_the_model_is_o
     for kind, allowed in SCOPE_TOOLS.items():
         assert allowed <= set(ToolName), kind
         assert SITUATION_TOOLS[kind] <= allowed, kind
+
+
+def test_the_rules_planner_has_one_handler_for_each_kind() -> None:
+    assert list(RulesPlanner().handlers) == list(SituationKind)
+
+
+def test_every_tool_in_a_scope_or_a_route_is_a_tool_name_member() -> None:
+    """Listed as members, not strings: a renamed tool cannot leave a stale name behind."""
+    listed = [*SCOPE_TOOLS.values(), *SITUATION_TOOLS.values(), *(tools for _, tools in tools._ROUTES)]
+    assert all(type(tool) is ToolName for group in listed for tool in group)
+    assert all(type(kind) is SituationKind for kind in (*SCOPE_TOOLS, *SITUATION_TOOLS))
+    assert all(type(spec.name) is ToolName for spec in CATALOGUE.values())
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_snooze_sentences_name_exactly_the_snoozable_kinds(language: str) -> None:
+    sentences = yaml.safe_load((PACKAGE / "engine" / "sentences" / f"{language}.yaml").read_text())
+    named = [value["out"] for value in sentences["lists"]["situation"]["values"]]
+    assert sorted(named) == sorted(SNOOZABLE)
 
 
 def test_preference_learning_names_only_known_kinds() -> None:

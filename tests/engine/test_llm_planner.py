@@ -12,7 +12,7 @@ import pytest
 
 from custom_components.ambient_mesh.engine.guard import Guard, Policy
 from custom_components.ambient_mesh.engine.mesh import World
-from custom_components.ambient_mesh.engine.model import Caller, Situation, ToolCall, Verdict
+from custom_components.ambient_mesh.engine.model import Caller, PlannerStatus, Situation, ToolCall, Verdict
 from custom_components.ambient_mesh.engine.planners.chain import PlannerChain, replay_planner
 from custom_components.ambient_mesh.engine.planners.llm import (
     CannotConnectError,
@@ -47,6 +47,16 @@ def planner(*urls: str, timeout_s: float = 5.0, **kwargs: Any) -> LlmPlanner:
         Endpoint(url=url, model=MODEL, priority=i, timeout_s=timeout_s) for i, url in enumerate(urls)
     ]
     return LlmPlanner(endpoints, clock=world_clock, **kwargs)
+
+
+class _Statuses:
+    """The ``PlannerEvents`` of a test: keeps which planner each reported status names."""
+
+    def __init__(self, active: list[str]) -> None:
+        self.active = active
+
+    def planner_changed(self, status: PlannerStatus) -> None:
+        self.active.append(status.active)
 
 
 class RulesStub:
@@ -283,9 +293,8 @@ async def test_timeout_falls_back_to_the_rules_planner(standins: Factory) -> Non
     world = make_world()
     llm = planner(slow.url, clock=world.clock, timeout_s=0.5)
     rules = RulesStub()
-    chain = PlannerChain(llm, rules)
     statuses: list[str] = []
-    chain.listeners.append(lambda status: statuses.append(status.active))
+    chain = PlannerChain(llm, rules, events=_Statuses(statuses))
     assert chain.status.active == "llm"
 
     calls = await chain.plan(departure(), world)

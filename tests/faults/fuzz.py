@@ -253,9 +253,8 @@ def fuzz_mqtt(junk: Junk, count: int, errors: _Counting) -> dict[str, Any]:
     household = Household.from_dict(HOUSEHOLD)
     context = ContextStore()
     profiles = make_profiles()
-    ingestor = Ingestor(context, clock, DEFAULT_BASES, profiles)
     discovery = Discovery(lambda: household)
-    ingestor.admit = discovery.admit
+    ingestor = Ingestor(context, clock, DEFAULT_BASES, profiles, admit=discovery.admit)
     formats = list(DEFAULT_BASES)
     per_format: Counter[str] = Counter()
     unhandled: list[str] = []

@@ -18,6 +18,7 @@ from .context import ContextStore
 from .events import MeshEvents
 from .guard import Guard, Policy
 from .household import Household
+from .ingest import Admit
 from .mesh import Detector, Later, Mesh, Planner, World
 from .model import Executor
 from .profiles.registry import make_profiles
@@ -47,12 +48,15 @@ def build_mesh(
     later: Later | None = None,
     restored: Restored | None = None,
     on_dropped: Callable[[str, int], None] | None = None,
+    admit: Admit | None = None,
 ) -> Mesh[Guard]:
     """A mesh for one household, its guard restored, every report going to ``events``.
 
     ``executor`` is given the world it acts in (the household can change while running, so it reads
     it from there). ``preferences`` are the world's (the time zone the detectors think in, at least).
     ``on_dropped`` hears how many restored records of each part did not read and were left out.
+    ``admit`` is admission (``Discovery.admit``, which reports to its own ``DiscoveryEvents``);
+    without it every source is admitted (the replayer, benchmarks).
     """
     world = World(household, ContextStore(), clock, dict(preferences))
     saved = restored or Restored()
@@ -75,6 +79,7 @@ def build_mesh(
         guard=guard,
         events=events,
         later=later,
+        admit=admit,
     )
     dropped["snoozes"] = mesh.restore_snoozes(saved.snoozes)
     for part, count in dropped.items():

@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from .context import SourceInfo
+from .events import NO_EVENTS, DiscoveryEvents
 from .household import Household
 from .profiles import Parsed, SourceKind
 from .signals import Location
@@ -87,10 +88,14 @@ class Discovery:
         self,
         household: Callable[[], Household],
         *,
+        events: DiscoveryEvents = NO_EVENTS,
         max_sources: int = MAX_DISCOVERED,
         max_topics: int = MAX_TOPICS,
     ) -> None:
-        """``household`` returns the current household (it can change while running)."""
+        """``household`` returns the current household (it can change while running).
+
+        ``events`` hears of each source the first time it is listed.
+        """
         self._household = household
         self._max_sources = max_sources
         self._max_topics = max_topics
@@ -99,7 +104,7 @@ class Discovery:
         self._admitted_for: Household | None = None
         self._admitted: frozenset[str] = frozenset()
         self.stats = DiscoveryStats()
-        self.listeners: list[Callable[[DiscoveredSource], None]] = []  # hear about each new source
+        self._events = events
 
     def admitted(self, source: str) -> bool:
         """Whether the household names this source."""
@@ -136,8 +141,7 @@ class Discovery:
             if signal.kind in entry.reported or len(entry.reported) < MAX_REPORTED:
                 entry.reported[signal.kind] = _short(signal.value, signal.unit)
         if new:
-            for listener in self.listeners:
-                listener(entry)
+            self._events.source_discovered(entry.as_source_info())
         return False
 
     def _track_topic(self, topic: str) -> None:

@@ -9,7 +9,12 @@ person, among the pending ones; a schedule change after the scheduler holds it):
 * ``decision_filed`` — the guard judged a call (and executed, held, scheduled or refused it);
 * ``schedule_changed`` — a call was scheduled, cancelled, or taken out because its time came.
 
-Home Assistant's hub implements it with dispatcher signals, bus events and storage saves; the
+Two parts report on their own and are built where their reports go: the discovery list (admission,
+``engine/discovery.py``) reports ``source_discovered`` — a source the household does not name was
+heard for the first time —, and the planner chain (``planners/chain.py``) reports
+``planner_changed`` — it switched between the model and the rules, or its last error changed.
+
+Home Assistant's hub implements all of it with dispatcher signals, bus events and storage saves; the
 scenario replayer implements it to record a run. ``engine/assembly.py`` hands one implementation to
 every part that reports, so nothing is wired by hand.
 """
@@ -18,7 +23,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .model import Decision, Situation
+from .context import SourceInfo
+from .model import Decision, PlannerStatus, Situation
 from .profiles import Parsed
 
 
@@ -30,6 +36,20 @@ class GuardEvents(Protocol):
 
     def schedule_changed(self) -> None:
         """The scheduler's waiting calls changed (added, cancelled, due)."""
+
+
+class DiscoveryEvents(Protocol):
+    """What the discovery list reports (its ``admit`` is what ``build_mesh(admit=…)`` is given)."""
+
+    def source_discovered(self, source: SourceInfo) -> None:
+        """A source the household does not name was heard for the first time (it is held back)."""
+
+
+class PlannerEvents(Protocol):
+    """What the planner chain reports."""
+
+    def planner_changed(self, status: PlannerStatus) -> None:
+        """The chain's status changed (the model or the rules plan now; a new last error)."""
 
 
 class MeshEvents(GuardEvents, Protocol):
@@ -55,6 +75,12 @@ class NoEvents:
         """Ignored."""
 
     def schedule_changed(self) -> None:
+        """Ignored."""
+
+    def source_discovered(self, source: SourceInfo) -> None:
+        """Ignored."""
+
+    def planner_changed(self, status: PlannerStatus) -> None:
         """Ignored."""
 
 

@@ -25,6 +25,7 @@ from .clock import Clock
 from .context import ContextStore
 from .events import NO_EVENTS, GuardEvents
 from .household import Household
+from .kinds import SituationKind, ToolName
 from .model import Caller, Decision, ExecutionError, Executor, Risk, Situation, ToolCall, Verdict
 from .scheduler import ScheduledCall, Scheduler, SchedulerFullError
 from .situations import lead_minutes
@@ -51,7 +52,7 @@ class Policy:
     shadow: bool = False  # decide and record, execute nothing
     rate_limit: RateLimit = field(default_factory=lambda: RateLimit(4, _MINUTES_10))
     rate_limits: Mapping[str, RateLimit] = field(
-        default_factory=lambda: {"notify": RateLimit(6, _MINUTES_10)}
+        default_factory=lambda: {ToolName.NOTIFY: RateLimit(6, _MINUTES_10)}
     )  # per-tool overrides of ``rate_limit``
     confirm_ttl: timedelta = _MINUTES_10
     permissions: Mapping[str, frozenset[str]] | None = None  # person → tools; None: everyone, everything
@@ -88,7 +89,7 @@ class _Pending:
     expires: datetime
 
 
-NESTED_FORBIDDEN = frozenset({"schedule", "cancel_scheduled"})
+NESTED_FORBIDDEN = frozenset({ToolName.SCHEDULE, ToolName.CANCEL_SCHEDULED})
 SAME_DEPARTURE = timedelta(minutes=10)  # two ready_by times this close are one departure
 SAME_DEPARTURE_WINDOW = timedelta(hours=2)  # how far back a started cabin still counts for it
 
@@ -96,23 +97,34 @@ CONDITIONING_WINDOW = timedelta(minutes=lead_minutes(-100.0))
 """The longest lead the departure rule gives (deep frost); a call this close to ``ready_by`` starts now."""
 
 HOUSEHOLD_SUBJECT = "household"  # situations about the whole home (situations.HOUSEHOLD)
-_COMFORT = frozenset({"set_room_climate", "set_lights", "notify", "schedule"})
+_COMFORT = frozenset({ToolName.SET_ROOM_CLIMATE, ToolName.SET_LIGHTS, ToolName.NOTIFY, ToolName.SCHEDULE})
 SCOPE_TOOLS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        "departure_soon": frozenset({"precondition_cabin", "notify", "schedule"}),
-        "departure_cancelled": frozenset({"stop_cabin_climate", "cancel_scheduled", "notify"}),
-        "arriving_home": _COMFORT | {"open_cover", "close_cover", "stop_cabin_climate"},
-        "sleep_started": _COMFORT | {"close_cover"},
-        "woke_up": _COMFORT | {"open_cover"},
-        "night_overheating": frozenset({"set_room_climate", "notify"}),
-        "feeling_cold": frozenset({"set_room_climate", "notify"}),
-        "house_empty": frozenset(
-            {"set_room_climate", "set_lights", "close_cover", "stop_cabin_climate", "notify"}
+        SituationKind.DEPARTURE_SOON: frozenset(
+            {ToolName.PRECONDITION_CABIN, ToolName.NOTIFY, ToolName.SCHEDULE}
+        ),
+        SituationKind.DEPARTURE_CANCELLED: frozenset(
+            {ToolName.STOP_CABIN_CLIMATE, ToolName.CANCEL_SCHEDULED, ToolName.NOTIFY}
+        ),
+        SituationKind.ARRIVING_HOME: _COMFORT
+        | {ToolName.OPEN_COVER, ToolName.CLOSE_COVER, ToolName.STOP_CABIN_CLIMATE},
+        SituationKind.SLEEP_STARTED: _COMFORT | {ToolName.CLOSE_COVER},
+        SituationKind.WOKE_UP: _COMFORT | {ToolName.OPEN_COVER},
+        SituationKind.NIGHT_OVERHEATING: frozenset({ToolName.SET_ROOM_CLIMATE, ToolName.NOTIFY}),
+        SituationKind.FEELING_COLD: frozenset({ToolName.SET_ROOM_CLIMATE, ToolName.NOTIFY}),
+        SituationKind.HOUSE_EMPTY: frozenset(
+            {
+                ToolName.SET_ROOM_CLIMATE,
+                ToolName.SET_LIGHTS,
+                ToolName.CLOSE_COVER,
+                ToolName.STOP_CABIN_CLIMATE,
+                ToolName.NOTIFY,
+            }
         ),
     }
 )
 """The tools a planner may use for each kind of situation."""
-DEFAULT_SCOPE_TOOLS = frozenset({"notify"})
+DEFAULT_SCOPE_TOOLS = frozenset({ToolName.NOTIFY})
 
 _LINK = re.compile(
     r"(?i)([a-z][a-z0-9+.-]*://|www\.|\]\(|<a\b|\b[\w.-]+@[\w-]+\.[a-z]{2,}|\b[\w-]+\.(com|net|org|io|de|ru|cn|info|xyz|ly|me|co|app|link)\b)"
@@ -237,17 +249,17 @@ class Guard:
         if self.policy.shadow:
             return self._record(call, Verdict.SHADOW, _join("shadow mode: not executed", notes), args)
 
-        if spec.name == "schedule":
+        if spec.name == ToolName.SCHEDULE:
             return self._schedule(call, checked)
 
-        if spec.name == "cancel_scheduled":
+        if spec.name == ToolName.CANCEL_SCHEDULED:
             if self.scheduler.cancel(args["id"]) is None:  # cancelled or fired already: nothing to do
                 return self._record(
                     call, Verdict.EXECUTED, "allowed", args, outcome=f"{args['id']} was not waiting"
                 )
             return self._record(call, Verdict.EXECUTED, "allowed", args, outcome=f"cancelled {args['id']}")
 
-        if spec.name == "precondition_cabin" and call.caller is not Caller.SCHEDULE:
+        if spec.name == ToolName.PRECONDITION_CABIN and call.caller is not Caller.SCHEDULE:
             if (earlier := self._same_cabin(args, now)) is not None:
                 return self._record(call, Verdict.REJECTED, earlier, args)
             deferred = self._defer_cabin(call, args, notes, now)
@@ -337,10 +349,10 @@ class Guard:
             raise _RejectedError(problem)
         notes = self._bounds(spec, args)
         checked = _Checked(spec, args, notes)
-        if tool == "schedule":
+        if tool == ToolName.SCHEDULE:
             self._check_schedule(checked, person, now)
         elif (
-            tool == "cancel_scheduled"
+            tool == ToolName.CANCEL_SCHEDULED
             and args["id"] not in self.scheduler
             and args["id"] not in self._done_schedules
         ):
@@ -392,7 +404,7 @@ class Guard:
             return None
         situation = call.situation
         for tool, args in _calls_of(checked):
-            if tool == "notify" and (found := unsafe_text(str(args.get("message", "")))) is not None:
+            if tool == ToolName.NOTIFY and (found := unsafe_text(str(args.get("message", "")))) is not None:
                 return f"a notification may not carry {found} (device text is passed on as plain words only)"
             if situation is None:
                 continue
@@ -520,7 +532,7 @@ class Guard:
             if now - decision.at > SAME_DEPARTURE_WINDOW:
                 break
             if (
-                decision.call.tool == "precondition_cabin"
+                decision.call.tool == ToolName.PRECONDITION_CABIN
                 and decision.verdict in (Verdict.EXECUTED, Verdict.CLAMPED, Verdict.APPROVED)
                 and same(decision.args)
             ):
@@ -557,7 +569,7 @@ class Guard:
             f"precondition_cabin at {start.isoformat(timespec='minutes')}: {lead:g} min before ready_by "
             f"{ready_by.isoformat(timespec='minutes')} ({temp})"
         )
-        return self._enqueue(call, "precondition_cabin", args, start, head, args, notes)
+        return self._enqueue(call, ToolName.PRECONDITION_CABIN, args, start, head, args, notes)
 
     def _schedule_changed(self) -> None:
         """Remember ids that left the scheduler (cancelling one again is a harmless no-op), then report."""

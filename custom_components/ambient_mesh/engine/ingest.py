@@ -28,6 +28,9 @@ ROUTE_CACHE = 4096
 type _Route = tuple[str, str, str, ParseFn]
 """(base topic, topic below the base, format, parser) for one topic."""
 
+type Admit = Callable[[str, Parsed, datetime], bool]
+"""Whether a valid message (topic, what it said, when) comes from a source the household names."""
+
 
 @dataclass(frozen=True, slots=True)
 class Drop:
@@ -65,10 +68,14 @@ class Ingestor:
         bases: Mapping[str, str],
         profiles: Mapping[str, ParseFn],
         *,
-        on_new_source: Callable[[Parsed], None] | None = None,
         on_update: Callable[[Parsed], None] | None = None,
+        admit: Admit | None = None,
     ) -> None:
-        """``bases`` maps a format name to its base topic; ``profiles`` a format name to its parser."""
+        """``bases`` maps a format name to its base topic; ``profiles`` a format name to its parser.
+
+        ``admit`` is admission (``engine/discovery.py``); None admits every source (the replayer,
+        benchmarks).
+        """
         self.context = context
         self.clock = clock
         self.stats = IngestStats()
@@ -77,10 +84,8 @@ class Ingestor:
             key=lambda route: -len(route[0]),
         )
         self._route_of: dict[str, _Route] = {}
-        self._on_new_source = on_new_source
         self._on_update = on_update
-        # Admission (engine/discovery.py): None admits every source (the replayer, benchmarks).
-        self.admit: Callable[[str, Parsed, datetime], bool] | None = None
+        self._admit = admit
 
     def _route(self, topic: str) -> _Route | None:
         """The format listening on a topic (the longest base that is a prefix), remembered per topic."""
@@ -120,13 +125,11 @@ class Ingestor:
             signal, reason = broken
             self._drop(reason, topic, f"{signal.kind}={signal.value!r:.40}", now)
             return None
-        if self.admit is not None and not self.admit(topic, parsed, now):
+        if self._admit is not None and not self._admit(topic, parsed, now):
             self.stats.held_back += 1
             return None
         self.stats.accepted += 1
-        new = self.context.apply(parsed, now)
-        if new and self._on_new_source:
-            self._on_new_source(parsed)
+        self.context.apply(parsed, now)
         if self._on_update:
             self._on_update(parsed)
         return parsed

@@ -27,6 +27,7 @@ from hassil.recognize import recognize_best
 import yaml
 
 from .household import Household, Subject
+from .kinds import ToolName
 
 SENTENCES = Path(__file__).parent / "sentences"
 DEFAULT_CABIN_C = 21.0
@@ -274,14 +275,14 @@ class _Context:
                 if intent == "UnlockCar":  # confirm-class: the guard holds it until a person approves
                     return Command(
                         intent=intent,
-                        tool="unlock_vehicle",
+                        tool=ToolName.UNLOCK_VEHICLE,
                         args={"vehicle": vehicle.id},
                         summary=self.lang.say("unlock", vehicle=vehicle.name),
                     )
                 if intent == "CarClimateOff":
                     return Command(
                         intent=intent,
-                        tool="stop_cabin_climate",
+                        tool=ToolName.STOP_CABIN_CLIMATE,
                         args={"vehicle": vehicle.id},
                         summary=self.lang.say("stop_climate", vehicle=vehicle.name),
                     )
@@ -294,14 +295,14 @@ class _Context:
                     on = slots.get("state") == "on"
                     return Command(
                         intent=intent,
-                        tool="set_lights",
+                        tool=ToolName.SET_LIGHTS,
                         args={"zone": zone.id, "on": on},
                         summary=self.lang.say("lights_on" if on else "lights_off", zone=zone.name),
                     )
                 target = float(slots["temperature"])
                 return Command(
                     intent=intent,
-                    tool="set_room_climate",
+                    tool=ToolName.SET_ROOM_CLIMATE,
                     args={"zone": zone.id, "target_c": target},
                     summary=self.lang.say("room", zone=zone.name, temp=f"{target:g}"),
                 )
@@ -329,7 +330,7 @@ class _Context:
         if ready is None:
             return Command(
                 intent="CarClimateOn",
-                tool="precondition_cabin",
+                tool=ToolName.PRECONDITION_CABIN,
                 args=args,
                 summary=self.lang.say("precondition", vehicle=vehicle.name, temp=f"{target:g}"),
             )
@@ -340,11 +341,13 @@ class _Context:
         lead = self.lead_minutes(vehicle) if self.lead_minutes else DEFAULT_LEAD_MIN
         start = ready - timedelta(minutes=lead)
         if start <= self.now + timedelta(minutes=1):  # no time to wait: start now, ready as soon as it can
-            return Command(intent="CarClimateOn", tool="precondition_cabin", args=args, summary=summary)
+            return Command(
+                intent="CarClimateOn", tool=ToolName.PRECONDITION_CABIN, args=args, summary=summary
+            )
         return Command(
             intent="CarClimateOn",
-            tool="schedule",
-            args={"call": {"tool": "precondition_cabin", "args": args}, "at": start.isoformat()},
+            tool=ToolName.SCHEDULE,
+            args={"call": {"tool": ToolName.PRECONDITION_CABIN, "args": args}, "at": start.isoformat()},
             summary=summary,
         )
 

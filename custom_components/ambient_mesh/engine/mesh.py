@@ -31,7 +31,7 @@ from .clock import Clock
 from .context import ContextStore
 from .events import MeshEvents
 from .household import Household
-from .ingest import Ingestor
+from .ingest import Admit, Ingestor
 from .model import Decision, Situation, ToolCall
 from .profiles import Parsed, ParseFn
 from .signals import Signal
@@ -146,15 +146,19 @@ class Mesh[G: Gate = Gate]:
         guard: G,
         events: MeshEvents,
         later: Later | None = None,
+        admit: Admit | None = None,
     ) -> None:
         """Wire the parts; nothing runs until messages arrive or ``tick`` is called.
 
         ``events`` hears of new facts and raised situations (the guard, of decisions). Without
-        ``later`` decisions are made only when ``tick`` or ``evaluate`` is called.
+        ``later`` decisions are made only when ``tick`` or ``evaluate`` is called. ``admit`` is the
+        ingestor's admission (``Discovery.admit``); without it every source is admitted.
         """
         self.context = world.context
         self.world = world
-        self.ingestor = Ingestor(self.context, world.clock, bases, profiles, on_update=self._update)
+        self.ingestor = Ingestor(
+            self.context, world.clock, bases, profiles, on_update=self._update, admit=admit
+        )
         self.detector = detector
         self.planner = planner
         self.guard: Final = guard  # read-only: a mesh of a Guard is a mesh of any Gate

@@ -32,6 +32,16 @@ class Situation:
     facts: Mapping[str, FactValue] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class PlannerStatus:
+    """Which planner is active, on which endpoint, and the last error seen (``planners/chain.py``)."""
+
+    active: str  # "llm" or "rules"
+    endpoint: str | None  # model@url the next LLM request goes to
+    last_error: str | None
+    fallbacks: int  # situations planned by the rules because the LLM failed
+
+
 class Risk(StrEnum):
     """How much a tool may do without a person."""
 

@@ -30,6 +30,7 @@ import voluptuous as vol
 
 from .bounds import CABIN_C, ROOM_C, ROUTINE_MIN, TRAVEL_MIN, Bound
 from .calendar import DEFAULT_TRAVEL_MINUTES
+from .kinds import SituationKind, ToolName
 from .model import Decision, Verdict
 from .signals import is_stale
 
@@ -59,12 +60,12 @@ KINDS = ("cabin_target_c", "bedroom_target_c", "comfort_target_c", "morning_rout
 
 # Which preference a situation's action applied, so an override of it teaches the right value.
 PREFERENCE_OF: dict[str, tuple[str, str | None]] = {
-    "sleep_started": ("bedroom_target_c", "sleep"),
-    "night_overheating": ("bedroom_target_c", "sleep"),
-    "feeling_cold": ("bedroom_target_c", "sleep"),
-    "woke_up": ("bedroom_target_c", "wake"),
-    "arriving_home": ("comfort_target_c", None),
-    "departure_soon": ("cabin_target_c", None),  # the band comes from the situation's facts
+    SituationKind.SLEEP_STARTED: ("bedroom_target_c", "sleep"),
+    SituationKind.NIGHT_OVERHEATING: ("bedroom_target_c", "sleep"),
+    SituationKind.FEELING_COLD: ("bedroom_target_c", "sleep"),
+    SituationKind.WOKE_UP: ("bedroom_target_c", "wake"),
+    SituationKind.ARRIVING_HOME: ("comfort_target_c", None),
+    SituationKind.DEPARTURE_SOON: ("cabin_target_c", None),  # the band comes from the situation's facts
 }
 
 _TEMP = vol.All(vol.Coerce(float), vol.Range(min=5, max=35))
@@ -454,15 +455,22 @@ class PreferenceLearner:
             return
         kind, key = PREFERENCE_OF[situation.kind]
         args = decision.args
-        if decision.call.tool == "set_room_climate" and isinstance(args.get("target_c"), int | float):
+        if decision.call.tool == ToolName.SET_ROOM_CLIMATE and isinstance(args.get("target_c"), int | float):
             subject = str(args.get("zone"))
-        elif decision.call.tool == "precondition_cabin" and isinstance(args.get("target_c"), int | float):
+        elif decision.call.tool == ToolName.PRECONDITION_CABIN and isinstance(
+            args.get("target_c"), int | float
+        ):
             subject = str(args.get("vehicle"))
             key = str(situation.facts.get("band") or "mild")
         else:
             return
         person = situation.subject
-        if situation.kind in ("night_overheating", "feeling_cold", "woke_up", "sleep_started"):
+        if situation.kind in (
+            SituationKind.NIGHT_OVERHEATING,
+            SituationKind.FEELING_COLD,
+            SituationKind.WOKE_UP,
+            SituationKind.SLEEP_STARTED,
+        ):
             person = str(situation.facts.get("person") or situation.subject)
         self._applied = [a for a in self._applied if a.subject != subject]
         self._applied.append(_Applied(person, kind, key, subject, float(args["target_c"]), decision.at))

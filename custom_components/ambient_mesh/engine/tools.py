@@ -150,7 +150,7 @@ def _specs() -> dict[str, ToolSpec]:
     cabin, room = CABIN_C, ROOM_C
     specs = [
         ToolSpec(
-            name="precondition_cabin",
+            name=ToolName.PRECONDITION_CABIN,
             description="Heat or cool a car's cabin.",
             risk=Risk.AUTO,
             schema=vol.Schema(
@@ -170,7 +170,7 @@ def _specs() -> dict[str, ToolSpec]:
             subjects={"vehicle": SubjectArg(SubjectType.VEHICLE)},
         ),
         ToolSpec(
-            name="stop_cabin_climate",
+            name=ToolName.STOP_CABIN_CLIMATE,
             description="Stop a car's cabin climate.",
             risk=Risk.AUTO,
             schema=vol.Schema({vol.Required("vehicle"): ID}),
@@ -178,7 +178,7 @@ def _specs() -> dict[str, ToolSpec]:
             subjects={"vehicle": SubjectArg(SubjectType.VEHICLE)},
         ),
         ToolSpec(
-            name="set_room_climate",
+            name=ToolName.SET_ROOM_CLIMATE,
             description="Set a room's temperature or mode.",
             risk=Risk.AUTO,
             schema=vol.Schema(
@@ -202,7 +202,7 @@ def _specs() -> dict[str, ToolSpec]:
             subjects={"zone": SubjectArg(SubjectType.ZONE, "climate", ("climate_entity",))},
         ),
         ToolSpec(
-            name="set_lights",
+            name=ToolName.SET_LIGHTS,
             description="Switch a room's lights.",
             risk=Risk.AUTO,
             schema=vol.Schema(
@@ -224,7 +224,7 @@ def _specs() -> dict[str, ToolSpec]:
             subjects={"zone": SubjectArg(SubjectType.ZONE, "lights")},
         ),
         ToolSpec(
-            name="notify",
+            name=ToolName.NOTIFY,
             description="Send a person a short message.",
             risk=Risk.AUTO,
             schema=vol.Schema(
@@ -237,7 +237,7 @@ def _specs() -> dict[str, ToolSpec]:
             subjects={"person": SubjectArg(SubjectType.PERSON)},
         ),
         ToolSpec(
-            name="schedule",
+            name=ToolName.SCHEDULE,
             description="Run a call later (within 7 days).",
             risk=Risk.AUTO,
             schema=vol.Schema(
@@ -255,14 +255,14 @@ def _specs() -> dict[str, ToolSpec]:
             ),
         ),
         ToolSpec(
-            name="cancel_scheduled",
+            name=ToolName.CANCEL_SCHEDULED,
             description="Cancel a scheduled call.",
             risk=Risk.AUTO,
             schema=vol.Schema({vol.Required("id"): vol.All(str, vol.Length(min=1, max=40))}),
             parameters=_params(["id"], id=_str()),
         ),
         ToolSpec(
-            name="unlock_vehicle",
+            name=ToolName.UNLOCK_VEHICLE,
             description="Unlock a car.",
             risk=Risk.CONFIRM,
             schema=vol.Schema({vol.Required("vehicle"): ID}),
@@ -270,7 +270,7 @@ def _specs() -> dict[str, ToolSpec]:
             subjects={"vehicle": SubjectArg(SubjectType.VEHICLE, "lock")},
         ),
         ToolSpec(
-            name="open_cover",
+            name=ToolName.OPEN_COVER,
             description="Open a room's blinds or garage.",
             risk=Risk.CONFIRM,
             schema=vol.Schema({vol.Required("zone"): ID}),
@@ -278,7 +278,7 @@ def _specs() -> dict[str, ToolSpec]:
             subjects={"zone": SubjectArg(SubjectType.ZONE, "cover")},
         ),
         ToolSpec(
-            name="close_cover",
+            name=ToolName.CLOSE_COVER,
             description="Close a room's blinds or garage.",
             risk=Risk.AUTO,
             schema=vol.Schema({vol.Required("zone"): ID}),
@@ -286,7 +286,7 @@ def _specs() -> dict[str, ToolSpec]:
             subjects={"zone": SubjectArg(SubjectType.ZONE, "cover")},
         ),
         ToolSpec(
-            name="disarm_alarm",
+            name=ToolName.DISARM_ALARM,
             description="Disarm the alarm (never allowed).",
             risk=Risk.NEVER,
             schema=vol.Schema({}),
@@ -390,22 +390,22 @@ _ROUTES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (
             r"warm|cold|cool|heat|\bhot\b|chill|freez|temperat|degree|°|thermostat|climate|"
             r"kalt|kühl|heiz|grad|wärmer|kälter",
-            ("set_room_climate",),
+            (ToolName.SET_ROOM_CLIMATE,),
         ),
         (
             r"\bcar\b|cabin|vehicle|tesla|leaf|drive|auto\b|wagen",
-            ("precondition_cabin", "stop_cabin_climate"),
+            (ToolName.PRECONDITION_CABIN, ToolName.STOP_CABIN_CLIMATE),
         ),
-        (r"unlock|entriegel|aufschließ", ("unlock_vehicle",)),
-        (r"light|lamp|bright|\bdim\b|dark|licht|lampe|\bhell\b|dunkel", ("set_lights",)),
-        (r"blind|shutter|garage|cover|curtain|rollo|jalousie", ("open_cover", "close_cover")),
-        (r"tell|notify|message|remind|let \w+ know|\btext\b|\bsag|nachricht|erinner", ("notify",)),
+        (r"unlock|entriegel|aufschließ", (ToolName.UNLOCK_VEHICLE,)),
+        (r"light|lamp|bright|\bdim\b|dark|licht|lampe|\bhell\b|dunkel", (ToolName.SET_LIGHTS,)),
+        (r"blind|shutter|garage|cover|curtain|rollo|jalousie", (ToolName.OPEN_COVER, ToolName.CLOSE_COVER)),
+        (r"tell|notify|message|remind|let \w+ know|\btext\b|\bsag|nachricht|erinner", (ToolName.NOTIFY,)),
         # "by 7:30" is a ready-by time the car tool takes itself; "at 7:30" is a call for later
         (
             r"\bat \d|\bin \d+|tomorrow|tonight|later|schedul|\bum \d|morgen|später|heute abend",
-            ("schedule",),
+            (ToolName.SCHEDULE,),
         ),
-        (r"cancel|abbrech|stornier", ("cancel_scheduled",)),
+        (r"cancel|abbrech|stornier", (ToolName.CANCEL_SCHEDULED,)),
     )
 )
 
@@ -413,7 +413,7 @@ _ROUTES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
 _ROOM_WORDS = re.compile(
     r"room|house|home|kitchen|bath|office|hall|zimmer|haus|küche|büro|flur", re.IGNORECASE
 )
-_CAR_TOOLS = frozenset({"precondition_cabin", "stop_cabin_climate"})
+_CAR_TOOLS = frozenset({ToolName.PRECONDITION_CABIN, ToolName.STOP_CABIN_CLIMATE})
 
 
 def route_request(text: str, places: Collection[str] = ()) -> frozenset[str] | None:
@@ -426,8 +426,8 @@ def route_request(text: str, places: Collection[str] = ()) -> frozenset[str] | N
     for pattern, tools in _ROUTES:
         if pattern.search(text):
             found |= tools
-    if found & _CAR_TOOLS and "set_room_climate" in found:
+    if found & _CAR_TOOLS and ToolName.SET_ROOM_CLIMATE in found:
         lowered = text.lower()
         if not _ROOM_WORDS.search(text) and not any(p and p.lower() in lowered for p in places):
-            found.discard("set_room_climate")
+            found.discard(ToolName.SET_ROOM_CLIMATE)
     return frozenset(found) or None

@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from ..household import Household, SubjectType
+from ..kinds import ToolName
 from ..tools import SubjectArg, ToolSpec, iso_datetime, iso_time
 from .base import MalformedReplyError, RawCall
 from .grammar import grammar_for
@@ -28,7 +29,9 @@ MAX_CONSTRAINED_CALLS = 3
 # The least token budget of a constrained answer. On llama.cpp our grammar bounds the answer and
 # the budget grows to its longest (answer_budget); other servers' schema grammars are not bounded.
 CONSTRAINED_MAX_TOKENS = 512
-NESTED = frozenset({"schedule", "cancel_scheduled"})  # the guard refuses these inside a schedule
+NESTED = frozenset(
+    {ToolName.SCHEDULE, ToolName.CANCEL_SCHEDULED}
+)  # the guard refuses these inside a schedule
 _FORMATS = (("time", iso_time), ("date-time", iso_datetime))  # argument validators → string formats
 CONSTRAINED_INSTRUCTION = (
     'Answer with one JSON object: {"calls": [{"tool": <name>, "args": {...}}]}, '
@@ -143,7 +146,7 @@ def _arguments_schema(
     for name, form in _formats(spec).items():
         if name in properties:
             properties[name] = {"type": "string", "format": form}
-    if spec.name == "schedule" and inner:
+    if spec.name == ToolName.SCHEDULE and inner:
         properties["call"] = {"anyOf": inner}  # schedule only a well-formed call to an offered tool
     return {
         "type": "object",
@@ -160,7 +163,7 @@ def calls_schema(specs: Iterable[ToolSpec], household: Household) -> dict[str, A
     choices = [
         _call_schema(spec, household, inner)
         for spec in specs
-        if spec.name != "schedule" or inner  # nothing to schedule: no schedule
+        if spec.name != ToolName.SCHEDULE or inner  # nothing to schedule: no schedule
     ]
     calls: dict[str, Any] = {"type": "array", "maxItems": MAX_CONSTRAINED_CALLS}
     if choices:

@@ -7,26 +7,16 @@ planned by the rules, and ``status`` says so — and why — for the Planner sen
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 import logging
 
+from ..events import NO_EVENTS, PlannerEvents
 from ..llm import Endpoint, EndpointKind, LlmError
 from ..mesh import Planner, World
-from ..model import Situation, ToolCall
+from ..model import PlannerStatus, Situation, ToolCall
 from .llm import LlmPlanner
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ChainStatus:
-    """Which planner is active, on which endpoint, and the last error seen."""
-
-    active: str  # "llm" or "rules"
-    endpoint: str | None  # model@url the next LLM request goes to
-    last_error: str | None
-    fallbacks: int  # situations planned by the rules because the LLM failed
 
 
 class PlannerChain:
@@ -34,20 +24,23 @@ class PlannerChain:
 
     name = "chain"
 
-    def __init__(self, llm: LlmPlanner | None, rules: Planner) -> None:
-        """``rules`` is any planner (normally ``planners.rules.RulesPlanner``)."""
+    def __init__(self, llm: LlmPlanner | None, rules: Planner, *, events: PlannerEvents = NO_EVENTS) -> None:
+        """``rules`` is any planner (normally ``planners.rules.RulesPlanner``).
+
+        ``events`` hears of every change of ``status`` after a situation was planned.
+        """
         self.llm = llm
         self.rules = rules
         self.fallbacks = 0
         self.last_error: str | None = None
-        self.listeners: list[Callable[[ChainStatus], None]] = []
-        self._last_status: ChainStatus | None = None
+        self._events = events
+        self._last_status: PlannerStatus | None = None
 
     @property
-    def status(self) -> ChainStatus:
+    def status(self) -> PlannerStatus:
         """The chain's state now."""
         endpoint = self.llm.active_endpoint if self.llm is not None else None
-        return ChainStatus(
+        return PlannerStatus(
             active="llm" if endpoint is not None else "rules",
             endpoint=endpoint.key if endpoint is not None else None,
             last_error=self.last_error or (self.llm.last_error if self.llm else None),
@@ -76,11 +69,10 @@ class PlannerChain:
         if status == self._last_status:
             return
         self._last_status = status
-        for listener in self.listeners:
-            try:
-                listener(status)
-            except Exception:
-                _LOGGER.exception("A planner status listener failed")
+        try:
+            self._events.planner_changed(status)
+        except Exception:  # the plan is made; a report that fails must not lose it
+            _LOGGER.exception("Reporting the planner's status failed")
 
 
 def _saying_assumptions(call: ToolCall) -> ToolCall:

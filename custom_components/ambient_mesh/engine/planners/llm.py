@@ -24,6 +24,7 @@ import aiohttp
 from ..clock import Clock
 from ..digest import render_digest
 from ..household import Household
+from ..kinds import SituationKind, ToolName
 from ..llm import (
     CannotConnectError,
     ChatRequest,
@@ -89,14 +90,18 @@ __all__ = [
 
 
 SITUATION_TOOLS: Mapping[str, frozenset[str]] = {
-    "departure_soon": frozenset({"precondition_cabin", "notify", "schedule"}),
-    "departure_cancelled": frozenset({"stop_cabin_climate", "notify"}),
-    "arriving_home": frozenset({"set_room_climate", "set_lights", "notify"}),
-    "sleep_started": frozenset({"set_room_climate", "set_lights", "schedule"}),
-    "woke_up": frozenset({"set_room_climate", "set_lights"}),
-    "night_overheating": frozenset({"set_room_climate", "notify"}),
-    "feeling_cold": frozenset({"set_room_climate", "notify"}),
-    "house_empty": frozenset({"set_room_climate", "set_lights"}),
+    SituationKind.DEPARTURE_SOON: frozenset(
+        {ToolName.PRECONDITION_CABIN, ToolName.NOTIFY, ToolName.SCHEDULE}
+    ),
+    SituationKind.DEPARTURE_CANCELLED: frozenset({ToolName.STOP_CABIN_CLIMATE, ToolName.NOTIFY}),
+    SituationKind.ARRIVING_HOME: frozenset({ToolName.SET_ROOM_CLIMATE, ToolName.SET_LIGHTS, ToolName.NOTIFY}),
+    SituationKind.SLEEP_STARTED: frozenset(
+        {ToolName.SET_ROOM_CLIMATE, ToolName.SET_LIGHTS, ToolName.SCHEDULE}
+    ),
+    SituationKind.WOKE_UP: frozenset({ToolName.SET_ROOM_CLIMATE, ToolName.SET_LIGHTS}),
+    SituationKind.NIGHT_OVERHEATING: frozenset({ToolName.SET_ROOM_CLIMATE, ToolName.NOTIFY}),
+    SituationKind.FEELING_COLD: frozenset({ToolName.SET_ROOM_CLIMATE, ToolName.NOTIFY}),
+    SituationKind.HOUSE_EMPTY: frozenset({ToolName.SET_ROOM_CLIMATE, ToolName.SET_LIGHTS}),
 }
 """The tools a situation may need; a kind not listed is offered every available tool."""
 

@@ -21,13 +21,14 @@ read as each kind's typed facts (``situations/facts.py``); plain ones are read i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from ..assumptions import resolve
 from ..bounds import ROOM_C
 from ..household import Subject, has_thermostat
+from ..kinds import SituationKind, ToolName
 from ..mesh import World
 from ..model import Caller, Situation, ToolCall
 from ..preferences import Preferences, band, preferences_of
@@ -44,6 +45,10 @@ from ..situations.base import number
 
 DARK_LUX = 30.0
 WAKE_LIGHT: dict[str, Any] = {"brightness": 40, "color_temp": 3000}
+
+
+type Planned = list[tuple[str, dict[str, Any], str]]
+"""What a handler plans: (tool, args, reason) triples."""
 
 
 def _temp(value: float) -> str:
@@ -65,18 +70,29 @@ class RulesPlanner:
         self.preferences = preferences
         # The last target we asked for per zone: a thermostat may not have reported it back yet.
         self._targets: dict[str, tuple[float, datetime]] = {}
+        # one handler per situation kind (tests/engine/test_kinds.py: exactly the kinds there are)
+        self.handlers: Mapping[str, Callable[[Situation, World, Preferences], Planned]] = {
+            SituationKind.DEPARTURE_SOON: self._departure_soon,
+            SituationKind.DEPARTURE_CANCELLED: self._departure_cancelled,
+            SituationKind.ARRIVING_HOME: self._arriving_home,
+            SituationKind.SLEEP_STARTED: self._sleep_started,
+            SituationKind.WOKE_UP: self._woke_up,
+            SituationKind.NIGHT_OVERHEATING: self._night_overheating,
+            SituationKind.FEELING_COLD: self._feeling_cold,
+            SituationKind.HOUSE_EMPTY: self._house_empty,
+        }
 
     async def plan(self, situation: Situation, world: World) -> list[ToolCall]:
         """Return the calls a situation warrants (possibly none)."""
         if self.preferences is None:
             self.preferences = preferences_of(world)
-        handler = getattr(self, f"_{situation.kind}", None)
+        handler = self.handlers.get(situation.kind)
         if handler is None:
             return []
-        calls: list[tuple[str, dict[str, Any], str]] = handler(situation, world, self.preferences)
+        calls = handler(situation, world, self.preferences)
         now = world.clock.now()
         for tool, args, _ in calls:
-            if tool == "set_room_climate" and isinstance(args.get("target_c"), float):
+            if tool == ToolName.SET_ROOM_CLIMATE and isinstance(args.get("target_c"), float):
                 self._targets[args["zone"]] = (args["target_c"], now)
         assumed = situation.facts.get("assumed")
         tail = f"; {assumed}" if isinstance(assumed, str) and assumed else ""
@@ -94,9 +110,7 @@ class RulesPlanner:
 
     # one method per situation kind; each returns (tool, args, reason) triples
 
-    def _departure_soon(
-        self, situation: Situation, world: World, prefs: Preferences
-    ) -> list[tuple[str, dict[str, Any], str]]:
+    def _departure_soon(self, situation: Situation, world: World, prefs: Preferences) -> Planned:
         facts = DepartureSoonFacts.read(situation.facts)
         if facts is None:
             return []
@@ -109,11 +123,9 @@ class RulesPlanner:
         weather = f", {_temp(outside)} outside" if outside is not None else ""
         why = f" ({_source_words(facts.source, facts.summary)})" if facts.source else ""
         reason = f"{_name(world, situation.subject)} leaves at {departure}{weather}{why}: cabin to {_temp(target)} by {departure}"
-        return [("precondition_cabin", args, reason)]
+        return [(ToolName.PRECONDITION_CABIN, args, reason)]
 
-    def _departure_cancelled(
-        self, situation: Situation, world: World, prefs: Preferences
-    ) -> list[tuple[str, dict[str, Any], str]]:
+    def _departure_cancelled(self, situation: Situation, world: World, prefs: Preferences) -> Planned:
         facts = DepartureCancelledFacts.read(situation.facts)
         if facts is None:
             return []
@@ -121,11 +133,9 @@ class RulesPlanner:
             f"{_name(world, situation.subject)}'s {facts.departure} departure "
             f"({facts.source}) is off: stop the cabin climate"
         )
-        return [("stop_cabin_climate", {"vehicle": facts.vehicle}, reason)]
+        return [(ToolName.STOP_CABIN_CLIMATE, {"vehicle": facts.vehicle}, reason)]
 
-    def _arriving_home(
-        self, situation: Situation, world: World, prefs: Preferences
-    ) -> list[tuple[str, dict[str, Any], str]]:
+    def _arriving_home(self, situation: Situation, world: World, prefs: Preferences) -> Planned:
         person = world.household.people.get(situation.subject)
         facts = ArrivingHomeFacts.read(situation.facts)
         if person is None or facts is None:
@@ -135,7 +145,7 @@ class RulesPlanner:
         when = "now" if not eta else f"in about {eta:g} min"
         head = f"{person.name} arrives home {when} ({_source_words(facts.source)})"
         now = world.clock.now()
-        calls: list[tuple[str, dict[str, Any], str]] = []
+        calls: Planned = []
         rooms = (
             tuple(r for r in facts.rooms.split(",") if r)
             if facts.rooms is not None
@@ -145,7 +155,7 @@ class RulesPlanner:
             if has_thermostat(zone):
                 calls.append(
                     (
-                        "set_room_climate",
+                        ToolName.SET_ROOM_CLIMATE,
                         {"zone": zone.id, "target_c": target},
                         f"{head}: {zone.name} to {_temp(target)}",
                     )
@@ -154,16 +164,14 @@ class RulesPlanner:
             if "lights" in zone.sources and lux is not None and lux < DARK_LUX:
                 calls.append(
                     (
-                        "set_lights",
+                        ToolName.SET_LIGHTS,
                         {"zone": zone.id, "on": True, "brightness": 70},
                         f"{head}: {zone.name} is dark ({lux:g} lx), lights on",
                     )
                 )
         return calls
 
-    def _sleep_started(
-        self, situation: Situation, world: World, prefs: Preferences
-    ) -> list[tuple[str, dict[str, Any], str]]:
+    def _sleep_started(self, situation: Situation, world: World, prefs: Preferences) -> Planned:
         person = world.household.people.get(situation.subject)
         facts = SleepFacts.read(situation.facts)
         bedroom = _bedroom(world, person, facts)
@@ -173,35 +181,33 @@ class RulesPlanner:
         room = facts.room_temp
         now_text = f" (now {_temp(room)})" if room is not None else ""
         head = f"{person.name} fell asleep"
-        calls: list[tuple[str, dict[str, Any], str]] = []
+        calls: Planned = []
         if has_thermostat(bedroom):
             calls.append(
                 (
-                    "set_room_climate",
+                    ToolName.SET_ROOM_CLIMATE,
                     {"zone": bedroom.id, "target_c": target},
                     f"{head}: {bedroom.name} to {_temp(target)} for sleep{now_text}",
                 )
             )
         if "lights" in bedroom.sources:
             calls.append(
-                ("set_lights", {"zone": bedroom.id, "on": False}, f"{head}: {bedroom.name} lights off")
+                (ToolName.SET_LIGHTS, {"zone": bedroom.id, "on": False}, f"{head}: {bedroom.name} lights off")
             )
         return calls
 
-    def _woke_up(
-        self, situation: Situation, world: World, prefs: Preferences
-    ) -> list[tuple[str, dict[str, Any], str]]:
+    def _woke_up(self, situation: Situation, world: World, prefs: Preferences) -> Planned:
         person = world.household.people.get(situation.subject)
         bedroom = _bedroom(world, person, SleepFacts.read(situation.facts))
         if person is None or bedroom is None or _others_asleep(world, person, bedroom):
             return []  # a partner still sleeps there: leave the room as it is
         target = prefs.bedroom_target(person.id, "wake")
         head = f"{person.name} woke up"
-        calls: list[tuple[str, dict[str, Any], str]] = []
+        calls: Planned = []
         if has_thermostat(bedroom):
             calls.append(
                 (
-                    "set_room_climate",
+                    ToolName.SET_ROOM_CLIMATE,
                     {"zone": bedroom.id, "target_c": target},
                     f"{head}: {bedroom.name} to {_temp(target)}",
                 )
@@ -209,26 +215,20 @@ class RulesPlanner:
         if "lights" in bedroom.sources:
             calls.append(
                 (
-                    "set_lights",
+                    ToolName.SET_LIGHTS,
                     {"zone": bedroom.id, "on": True, **WAKE_LIGHT},
                     f"{head}: soft light in {bedroom.name}",
                 )
             )
         return calls
 
-    def _night_overheating(
-        self, situation: Situation, world: World, prefs: Preferences
-    ) -> list[tuple[str, dict[str, Any], str]]:
+    def _night_overheating(self, situation: Situation, world: World, prefs: Preferences) -> Planned:
         return self._nudge(situation, world, prefs, "is too warm")
 
-    def _feeling_cold(
-        self, situation: Situation, world: World, prefs: Preferences
-    ) -> list[tuple[str, dict[str, Any], str]]:
+    def _feeling_cold(self, situation: Situation, world: World, prefs: Preferences) -> Planned:
         return self._nudge(situation, world, prefs, "is getting cold")
 
-    def _nudge(
-        self, situation: Situation, world: World, prefs: Preferences, words: str
-    ) -> list[tuple[str, dict[str, Any], str]]:
+    def _nudge(self, situation: Situation, world: World, prefs: Preferences, words: str) -> Planned:
         person = world.household.people.get(situation.subject)
         facts = NightFacts.read(situation.facts)
         bedroom = _bedroom(world, person, facts)
@@ -255,7 +255,7 @@ class RulesPlanner:
             f"{person.name} {words} asleep ({skin}{heart}{room_text}): "
             f"{bedroom.name} {_temp(base)} → {_temp(target)}"
         )
-        return [("set_room_climate", {"zone": bedroom.id, "target_c": target}, reason)]
+        return [(ToolName.SET_ROOM_CLIMATE, {"zone": bedroom.id, "target_c": target}, reason)]
 
     def _current_target(self, world: World, zone: Subject) -> float | None:
         """The zone's target now: its reported setpoint, or ours when we set it more recently."""
@@ -265,18 +265,16 @@ class RulesPlanner:
             return ours[0]
         return number(reported)
 
-    def _house_empty(
-        self, situation: Situation, world: World, prefs: Preferences
-    ) -> list[tuple[str, dict[str, Any], str]]:
+    def _house_empty(self, situation: Situation, world: World, prefs: Preferences) -> Planned:
         facts = HouseEmptyFacts.read(situation.facts)
         head = f"Everyone is away since {facts.since if facts is not None else None}"
         zones = list(world.household.zones.values())
         return [
-            ("set_room_climate", {"zone": z.id, "mode": "eco"}, f"{head}: {z.name} to eco")
+            (ToolName.SET_ROOM_CLIMATE, {"zone": z.id, "mode": "eco"}, f"{head}: {z.name} to eco")
             for z in zones
             if has_thermostat(z)
         ] + [
-            ("set_lights", {"zone": z.id, "on": False}, f"{head}: {z.name} lights off")
+            (ToolName.SET_LIGHTS, {"zone": z.id, "on": False}, f"{head}: {z.name} lights off")
             for z in zones
             if "lights" in z.sources
         ]
