@@ -401,7 +401,9 @@ def evening(arriving: str = "alice") -> list[tuple[str, str, Facts, list[Change]
         (
             "sleep_started",
             "alice",
-            SleepFacts(person="alice", bedroom="bedroom", sleep_state="asleep", source="sleep", room_temp=19.0),
+            SleepFacts(
+                person="alice", bedroom="bedroom", sleep_state="asleep", source="sleep", room_temp=19.0
+            ),
             [
                 ("sleep/alice", "sleep_state", "asleep", None),
                 (phone, "location", Location(52.5201, 13.4001, 10), None),
@@ -558,17 +560,19 @@ async def main() -> None:
             f"\nreal llama.cpp server ({server.parent.parent.parent.name}, {model.name}), warm prompt cache, "
             "an evening's situations a minute apart, facts moving between them:"
         )
-        rows_llama = llama_server_round(server, model)
-        for row in rows_llama:
+        for arriving, story in (("alice", "one person's evening"), ("bob", "Bob, not Alice, arrives")):
+            print(f"  {story}:")
+            rows_llama = llama_server_round(server, model, arriving)
+            for row in rows_llama:
+                print(
+                    f"    {row['kind']:<26} cached {row['cached']:>4}  computed {row['computed']:>4} tokens  "
+                    f"prompt reading {row['ms']:>7.1f} ms"
+                )
+            later = sorted(row["computed"] for row in rows_llama[1:])
             print(
-                f"  {row['kind']:<26} cached {row['cached']:>4}  computed {row['computed']:>4} tokens  "
-                f"prompt reading {row['ms']:>7.1f} ms"
+                f"    computed tokens per decision after the first, min / median / max: "
+                f"{later[0]} / {later[len(later) // 2]} / {later[-1]} (goal ≤ 100)"
             )
-        later = sorted(row["computed"] for row in rows_llama[1:])
-        print(
-            f"  computed tokens per decision after the first, min / median / max: "
-            f"{later[0]} / {later[len(later) // 2]} / {later[-1]} (goal ≤ 100)"
-        )
     print(
         "HA: system = BASE_PROMPT + default instructions + AssistAPI.api_prompt; tools = Assist intents as _format_tool;"
     )

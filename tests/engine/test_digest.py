@@ -124,7 +124,7 @@ def test_situation_digest_holds_the_subject_their_car_rooms_outside_and_time() -
     digest = render_digest(make_world(), departure())
     lines = digest.context.splitlines()
     # what changes with every decision comes last, for the server's prompt cache
-    assert lines[0] == "today: 2026-01-12 Mon CET"
+    assert lines[0] == "2026-01-12 Mon CET"
     assert lines[-2] == "now: 06:40"
     assert lines[-1].startswith('situation: departure_soon of alice; departure="07:05", outside_temp=-4.5')
     assert "outside: -4.5°C" in lines
@@ -175,7 +175,7 @@ def test_budget_drops_lower_priority_lines_and_keeps_time_and_situation() -> Non
     impossible = render_digest(world, departure(), budget_tokens=1)
     # only the day, the minute and the situation are never dropped
     kept = impossible.context.splitlines()
-    assert kept[:2] == ["today: 2026-01-12 Mon CET", "now: 06:40"]
+    assert kept[:2] == ["2026-01-12 Mon CET", "now: 06:40"]
     assert len(kept) == 3
     assert kept[2].startswith("situation: departure_soon of alice")
 

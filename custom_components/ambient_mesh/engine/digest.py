@@ -77,7 +77,9 @@ def render_digest(world: World, situation: Situation | None, budget_tokens: int 
         # kind at one moment (the outside, the subject's car and rooms) first; the clock (it moves
         # every minute) and the situation's kind and facts (they change with every decision) last.
         # The day is the same all evening; only the minute moves, and it goes near the end.
-        lines.add(0, f"today: {now.strftime('%Y-%m-%d %a')}{_tz(now)}")
+        lines.add(
+            0, f"{now.strftime('%Y-%m-%d %a')}{_tz(now)}"
+        )  # unlabelled: with the minute's line, what the old clock line cost
         lines.outside(1)
         _situation_subjects(lines, household, situation.subject)
         lines.add(0, f"now: {now.strftime('%H:%M')}")
