@@ -74,12 +74,10 @@ def render_digest(world: World, situation: Situation | None, budget_tokens: int 
             lines.events(4, person)
     else:
         # A server's prompt cache reuses the longest unchanged prefix: what is the same for every
-        # kind at one moment (the outside, the subject's car and rooms) first; the clock (it moves
-        # every minute) and the situation's kind and facts (they change with every decision) last.
-        # The day is the same all evening; only the minute moves, and it goes near the end.
-        lines.add(
-            0, f"{now.strftime('%Y-%m-%d %a')}{_tz(now)}"
-        )  # unlabelled: with the minute's line, what the old clock line cost
+        # kind at one moment (the day, the outside, the subject's rooms, car and ties) first; the
+        # minute and the situation's kind and facts (they change with every decision) last. The
+        # day goes unlabelled: with the minute's line it costs what the one clock line did.
+        lines.add(0, f"{now.strftime('%Y-%m-%d %a')}{_tz(now)}")
         lines.outside(1)
         _situation_subjects(lines, household, situation.subject)
         lines.add(0, f"now: {now.strftime('%H:%M')}")
