@@ -143,6 +143,27 @@ def test_situation_digest_holds_the_subject_their_car_rooms_outside_and_time() -
     assert not any(line.startswith(("person carla", "zone kids_room", "zone garage")) for line in lines)
 
 
+def test_situations_of_one_person_differ_only_in_their_last_lines() -> None:
+    """A server's prompt cache reuses the unchanged prefix: another kind a minute later adds little."""
+    world = make_world()
+    first = render_digest(world, departure()).context.splitlines()
+    world.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    sleep = Situation(
+        kind="sleep_started",
+        subject="alice",
+        at=NOW + timedelta(minutes=1),
+        key="s",
+        facts={"person": "alice", "bedroom": "bedroom", "source": None},
+    )
+    second = render_digest(world, sleep).context.splitlines()
+    assert first[:-2] == second[:-2]
+    assert first[0] == second[0] == "2026-01-12 Mon CET"
+    assert second[-2:] == ["now: 06:41", 'situation: sleep_started of alice; bedroom="bedroom"']
+    # the person's ties come before their readings, the readings last among the subject's lines
+    alice = next(line for line in second if line.startswith("person alice"))
+    assert alice.index("car car1") < alice.index("at home") < alice.index("sleep")
+
+
 def test_free_form_digest_lists_the_whole_household_within_400_tokens() -> None:
     digest = render_digest(make_world(), None)
     lines = digest.context.splitlines()

@@ -114,8 +114,13 @@ def _situation_subjects(lines: _Lines, household: Household, subject_id: str) ->
 
 
 def _situation_line(situation: Situation) -> str:
-    # An unknown fact says nothing; leaving it out keeps the line that differs per decision short.
-    facts = ", ".join(f"{key}={_value(value)}" for key, value in situation.facts.items() if value is not None)
+    # An unknown fact says nothing, nor the subject named again as ``person``: leaving them out
+    # keeps the line that differs per decision short.
+    facts = ", ".join(
+        f"{key}={_value(value)}"
+        for key, value in situation.facts.items()
+        if value is not None and not (key == "person" and value == situation.subject)
+    )
     return f"situation: {situation.kind} of {situation.subject}" + (f"; {facts}" if facts else "")
 
 
