@@ -46,8 +46,16 @@ from custom_components.ambient_mesh.engine.planners.llm import (
     offered_tools,
     request_turn,
     routed_tools,
+    situation_turn,
 )
 from custom_components.ambient_mesh.engine.signals import Location, Signal
+from custom_components.ambient_mesh.engine.situations.facts import (
+    ArrivingHomeFacts,
+    DepartureSoonFacts,
+    Facts,
+    NightFacts,
+    SleepFacts,
+)
 from custom_components.ambient_mesh.engine.tokenizer import count_tokens, tokenizer_name
 from custom_components.ambient_mesh.engine.tools import ToolSpec
 
@@ -355,7 +363,76 @@ def _llama_paths() -> tuple[Path, Path] | None:
     return (servers[-1], models[0]) if servers and models else None
 
 
-def llama_server_round(server: Path, model: Path) -> list[dict[str, Any]]:
+Change = tuple[str, str, Any, str | None]  # (source, fact, value, unit) recorded before a decision
+
+
+def evening(arriving: str = "alice") -> list[tuple[str, str, Facts, list[Change]]]:
+    """An evening's situations in turn, a minute apart, the household's facts moving a little between them.
+
+    Alice is about to drive off; ``arriving`` (Alice back from her errand, or Bob) comes home; then
+    Alice falls asleep and later runs warm. Four kinds, each offered its own tools.
+    """
+    phone = {"alice": "owntracks/alice/pixel", "bob": "owntracks/bob/phone"}[arriving]
+    rooms = "kitchen,office" if arriving == "alice" else ""
+    return [
+        (
+            "departure_soon",
+            "alice",
+            DepartureSoonFacts(
+                vehicle="car1",
+                departure="07:05",
+                departure_at="2026-01-12T07:05+01:00",
+                source="departure",
+                outside_temp=-4.5,
+                soc=81.0,
+                cabin_temp=2.5,
+            ),
+            [("teslamate/cars/1", "cabin_temp", 3.0, "°C")],
+        ),
+        (
+            "arriving_home",
+            arriving,
+            ArrivingHomeFacts(rooms=rooms, source="phone", eta_min=6.0, distance_m=3200),
+            [
+                (phone, "location", Location(52.549, 13.40, 10), None),
+                ("climate.kitchen", "room_temp", 20.0, "°C"),
+            ],
+        ),
+        (
+            "sleep_started",
+            "alice",
+            SleepFacts(
+                person="alice", bedroom="bedroom", sleep_state="asleep", source="sleep", room_temp=19.0
+            ),
+            [
+                ("sleep/alice", "sleep_state", "asleep", None),
+                (phone, "location", Location(52.5201, 13.4001, 10), None),
+            ],
+        ),
+        (
+            "night_overheating",
+            "alice",
+            NightFacts(
+                person="alice",
+                bedroom="bedroom",
+                skin_temp=35.1,
+                skin_baseline=34.2,
+                heart_rate=68.0,
+                heart_baseline=58.0,
+                room_temp=23.5,
+                setpoint=20.0,
+                nudge_c=-1.0,
+            ),
+            [
+                ("sleep/alice", "skin_temp", 35.1, "°C"),
+                ("sleep/alice", "heart_rate", 68.0, "bpm"),
+                ("climate.bedroom", "room_temp", 23.5, "°C"),
+            ],
+        ),
+    ]
+
+
+def llama_server_round(server: Path, model: Path, arriving: str = "alice") -> list[dict[str, Any]]:
     """Send our situation requests, one after the other, to a real llama.cpp server; its own counts.
 
     llama.cpp reports per request how many prompt tokens it found in its cache (``cache_n``) and how
@@ -400,23 +477,16 @@ def llama_server_round(server: Path, model: Path) -> list[dict[str, Any]]:
                 time.sleep(0.1)
         w = world()
         out: list[dict[str, Any]] = []
-        for kind in (*SITUATIONS, *SITUATIONS):
-            situation = Situation(
-                kind=kind,
-                subject="alice",
-                at=NOW,
-                key="k",
-                facts={"departure": "07:05", "outside_temp": -4.5},
-            )
+        for kind, subject, facts, changes in evening(arriving):
+            w.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+            ts = w.clock.now()
+            w.context.record([Signal(source, fact, value, ts, unit) for source, fact, value, unit in changes])
+            situation = Situation(kind=kind, subject=subject, at=ts, key=f"{kind}:{subject}", facts=facts)
             digest = render_digest(w, situation)
-            request = (
-                f"Situation: {kind} of alice. "
-                "Call the tools this needs now or later (schedule); call none if nothing is needed."
-            )
             body = {
                 "messages": [
                     {"role": "system", "content": digest.system},
-                    {"role": "user", "content": f"{digest.context}\n\n{request}"},
+                    {"role": "user", "content": situation_turn(digest.context)},
                 ],
                 "tools": present_tools(offered_tools(w.household, allowed=SITUATION_TOOLS[kind]).values()),
                 "max_tokens": 1,
@@ -429,7 +499,7 @@ def llama_server_round(server: Path, model: Path) -> list[dict[str, Any]]:
                 timings = json.loads(response.read())["timings"]
             out.append(
                 {
-                    "kind": kind,
+                    "kind": f"{kind} of {subject}",
                     "cached": timings.get("cache_n", 0),
                     "computed": timings.get("prompt_n", 0),
                     "ms": timings.get("prompt_ms", 0.0),
@@ -487,19 +557,22 @@ async def main() -> None:
     else:
         server, model = paths
         print(
-            f"\nreal llama.cpp server ({server.parent.parent.parent.name}, {model.name}), situations in turn:"
+            f"\nreal llama.cpp server ({server.parent.parent.parent.name}, {model.name}), warm prompt cache, "
+            "an evening's situations a minute apart, facts moving between them:"
         )
-        rows_llama = llama_server_round(server, model)
-        for row in rows_llama:
+        for arriving, story in (("alice", "one person's evening"), ("bob", "Bob, not Alice, arrives")):
+            print(f"  {story}:")
+            rows_llama = llama_server_round(server, model, arriving)
+            for row in rows_llama:
+                print(
+                    f"    {row['kind']:<26} cached {row['cached']:>4}  computed {row['computed']:>4} tokens  "
+                    f"prompt reading {row['ms']:>7.1f} ms"
+                )
+            later = sorted(row["computed"] for row in rows_llama[1:])
             print(
-                f"  {row['kind']:<16} cached {row['cached']:>4}  computed {row['computed']:>4} tokens  "
-                f"prompt reading {row['ms']:>7.1f} ms"
+                f"    computed tokens per decision after the first, min / median / max: "
+                f"{later[0]} / {later[len(later) // 2]} / {later[-1]} (goal ≤ 100)"
             )
-        later = sorted(row["computed"] for row in rows_llama[1:])
-        print(
-            f"  computed tokens per decision after the first, min / median / max: "
-            f"{later[0]} / {later[len(later) // 2]} / {later[-1]} (goal ≤ 100)"
-        )
     print(
         "HA: system = BASE_PROMPT + default instructions + AssistAPI.api_prompt; tools = Assist intents as _format_tool;"
     )

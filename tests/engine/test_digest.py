@@ -123,8 +123,10 @@ def test_system_prompt_is_the_same_bytes_for_every_call() -> None:
 def test_situation_digest_holds_the_subject_their_car_rooms_outside_and_time() -> None:
     digest = render_digest(make_world(), departure())
     lines = digest.context.splitlines()
-    assert lines[0] == "now: 2026-01-12 06:40 Mon CET"
-    assert lines[1].startswith('situation: departure_soon of alice; departure="07:05", outside_temp=-4.5')
+    # what changes with every decision comes last, for the server's prompt cache
+    assert lines[0] == "2026-01-12 Mon CET"
+    assert lines[-2] == "now: 06:40"
+    assert lines[-1].startswith('situation: departure_soon of alice; departure="07:05", outside_temp=-4.5')
     assert "outside: -4.5°C" in lines
     alice = next(line for line in lines if line.startswith("person alice"))
     assert "at home" in alice
@@ -141,6 +143,27 @@ def test_situation_digest_holds_the_subject_their_car_rooms_outside_and_time() -
     assert not any(line.startswith(("person carla", "zone kids_room", "zone garage")) for line in lines)
 
 
+def test_situations_of_one_person_differ_only_in_their_last_lines() -> None:
+    """A server's prompt cache reuses the unchanged prefix: another kind a minute later adds little."""
+    world = make_world()
+    first = render_digest(world, departure()).context.splitlines()
+    world.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    sleep = Situation(
+        kind="sleep_started",
+        subject="alice",
+        at=NOW + timedelta(minutes=1),
+        key="s",
+        facts={"person": "alice", "bedroom": "bedroom", "source": None},
+    )
+    second = render_digest(world, sleep).context.splitlines()
+    assert first[:-2] == second[:-2]
+    assert first[0] == second[0] == "2026-01-12 Mon CET"
+    assert second[-2:] == ["now: 06:41", 'situation: sleep_started of alice; bedroom="bedroom"']
+    # the person's ties come before their readings, the readings last among the subject's lines
+    alice = next(line for line in second if line.startswith("person alice"))
+    assert alice.index("car car1") < alice.index("at home") < alice.index("sleep")
+
+
 def test_free_form_digest_lists_the_whole_household_within_400_tokens() -> None:
     digest = render_digest(make_world(), None)
     lines = digest.context.splitlines()
@@ -153,7 +176,7 @@ def test_free_form_digest_lists_the_whole_household_within_400_tokens() -> None:
         'vehicle car1 "Model 3"',
         *(f"zone {zone}" for zone in ROOMS),
     }
-    assert "person bob: 8.9 km from home" in digest.context
+    assert "person bob: car car1; bedroom bedroom; 8.9 km from home" in digest.context
     assert digest.dropped == 0
     assert digest.tokens == count_tokens(digest.system) + count_tokens(digest.context)
     assert digest.tokens <= 400
@@ -171,10 +194,11 @@ def test_budget_drops_lower_priority_lines_and_keeps_time_and_situation() -> Non
     assert "zone garage" in full.context
     assert "zone garage" not in tight.context
     impossible = render_digest(world, departure(), budget_tokens=1)
-    assert impossible.context.splitlines()[:2] == full.context.splitlines()[:1] + [
-        impossible.context.splitlines()[1]
-    ]
-    assert impossible.context.splitlines()[1].startswith("situation:")
+    # only the day, the minute and the situation are never dropped
+    kept = impossible.context.splitlines()
+    assert kept[:2] == ["2026-01-12 Mon CET", "now: 06:40"]
+    assert len(kept) == 3
+    assert kept[2].startswith("situation: departure_soon of alice")
 
 
 def test_device_names_and_calendar_titles_are_quoted_capped_and_defused() -> None:

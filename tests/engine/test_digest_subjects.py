@@ -23,7 +23,7 @@ def test_a_rooms_situation_shows_the_room_and_who_sleeps_or_stays_there() -> Non
     lines = render_digest(
         make_world(), _situation("night_overheating", "bedroom", room_temp=26.5)
     ).context.splitlines()
-    assert lines[1] == "situation: night_overheating of bedroom; room_temp=26.5"
+    assert lines[-1] == "situation: night_overheating of bedroom; room_temp=26.5"
     assert [line.split(":")[0] for line in lines if line.startswith(("zone ", "person "))] == [
         "zone bedroom",
         "person alice",
@@ -42,8 +42,8 @@ def test_a_cars_situation_shows_the_car_its_drivers_and_their_day() -> None:
     lines = render_digest(
         make_world(calendar=calendar), _situation("low_battery", "car1", soc=12)
     ).context.splitlines()
-    assert lines[1] == "situation: low_battery of car1; soc=12"
-    assert lines[2:4] == [
+    assert lines[-1] == "situation: low_battery of car1; soc=12"
+    assert lines[1:3] == [
         "outside: -4.5°C",
         'vehicle car1 "Model 3": soc 81%; cabin 2.5°C; climate no; plugged yes',
     ]
@@ -57,7 +57,13 @@ def test_a_cars_situation_shows_the_car_its_drivers_and_their_day() -> None:
 def test_a_household_wide_situation_has_only_its_own_line_and_the_time() -> None:
     digest = render_digest(make_world(), _situation("house_empty", "household", since=NOW, who=None))
     lines = digest.context.splitlines()
-    assert lines[1] == "situation: house_empty of household; since=2026-01-12T06:40+01:00, who=-"
+    # an unknown fact (who=None) is left out
+    assert lines == [
+        "2026-01-12 Mon CET",
+        "outside: -4.5°C",
+        "now: 06:40",
+        "situation: house_empty of household; since=2026-01-12T06:40+01:00",
+    ]
     assert not [line for line in lines if line.startswith(("person", "vehicle", "zone"))]
 
 
@@ -79,7 +85,7 @@ def test_a_person_without_car_or_bedroom_and_an_alarm_tomorrow() -> None:
     context.record([Signal("sleep/dora", "next_alarm", NOW + timedelta(days=1), NOW)])
     world = World(household, context, VirtualClock(NOW), calendar=[])
     lines = render_digest(world, _situation("sleep_started", "dora")).context.splitlines()
-    assert "person dora: alarm Tue 06:40; rooms study,study,attic" in lines
+    assert "person dora: rooms study,study,attic; alarm Tue 06:40" in lines
     # the study once, though named twice; the attic is no zone of the household
     zones = [line for line in lines if line.startswith("zone")]
     assert zones == ["zones have no devices unless marked", "zone study: no facts"]

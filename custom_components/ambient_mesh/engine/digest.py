@@ -60,9 +60,9 @@ def render_digest(world: World, situation: Situation | None, budget_tokens: int 
     """Render the digest for a situation (or, with None, for a free-form request)."""
     now = world.clock.now()
     lines = _Lines(world, now)
-    lines.add(0, f"now: {now.strftime('%Y-%m-%d %H:%M %a')}{_tz(now)}")
     household = world.household
     if situation is None:
+        lines.add(0, f"now: {now.strftime('%Y-%m-%d %H:%M %a')}{_tz(now)}")
         lines.outside(1)
         for person in household.people.values():
             lines.person(1, person)
@@ -73,9 +73,15 @@ def render_digest(world: World, situation: Situation | None, budget_tokens: int 
         for person in household.people.values():
             lines.events(4, person)
     else:
-        lines.add(0, _situation_line(situation))
+        # A server's prompt cache reuses the longest unchanged prefix: what is the same for every
+        # kind at one moment (the day, the outside, the subject's rooms, car and ties) first; the
+        # minute and the situation's kind and facts (they change with every decision) last. The
+        # day goes unlabelled: with the minute's line it costs what the one clock line did.
+        lines.add(0, f"{now.strftime('%Y-%m-%d %a')}{_tz(now)}")
         lines.outside(1)
         _situation_subjects(lines, household, situation.subject)
+        lines.add(0, f"now: {now.strftime('%H:%M')}")
+        lines.add(0, _situation_line(situation))
     return lines.render(budget_tokens)
 
 
@@ -83,14 +89,17 @@ def _situation_subjects(lines: _Lines, household: Household, subject_id: str) ->
     if (person := household.people.get(subject_id)) is not None:
         links = resolve(household)  # linked, or assumed by default (engine/assumptions.py)
         bedroom_id = links.bedrooms.get(person.id)
-        lines.person(1, person)
-        if vehicle := household.vehicles.get(links.vehicles.get(person.id) or ""):
-            lines.vehicle(2, vehicle)
+        # Slowest-moving first, for the server's prompt cache: the rooms (a bedroom a household
+        # shares first), then the car (its cabin warms within minutes), then the person (where
+        # they are, asleep or not, their readings), whose line changes most between decisions.
         if bedroom_id and (bedroom := household.zones.get(bedroom_id)):
             lines.zone(2, bedroom)
         for room in links.rooms.get(person.id, person.rooms):
             if room != bedroom_id and (zone := household.zones.get(room)):
                 lines.zone(3, zone)
+        if vehicle := household.vehicles.get(links.vehicles.get(person.id) or ""):
+            lines.vehicle(2, vehicle)
+        lines.person(1, person)
         lines.events(3, person)
     elif (vehicle := household.vehicles.get(subject_id)) is not None:
         lines.vehicle(1, vehicle)
@@ -105,7 +114,13 @@ def _situation_subjects(lines: _Lines, household: Household, subject_id: str) ->
 
 
 def _situation_line(situation: Situation) -> str:
-    facts = ", ".join(f"{key}={_value(value)}" for key, value in situation.facts.items())
+    # An unknown fact says nothing, nor the subject named again as ``person``: leaving them out
+    # keeps the line that differs per decision short.
+    facts = ", ".join(
+        f"{key}={_value(value)}"
+        for key, value in situation.facts.items()
+        if value is not None and not (key == "person" and value == situation.subject)
+    )
     return f"situation: {situation.kind} of {situation.subject}" + (f"; {facts}" if facts else "")
 
 
@@ -173,7 +188,16 @@ class _Lines:
 
     def person(self, priority: int, person: Subject) -> None:
         # each person (and vehicle) is added once by construction; only a room can be named twice
-        parts: list[str] = []
+        # Slowest-moving first, so a server's prompt cache keeps the line's start: the ties (never
+        # change), the alarm and departure, then where they are, asleep or not, their readings.
+        parts = [f"car {person.vehicle}"] if person.vehicle else []
+        parts += [f"bedroom {person.bedroom}"] if person.bedroom else []
+        if person.rooms:
+            parts.append("rooms " + ",".join(person.rooms))
+        for kind, label in (("next_alarm", "alarm"), ("departure", "leaves")):
+            value = self._fact(person, kind)
+            if isinstance(value, datetime):
+                parts.append(f"{label} {self._when(value)}")
         if (where := self._where(person)) is not None:
             parts.append(where)
         for kind, label in (("sleep_state", "sleep"), ("heart_rate", "hr"), ("skin_temp", "skin")):
@@ -181,15 +205,7 @@ class _Lines:
             if value is not None:
                 unit = {"heart_rate": "bpm", "skin_temp": "°C"}.get(kind, "")
                 parts.append(f"{label} {_value(value)}{unit}")
-        for kind, label in (("next_alarm", "alarm"), ("departure", "leaves")):
-            value = self._fact(person, kind)
-            if isinstance(value, datetime):
-                parts.append(f"{label} {self._when(value)}")
-        ties = [f"car {person.vehicle}"] if person.vehicle else []
-        ties += [f"bedroom {person.bedroom}"] if person.bedroom else []
-        if person.rooms:
-            ties.append("rooms " + ",".join(person.rooms))
-        self.add(priority, f"{self._head('person', person)}: " + "; ".join(parts + ties or ["no facts"]))
+        self.add(priority, f"{self._head('person', person)}: " + "; ".join(parts or ["no facts"]))
 
     def _where(self, person: Subject) -> str | None:
         place = self._fact(person, "place")

@@ -69,6 +69,7 @@ type Execute = Callable[[ToolCall], Awaitable[Decision]]
 __all__ = [
     "HISTORY_LIMIT",
     "MAX_ROUNDS",
+    "SITUATION_REQUEST",
     "SITUATION_TOOLS",
     "CannotConnectError",
     "Endpoint",
@@ -85,6 +86,7 @@ __all__ = [
     "offered_tools",
     "request_turn",
     "routed_tools",
+    "situation_turn",
     "tool_result",
 ]
 
@@ -129,6 +131,25 @@ def request_turn(context: str, text: str, person: str | None = None) -> str:
     """
     who = f"Request from {person}" if person else "Request"
     return f"{context}\n\n{who}: {text}"
+
+
+SITUATION_REQUEST = (
+    "Call the tools this situation needs now or later (schedule); call none if nothing is needed."
+)
+
+
+def situation_turn(context: str, offered: Collection[str] | None = None) -> str:
+    """The user turn of a situation: the context (its last lines the clock and the situation), the request.
+
+    Whatever differs between situation kinds comes last and is short, so a server's prompt cache
+    reuses the rest: the context ends with the situation's kind and facts, then the request that is
+    the same for every kind; ``offered`` (the tool names, for a constrained endpoint, whose grammar
+    is not part of the prompt) closes the turn.
+    """
+    turn = f"{context}\n\n{SITUATION_REQUEST}"
+    if offered is None:
+        return turn
+    return f"{turn}\nTools: {', '.join(offered) or 'none'}. {CONSTRAINED_INSTRUCTION}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,19 +304,13 @@ class LlmPlanner:
         round with a JSON object of calls to exactly those tools.
         """
         digest = render_digest(world, situation, self.budget_tokens)
-        request = (
-            f"Situation: {situation.kind} of {situation.subject}. "
-            "Call the tools this needs now or later (schedule); call none if nothing is needed."
-        )
         offered = self.offered(world.household, SITUATION_TOOLS.get(situation.kind))
         endpoint = self.pool.active_endpoint
         if endpoint is not None and endpoint.constrained:
-            return await self._plan_constrained(
-                digest.system, digest.context, request, offered, world, situation
-            )
+            return await self._plan_constrained(digest.system, digest.context, offered, world, situation)
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": digest.system},
-            {"role": "user", "content": f"{digest.context}\n\n{request}"},
+            {"role": "user", "content": situation_turn(digest.context)},
         ]
         reply = await self._loop(
             messages,
@@ -312,15 +327,13 @@ class LlmPlanner:
         self,
         system: str,
         context: str,
-        request: str,
         offered: Mapping[str, ToolSpec],
         world: World,
         situation: Situation,
     ) -> list[ToolCall]:
-        names = ", ".join(offered) or "none"
         messages = [
             {"role": "system", "content": system},
-            {"role": "user", "content": f"{context}\n\n{request}\nTools: {names}. {CONSTRAINED_INSTRUCTION}"},
+            {"role": "user", "content": situation_turn(context, offered)},
         ]
         endpoint, answer = await self.pool.ask(
             self.request(
