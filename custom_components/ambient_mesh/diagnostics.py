@@ -147,9 +147,10 @@ class _Pseudonyms:
 
 
 def _discovered(hub: Any) -> dict[str, Any]:
-    """Sources held back because the household does not name them (admission.py)."""
-    if hub.admission is None:
-        return {}
+    """Sources held back because the household does not name them (admission.py).
+
+    Diagnostics are only asked of a loaded entry, and a loaded hub always has its admission.
+    """
     discovery = hub.admission.discovery
     return {
         "held_back": discovery.stats.held_back,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Generator
 from datetime import UTC, datetime
 import json
@@ -46,6 +45,8 @@ from custom_components.ambient_mesh.engine.household import Household
 from custom_components.ambient_mesh.engine.profiles import Parsed, SourceKind
 
 from ..ollama_standin import OllamaStandIn, OpenAIStandIn
+from .conftest import _subscribed
+from .helpers import until
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / DOMAIN
 ALL_BASES = dict(DEFAULT_FORMATS)
@@ -662,12 +663,9 @@ async def test_a_phone_heard_on_the_real_broker_is_offered_and_becomes_a_person(
     payload = json.dumps(
         {"_type": "location", "lat": 52.52, "lon": 13.4, "tst": 1768194060, "acc": 12, "tid": "AP"}
     )
-    for _ in range(50):  # Home Assistant delays its first SUBSCRIBE; publish until the mesh hears it
-        await mqtt.async_publish(hass, "owntracks/alice/pixel", payload)
-        await asyncio.sleep(0.1)
-        await hass.async_block_till_done()
-        if entry.runtime_data.hub.admission.discovery.sources():  # heard, held back
-            break
+    await _subscribed(hass)  # Home Assistant delays its first SUBSCRIBE: flush it and await the broker's ack
+    await mqtt.async_publish(hass, "owntracks/alice/pixel", payload)
+    await until(lambda: entry.runtime_data.hub.admission.discovery.sources())  # heard, held back
 
     result = await _start_subentry(hass, entry, SUBENTRY_PERSON)
     assert _select_options(result, "phone") == [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ambient_mesh.engine.model import Caller, ToolCall
 
 from .conftest import Publish
+from .helpers import until
 
 AGENT = "conversation.ambient_mesh_agent"
 Listen = Callable[[str], Awaitable[list[Any]]]
@@ -41,7 +41,7 @@ async def test_two_cars_ask_back_and_the_answer_runs_the_command(
     assert commands == []
 
     done = await _converse(hass, "the Model 3", conversation_id=asked.conversation_id)
-    await asyncio.sleep(0.3)
+    await until(lambda: commands)  # the command's round trip through the real broker
     assert _speech(done).startswith("Done: Model 3 cabin to 21 °C")
     assert done.continue_conversation is False
     assert commands == [{"command": "precondition", "target_c": 21.0, "ready_by": None}]
@@ -105,6 +105,6 @@ async def test_a_spoken_approval_answers_the_pending_request(
 async def test_snoozing_a_situation_by_voice(hass: HomeAssistant, mesh: MockConfigEntry) -> None:
     result = await _converse(hass, "snooze the departure reminder for Alice for 2 hours")
     hub = mesh.runtime_data.hub
-    until = hub.mesh.snoozes[("alice", "departure_soon")]
-    assert 119 * 60 <= (until - hub.clock.now()).total_seconds() <= 120 * 60
+    snoozed_until = hub.mesh.snoozes[("alice", "departure_soon")]
+    assert 119 * 60 <= (snoozed_until - hub.clock.now()).total_seconds() <= 120 * 60
     assert _speech(result).startswith("Snoozed departure soon for Alice until")

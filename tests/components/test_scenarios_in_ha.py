@@ -9,7 +9,6 @@ trip. The hub's tick runs once per simulated minute, as its interval timer would
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 import json
 from pathlib import Path
@@ -23,10 +22,11 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ambient_mesh.engine.ingest import IngestStats
 from custom_components.ambient_mesh.engine.replay import Result, Scenario, check, load_scenario
 
 from .conftest import _subscribed
-from .helpers import record_situations
+from .helpers import record_situations, until
 from .household import mesh_entry, subentries
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -121,6 +121,11 @@ async def test_scenario_runs_the_same_through_home_assistant(
         await hass.async_block_till_done()
 
 
+def _counted(stats: IngestStats) -> int:
+    """Every message the ingestor has seen, whatever it did with it."""
+    return stats.accepted + stats.dropped_total + stats.ignored + stats.held_back
+
+
 async def play(
     hass: HomeAssistant, hub: Any, scenario: Any, clock: dict[str, datetime], situations: list[Any]
 ) -> Result:
@@ -134,8 +139,10 @@ async def play(
             clock["now"] = max(clock["now"], at)
             payload = item["payload"]
             wire = payload if isinstance(payload, str) else json.dumps(payload)
+            seen = _counted(hub.mesh.ingestor.stats)
             await mqtt.async_publish(hass, item["topic"], wire)
-            await asyncio.sleep(0.05)  # the broker's round trip (real time)
+            # the broker's round trip (real time), awaited as the ingestor counting the message
+            await until(lambda seen=seen: _counted(hub.mesh.ingestor.stats) > seen)
             await hass.async_block_till_done()
         await hub.async_tick()
         await hass.async_block_till_done()
