@@ -155,7 +155,8 @@ def test_expected_situation_and_preference_that_do_not_happen_fail(tmp_path: Pat
             {"expect": {"actions": [{"tool": "set_lights", "between": ["06:00", "24:00"]}]}},
             "expect.actions[0].between: not a time of day",
         ),
-        ({"expect": {"actions": [{"tool": "set_lights", "args": 5}]}}, "['args']"),
+        # voluptuous says "…['actions'][0]['args']", probatio (Home Assistant 2026) "…actions[0].args"
+        ({"expect": {"actions": [{"tool": "set_lights", "args": 5}]}}, "args"),
         (
             {
                 "calendar_changes": [
