@@ -25,7 +25,7 @@ from .clock import Clock
 from .context import ContextStore
 from .events import NO_EVENTS, GuardEvents
 from .household import Household
-from .kinds import SituationKind, ToolName
+from .kinds import NESTED_FORBIDDEN, SituationKind, ToolName
 from .model import Caller, Decision, ExecutionError, Executor, Risk, Situation, ToolCall, Verdict
 from .scheduler import ScheduledCall, Scheduler, SchedulerFullError
 from .situations import lead_minutes
@@ -89,7 +89,6 @@ class _Pending:
     expires: datetime
 
 
-NESTED_FORBIDDEN = frozenset({ToolName.SCHEDULE, ToolName.CANCEL_SCHEDULED})
 SAME_DEPARTURE = timedelta(minutes=10)  # two ready_by times this close are one departure
 SAME_DEPARTURE_WINDOW = timedelta(hours=2)  # how far back a started cabin still counts for it
 

@@ -48,3 +48,7 @@ class ToolName(StrEnum):
     OPEN_COVER = "open_cover"
     CLOSE_COVER = "close_cover"
     DISARM_ALARM = "disarm_alarm"
+
+
+NESTED_FORBIDDEN = frozenset({ToolName.SCHEDULE, ToolName.CANCEL_SCHEDULED})
+"""Tools a schedule may not carry (the guard refuses them nested; a constrained schema never offers them)."""

@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from ..household import Household, SubjectType
-from ..kinds import ToolName
+from ..kinds import NESTED_FORBIDDEN, ToolName
 from ..tools import SubjectArg, ToolSpec, iso_datetime, iso_time
 from .base import MalformedReplyError, RawCall
 from .grammar import grammar_for
@@ -29,9 +29,6 @@ MAX_CONSTRAINED_CALLS = 3
 # The least token budget of a constrained answer. On llama.cpp our grammar bounds the answer and
 # the budget grows to its longest (answer_budget); other servers' schema grammars are not bounded.
 CONSTRAINED_MAX_TOKENS = 512
-NESTED = frozenset(
-    {ToolName.SCHEDULE, ToolName.CANCEL_SCHEDULED}
-)  # the guard refuses these inside a schedule
 _FORMATS = (("time", iso_time), ("date-time", iso_datetime))  # argument validators → string formats
 CONSTRAINED_INSTRUCTION = (
     'Answer with one JSON object: {"calls": [{"tool": <name>, "args": {...}}]}, '
@@ -159,7 +156,7 @@ def _arguments_schema(
 def calls_schema(specs: Iterable[ToolSpec], household: Household) -> dict[str, Any]:
     """The JSON schema of an answer that is a list of calls to exactly these tools."""
     specs = list(specs)
-    inner = [_call_schema(spec, household) for spec in specs if spec.name not in NESTED]
+    inner = [_call_schema(spec, household) for spec in specs if spec.name not in NESTED_FORBIDDEN]
     choices = [
         _call_schema(spec, household, inner)
         for spec in specs
