@@ -15,8 +15,10 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ambient_mesh import local_agent
 from custom_components.ambient_mesh.compat import tool_result_data
 from custom_components.ambient_mesh.const import DOMAIN
+from custom_components.ambient_mesh.conversation import NO_MODEL
 from custom_components.ambient_mesh.engine.digest import SYSTEM_PROMPT
 from custom_components.ambient_mesh.engine.tools import available_tools
 from tests import ollama_standin as standin_module
@@ -158,6 +160,40 @@ async def test_when_every_endpoint_is_down_the_agent_says_so_and_situations_go_t
     planner = hub_state(hass, entry.entry_id, "planner")
     assert planner is not None and planner.state == "rules"
     assert planner.attributes["last_error"]
+
+
+async def test_a_model_lost_after_the_local_step_gets_the_hint_and_is_not_asked(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, ollama_standin: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The local step passes the sentence on while the model is up; it is gone before it is asked.
+
+    The local sentences take two executor jobs, during which the periodic health check (or another
+    request) can find the server gone. Here the real health check runs in that gap, against the
+    real server just stopped.
+    """
+    server = await ollama_standin()
+    entry = await _agent_entry(hass, [server.url])
+    llm_planner = entry.runtime_data.hub.planner.llm
+    assert llm_planner is not None
+    local_respond = local_agent.async_respond
+
+    async def local_then_server_lost(*args: Any, **kwargs: Any) -> conversation.ConversationResult | None:
+        result = await local_respond(*args, **kwargs)
+        assert result is None  # nothing local matched, and a model was there to answer
+        await server.stop()
+        await llm_planner.check_health()
+        return result
+
+    monkeypatch.setattr(local_agent, "async_respond", local_then_server_lost)
+    result = await _converse(hass, "Tell me a story about dragons")
+
+    assert result.response.response_type is intent.IntentResponseType.ACTION_DONE  # no error: a hint
+    assert result.response.speech["plain"]["speech"] == NO_MODEL
+    assert not result.continue_conversation
+    assert not server.chats
+    last = _chat_log(hass, result.conversation_id)[-1]
+    assert isinstance(last, conversation.AssistantContent)
+    assert (last.agent_id, last.content) == ("conversation.ambient_mesh_agent", NO_MODEL)
 
 
 async def test_the_ask_service_returns_the_reply_and_the_decisions(
