@@ -77,8 +77,12 @@ class Planner(Protocol):
         """Return the calls this situation warrants (possibly none)."""
 
 
-class Detector(Protocol):
-    """Raises situations from the world; remembers what it raised so each occurrence comes once."""
+class SituationSource(Protocol):
+    """Where the mesh's situations come from: the whole set of detectors (``situations.SituationDetector``).
+
+    It remembers what it raised, so each occurrence comes once. Not ``situations.base.Detector``, which
+    is one detector of that set.
+    """
 
     def detect(self, world: World) -> list[Situation]:
         """Return situations that are new since the last call."""
@@ -134,7 +138,7 @@ class Mesh[G: Gate = Gate]:
         world: World,
         bases: Mapping[str, str],
         profiles: Mapping[str, ParseFn],
-        detector: Detector,
+        detector: SituationSource,
         planner: Planner,
         guard: G,
         events: MeshEvents,
