@@ -41,67 +41,41 @@ class FactSensorDescription(SensorEntityDescription):
     value_fn: Callable[[Any], StateType | datetime] = lambda value: value
 
 
-def _temperature(key: str) -> FactSensorDescription:
+def _measured(
+    key: str,
+    device_class: SensorDeviceClass | None,
+    unit: str,
+    *,
+    precision: int | None = None,
+    category: EntityCategory | None = None,
+) -> FactSensorDescription:
+    """A fact measured on a scale: its kind (also its translation key), device class and unit."""
     return FactSensorDescription(
         key=key,
         translation_key=key,
-        device_class=SensorDeviceClass.TEMPERATURE,
-        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        device_class=device_class,
+        native_unit_of_measurement=unit,
         state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
+        suggested_display_precision=precision,
+        entity_category=category,
     )
 
 
 FACT_SENSORS: dict[str, FactSensorDescription] = {
     d.key: d
     for d in (
-        FactSensorDescription(
-            key="soc",
-            translation_key="soc",
-            device_class=SensorDeviceClass.BATTERY,
-            native_unit_of_measurement=PERCENTAGE,
-            state_class=SensorStateClass.MEASUREMENT,
+        _measured("soc", SensorDeviceClass.BATTERY, PERCENTAGE),
+        *(
+            _measured(kind, SensorDeviceClass.TEMPERATURE, UnitOfTemperature.CELSIUS, precision=1)
+            for kind in ("cabin_temp", "outside_temp", "room_temp", "skin_temp", "setpoint")
         ),
-        _temperature("cabin_temp"),
-        _temperature("outside_temp"),
-        _temperature("room_temp"),
-        _temperature("skin_temp"),
-        _temperature("setpoint"),
-        FactSensorDescription(
-            key="humidity",
-            translation_key="humidity",
-            device_class=SensorDeviceClass.HUMIDITY,
-            native_unit_of_measurement=PERCENTAGE,
-            state_class=SensorStateClass.MEASUREMENT,
+        _measured("humidity", SensorDeviceClass.HUMIDITY, PERCENTAGE),
+        _measured("heart_rate", None, "bpm"),
+        _measured(
+            "device_battery", SensorDeviceClass.BATTERY, PERCENTAGE, category=EntityCategory.DIAGNOSTIC
         ),
-        FactSensorDescription(
-            key="heart_rate",
-            translation_key="heart_rate",
-            native_unit_of_measurement="bpm",
-            state_class=SensorStateClass.MEASUREMENT,
-        ),
-        FactSensorDescription(
-            key="device_battery",
-            translation_key="device_battery",
-            device_class=SensorDeviceClass.BATTERY,
-            native_unit_of_measurement=PERCENTAGE,
-            state_class=SensorStateClass.MEASUREMENT,
-            entity_category=EntityCategory.DIAGNOSTIC,
-        ),
-        FactSensorDescription(
-            key="illuminance",
-            translation_key="illuminance",
-            device_class=SensorDeviceClass.ILLUMINANCE,
-            native_unit_of_measurement=LIGHT_LUX,
-            state_class=SensorStateClass.MEASUREMENT,
-        ),
-        FactSensorDescription(
-            key="speed",
-            translation_key="speed",
-            device_class=SensorDeviceClass.SPEED,
-            native_unit_of_measurement=UnitOfSpeed.KILOMETERS_PER_HOUR,
-            state_class=SensorStateClass.MEASUREMENT,
-        ),
+        _measured("illuminance", SensorDeviceClass.ILLUMINANCE, LIGHT_LUX),
+        _measured("speed", SensorDeviceClass.SPEED, UnitOfSpeed.KILOMETERS_PER_HOUR),
         FactSensorDescription(
             key="minutes_to_arrival",
             translation_key="minutes_to_arrival",

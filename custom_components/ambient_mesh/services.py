@@ -53,10 +53,24 @@ SNOOZE_SCHEMA = vol.Schema(
 )
 
 
+def _invalid(translation_key: str, **placeholders: str) -> ServiceValidationError:
+    """Input the integration cannot act on, in the words ``strings.json`` has for ``translation_key``."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=translation_key,
+        translation_placeholders=placeholders or None,
+    )
+
+
+def _refused(tool: str, decision: Decision) -> ServiceValidationError:
+    """The guard said no to a person's call: why, as the guard put it."""
+    return _invalid("refused", tool=tool, reason=decision.reason)
+
+
 def _hub(hass: HomeAssistant) -> AmbientMeshHub:
     entries = [e for e in hass.config_entries.async_entries(DOMAIN) if e.state is ConfigEntryState.LOADED]
     if not entries:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
+        raise _invalid("not_loaded")
     hub: AmbientMeshHub = entries[0].runtime_data.hub
     return hub
 
@@ -79,7 +93,7 @@ async def async_answer(
     pending = list(hub.guard.pending)
     if request_id is None:
         if not pending:
-            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="nothing_pending")
+            raise _invalid("nothing_pending")
         request_id = pending[0]
     person = hub.person_for_user(user_id)
     try:
@@ -88,11 +102,7 @@ async def async_answer(
         else:
             decision = await hub.guard.deny(request_id, person)
     except UnknownDecisionError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="unknown_request",
-            translation_placeholders={"id": request_id},
-        ) from err
+        raise _invalid("unknown_request", id=request_id) from err
     return decision
 
 
@@ -103,11 +113,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         hub = _hub(hass)
         vehicle = call.data["vehicle"]
         if vehicle not in hub.mesh.household.vehicles:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unknown_vehicle",
-                translation_placeholders={"vehicle": vehicle},
-            )
+            raise _invalid("unknown_vehicle", vehicle=vehicle)
         args: dict[str, Any] = {"vehicle": vehicle, "target_c": call.data.get("target_c", 21.0)}
         if (ready_by := call.data.get("ready_by")) is not None:
             args["ready_by"] = dt_util.as_local(ready_by).isoformat()
@@ -120,11 +126,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         )
         decision = await hub.async_submit(tool_call)
         if decision.verdict in (Verdict.REJECTED, Verdict.RATE_LIMITED):
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="refused",
-                translation_placeholders={"tool": ToolName.PRECONDITION_CABIN, "reason": decision.reason},
-            )
+            raise _refused(ToolName.PRECONDITION_CABIN, decision)
         return _response(decision)
 
     async def evaluate(call: ServiceCall) -> ServiceResponse:
@@ -163,11 +165,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         hub = _hub(hass)
         subject = call.data["subject"]
         if hub.mesh.household.subject(subject) is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unknown_subject",
-                translation_placeholders={"subject": subject},
-            )
+            raise _invalid("unknown_subject", subject=subject)
         until = hub.clock.now() + call.data["duration"]
         hub.snooze(subject, call.data["situation"], until)
         return {"until": until.isoformat()}
@@ -176,11 +174,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         hub = _hub(hass)
         person = call.data["person"]
         if person not in hub.mesh.household.people:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unknown_subject",
-                translation_placeholders={"subject": person},
-            )
+            raise _invalid("unknown_subject", subject=person)
         hub.reset_preferences(person, call.data.get("kind"))
         return {"preferences": hub.preferences.effective(person)}
 
@@ -211,11 +205,7 @@ def async_setup_schedule_services(hass: HomeAssistant) -> None:
         hub = _hub(hass)
         schedule_id = call.data["schedule_id"]
         if schedule_id not in hub.guard.scheduler:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unknown_schedule",
-                translation_placeholders={"id": schedule_id},
-            )
+            raise _invalid("unknown_schedule", id=schedule_id)
         tool_call = hub.call(
             ToolName.CANCEL_SCHEDULED,
             {"id": schedule_id},
@@ -225,11 +215,7 @@ def async_setup_schedule_services(hass: HomeAssistant) -> None:
         )
         decision = await hub.async_submit(tool_call)
         if decision.verdict is not Verdict.EXECUTED:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="refused",
-                translation_placeholders={"tool": ToolName.CANCEL_SCHEDULED, "reason": decision.reason},
-            )
+            raise _refused(ToolName.CANCEL_SCHEDULED, decision)
         hub.notify_changed()
         return _response(decision)
 

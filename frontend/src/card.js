@@ -228,6 +228,17 @@ class AmbientMeshCard extends LitElement {
     }
   }
 
+  /** Approve, deny, cancel: one service for one item (`key`), labelled by its action, disabled while it runs. */
+  _actionButton(action, service, data, key) {
+    return html`<button
+      class=${action}
+      ?disabled=${this._busy[key]}
+      @click=${() => this._call(service, data, key)}
+    >
+      ${this._t(action)}
+    </button>`;
+  }
+
   // -- rendering -----------------------------------------------------------------------------------
 
   render() {
@@ -261,20 +272,8 @@ class AmbientMeshCard extends LitElement {
             <span>${this._t("since", { time: this._time(request.time) })}</span>
           </div>
           <div class="actions">
-            <button
-              class="approve"
-              ?disabled=${this._busy[request.id]}
-              @click=${() => this._call("approve", { request_id: request.id }, request.id)}
-            >
-              ${this._t("approve")}
-            </button>
-            <button
-              class="deny"
-              ?disabled=${this._busy[request.id]}
-              @click=${() => this._call("deny", { request_id: request.id }, request.id)}
-            >
-              ${this._t("deny")}
-            </button>
+            ${this._actionButton("approve", "approve", { request_id: request.id }, request.id)}
+            ${this._actionButton("deny", "deny", { request_id: request.id }, request.id)}
           </div>
         </li>`,
       )}
@@ -353,13 +352,7 @@ class AmbientMeshCard extends LitElement {
           <div class="line">
             <span class="time">${this._time(entry.at, true)}</span>
             <span class="what">${this._what(entry.tool, entry.args)}</span>
-            <button
-              class="cancel"
-              ?disabled=${this._busy[entry.id]}
-              @click=${() => this._call("cancel_schedule", { schedule_id: entry.id }, entry.id)}
-            >
-              ${this._t("cancel")}
-            </button>
+            ${this._actionButton("cancel", "cancel_schedule", { schedule_id: entry.id }, entry.id)}
           </div>
           ${entry.reason ? html`<div class="why">${this._plain(entry.reason)}</div>` : nothing}
         </li>`,

@@ -19,7 +19,7 @@ from .events import MeshEvents
 from .guard import Guard, Policy
 from .household import Household
 from .ingest import Admit
-from .mesh import Detector, Later, Mesh, Planner, World
+from .mesh import Later, Mesh, Planner, SituationSource, World
 from .model import Executor
 from .profiles.registry import make_profiles
 
@@ -39,7 +39,7 @@ def build_mesh(
     household: Household,
     clock: Clock,
     bases: Mapping[str, str],
-    detector: Detector,
+    detector: SituationSource,
     planner: Planner,
     policy: Policy,
     executor: Callable[[World], Executor],

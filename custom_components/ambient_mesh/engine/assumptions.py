@@ -115,6 +115,19 @@ def _options(person: Subject) -> str:
     return f"{person.name}'s options"
 
 
+def _assumption(
+    person: Subject, link: str, value: tuple[str, ...], claim: str, because: str, *, them: bool = False
+) -> Assumption:
+    """One assumed link, in the words every reason uses: what, why, and where to set it instead."""
+    return Assumption(
+        subject=person.id,
+        link=link,
+        value=value,
+        because=because,
+        words=f"assumed {claim} ({because}) — set {'them' if them else 'it'} in {_options(person)}",
+    )
+
+
 def _resolve(household: Household) -> Resolved:
     assumptions: list[Assumption] = []
     missing: list[MissingLink] = []
@@ -128,13 +141,7 @@ def _resolve(household: Household) -> Resolved:
         bedrooms[person.id] = zone.id if zone else None
         if zone is not None:
             assumptions.append(
-                Assumption(
-                    subject=person.id,
-                    link="bedroom",
-                    value=(zone.id,),
-                    because=because,
-                    words=f"assumed {person.name}'s bedroom is {zone.name} ({because}) — set it in {_options(person)}",
-                )
+                _assumption(person, "bedroom", (zone.id,), f"{person.name}'s bedroom is {zone.name}", because)
             )
         elif any(role in person.sources for role in ("sleep", "wearable")):
             missing.append(
@@ -159,15 +166,13 @@ def _resolve(household: Household) -> Resolved:
         if arrival_default:
             names = ", ".join(zones[z].name for z in arrival_default)
             assumptions.append(
-                Assumption(
-                    subject=person.id,
-                    link="rooms",
-                    value=arrival_default,
-                    because="the rooms with climate control that are not bedrooms",
-                    words=(
-                        f"assumed {person.name}'s rooms to ready on arrival are {names} (the rooms with "
-                        f"climate control that are not bedrooms) — set them in {_options(person)}"
-                    ),
+                _assumption(
+                    person,
+                    "rooms",
+                    arrival_default,
+                    f"{person.name}'s rooms to ready on arrival are {names}",
+                    "the rooms with climate control that are not bedrooms",
+                    them=True,
                 )
             )
     vehicles: dict[str, str | None] = {
@@ -182,13 +187,7 @@ def _resolve(household: Household) -> Resolved:
             vehicles[person.id] = vehicle.id
             because = f"{person.name} is the only person and {vehicle.name} the car nobody drives"
             assumptions.append(
-                Assumption(
-                    subject=person.id,
-                    link="driver",
-                    value=(vehicle.id,),
-                    because=because,
-                    words=f"assumed {person.name} drives {vehicle.name} ({because}) — set it in {_options(person)}",
-                )
+                _assumption(person, "driver", (vehicle.id,), f"{person.name} drives {vehicle.name}", because)
             )
         else:
             missing.append(

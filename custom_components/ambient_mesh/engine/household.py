@@ -18,11 +18,15 @@ ID = vol.All(str, vol.Match(ID_PATTERN))
 """The one validator of an id: a person, vehicle or zone (also a source role or a tool name)."""
 SOURCES = vol.Schema({vol.Match(ID_PATTERN): vol.All(str, vol.Length(min=1, max=200))})
 
+_SUBJECT_FIELDS: dict[vol.Marker, Any] = {
+    vol.Required("id"): ID,
+    vol.Optional("name"): vol.All(str, vol.Length(max=40)),
+    vol.Optional("sources", default=dict): SOURCES,
+}
+"""What every person, vehicle and zone has (``_subject`` reads it, ``_subject_dict`` writes it)."""
 PERSON_SCHEMA = vol.Schema(
     {
-        vol.Required("id"): ID,
-        vol.Optional("name"): vol.All(str, vol.Length(max=40)),
-        vol.Optional("sources", default=dict): SOURCES,
+        **_SUBJECT_FIELDS,
         vol.Optional("vehicle"): vol.Any(None, ID),
         vol.Optional("bedroom"): vol.Any(None, ID),
         vol.Optional("rooms", default=list): [ID],
@@ -30,18 +34,10 @@ PERSON_SCHEMA = vol.Schema(
         vol.Optional("user_id"): vol.Any(None, str),
     }
 )
-VEHICLE_SCHEMA = vol.Schema(
-    {
-        vol.Required("id"): ID,
-        vol.Optional("name"): vol.All(str, vol.Length(max=40)),
-        vol.Optional("sources", default=dict): SOURCES,
-    }
-)
+VEHICLE_SCHEMA = vol.Schema(_SUBJECT_FIELDS)
 ZONE_SCHEMA = vol.Schema(
     {
-        vol.Required("id"): ID,
-        vol.Optional("name"): vol.All(str, vol.Length(max=40)),
-        vol.Optional("sources", default=dict): SOURCES,
+        **_SUBJECT_FIELDS,
         # The Home Assistant area the zone's devices are in (the shell fills it from the registries);
         # it helps to tell which zone is evidently the bedroom.
         vol.Optional("area"): vol.Any(None, vol.All(str, vol.Length(max=60))),
@@ -118,11 +114,9 @@ class Household:
         """Build a household from the scenario/options shape; raises vol.Invalid when it is wrong."""
         raw = HOUSEHOLD_SCHEMA(dict(data))
         people = {
-            p["id"]: Subject(
-                id=p["id"],
-                type=SubjectType.PERSON,
-                name=p.get("name") or p["id"].replace("_", " ").title(),
-                sources=dict(p["sources"]),
+            p["id"]: _subject(
+                p,
+                SubjectType.PERSON,
                 vehicle=p.get("vehicle"),
                 bedroom=p.get("bedroom"),
                 rooms=tuple(p["rooms"]),
@@ -131,25 +125,8 @@ class Household:
             )
             for p in raw["people"]
         }
-        vehicles = {
-            v["id"]: Subject(
-                id=v["id"],
-                type=SubjectType.VEHICLE,
-                name=v.get("name") or v["id"].replace("_", " ").title(),
-                sources=dict(v["sources"]),
-            )
-            for v in raw["vehicles"]
-        }
-        zones = {
-            z["id"]: Subject(
-                id=z["id"],
-                type=SubjectType.ZONE,
-                name=z.get("name") or z["id"].replace("_", " ").title(),
-                sources=dict(z["sources"]),
-                area=z.get("area"),
-            )
-            for z in raw["zones"]
-        }
+        vehicles = {v["id"]: _subject(v, SubjectType.VEHICLE) for v in raw["vehicles"]}
+        zones = {z["id"]: _subject(z, SubjectType.ZONE, area=z.get("area")) for z in raw["zones"]}
         home = Home(**raw["home"]) if "home" in raw else None
         return cls(people=people, vehicles=vehicles, zones=zones, home=home)
 
@@ -158,25 +135,15 @@ class Household:
         out: dict[str, Any] = {
             "people": [
                 {
-                    "id": p.id,
-                    "name": p.name,
-                    "sources": dict(p.sources),
+                    **_subject_dict(p),
                     **{k: v for k in ("vehicle", "bedroom", "notify", "user_id") if (v := getattr(p, k))},
                     "rooms": list(p.rooms),
                 }
                 for p in self.people.values()
             ],
-            "vehicles": [
-                {"id": v.id, "name": v.name, "sources": dict(v.sources)} for v in self.vehicles.values()
-            ],
+            "vehicles": [_subject_dict(v) for v in self.vehicles.values()],
             "zones": [
-                {
-                    "id": z.id,
-                    "name": z.name,
-                    "sources": dict(z.sources),
-                    **({"area": z.area} if z.area else {}),
-                }
-                for z in self.zones.values()
+                {**_subject_dict(z), **({"area": z.area} if z.area else {})} for z in self.zones.values()
             ],
         }
         if self.home:
@@ -207,6 +174,22 @@ class Household:
     def entities(self) -> set[str]:
         """Every Home Assistant entity id the household names (to follow their state)."""
         return {s for subject in self.subjects() for s in subject.sources.values() if is_entity_id(s)}
+
+
+def _subject(raw: Mapping[str, Any], kind: SubjectType, **links: Any) -> Subject:
+    """A subject from its validated block; one without a name is called after its id (``alice_w``: Alice W)."""
+    return Subject(
+        id=raw["id"],
+        type=kind,
+        name=raw.get("name") or raw["id"].replace("_", " ").title(),
+        sources=dict(raw["sources"]),
+        **links,
+    )
+
+
+def _subject_dict(subject: Subject) -> dict[str, Any]:
+    """The fields every subject's block has (``_SUBJECT_FIELDS``), in the order they are written."""
+    return {"id": subject.id, "name": subject.name, "sources": dict(subject.sources)}
 
 
 def has_thermostat(zone: Subject) -> bool:

@@ -27,7 +27,7 @@ from typing import Any, Final, Protocol
 
 import voluptuous as vol
 
-from .clock import Clock
+from .clock import Clock, aware_datetime
 from .context import ContextStore
 from .events import MeshEvents
 from .household import Household
@@ -45,18 +45,11 @@ MAX_SNOOZES = 200
 """Snoozes kept at most (each is one subject and one situation kind; a household has a few)."""
 
 
-def _aware_time(value: Any) -> datetime:
-    when = datetime.fromisoformat(value)
-    if when.tzinfo is None:
-        raise vol.Invalid("a snooze's end needs a time zone")
-    return when
-
-
 SNOOZE_SCHEMA = vol.Schema(
     {
         vol.Required("subject"): vol.All(str, vol.Length(min=1, max=100)),
         vol.Required("kind"): vol.All(str, vol.Length(min=1, max=64)),
-        vol.Required("until"): vol.All(str, vol.Length(max=64), _aware_time),
+        vol.Required("until"): vol.All(str, vol.Length(max=64), aware_datetime),
     }
 )
 """One stored snooze (``Mesh.snoozes_as_list``)."""
@@ -84,8 +77,12 @@ class Planner(Protocol):
         """Return the calls this situation warrants (possibly none)."""
 
 
-class Detector(Protocol):
-    """Raises situations from the world; remembers what it raised so each occurrence comes once."""
+class SituationSource(Protocol):
+    """Where the mesh's situations come from: the whole set of detectors (``situations.SituationDetector``).
+
+    It remembers what it raised, so each occurrence comes once. Not ``situations.base.Detector``, which
+    is one detector of that set.
+    """
 
     def detect(self, world: World) -> list[Situation]:
         """Return situations that are new since the last call."""
@@ -141,7 +138,7 @@ class Mesh[G: Gate = Gate]:
         world: World,
         bases: Mapping[str, str],
         profiles: Mapping[str, ParseFn],
-        detector: Detector,
+        detector: SituationSource,
         planner: Planner,
         guard: G,
         events: MeshEvents,

@@ -19,8 +19,8 @@ three hours after their alarm moves the morning routine toward the observed offs
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 import logging
 import statistics
@@ -30,6 +30,7 @@ import voluptuous as vol
 
 from .bounds import CABIN_C, ROOM_C, ROUTINE_MIN, TRAVEL_MIN, Bound
 from .calendar import DEFAULT_TRAVEL_MINUTES
+from .clock import aware_datetime
 from .kinds import SituationKind, ToolName
 from .model import Decision, Verdict
 from .signals import is_stale
@@ -121,17 +122,8 @@ class Change:
     new: float
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "at": self.at,
-            "person": self.person,
-            "kind": self.kind,
-            "key": self.key,
-            "ours": self.ours,
-            "theirs": self.theirs,
-            "old": self.old,
-            "new": self.new,
-        }
+        """JSON-ready form (every field is already text or a number)."""
+        return asdict(self)
 
 
 class Preferences:
@@ -322,15 +314,8 @@ MAX_APPLIED = 50  # one per zone or vehicle at a time; a household has a few
 MAX_ROUTINES_SEEN = 100
 
 
-def _aware_time(value: Any) -> datetime:
-    when = datetime.fromisoformat(value)
-    if when.tzinfo is None:
-        raise vol.Invalid("a stored time needs a time zone")
-    return when
-
-
 _NAME = vol.All(str, vol.Length(min=1, max=100))
-_STAMP = vol.All(str, vol.Length(max=64), _aware_time)
+_STAMP = vol.All(str, vol.Length(max=64), aware_datetime)
 APPLIED_SCHEMA = vol.Schema(
     {
         vol.Required("person"): _NAME,
@@ -352,6 +337,19 @@ LEARNER_SCHEMA = vol.Schema(
     }
 )
 """The learner's stored block (``PreferenceLearner.as_dict``); records inside are checked one by one."""
+
+
+def _readable(
+    records: Iterable[Any], schema: vol.Schema, dropped: dict[str, int], reason: str
+) -> Iterator[dict[str, Any]]:
+    """The stored records that validate; each one that does not is counted under ``reason``."""
+    for raw in records:
+        try:
+            item = schema(raw)
+        except vol.Invalid:
+            dropped[reason] = dropped.get(reason, 0) + 1
+            continue
+        yield item
 
 
 @dataclass(slots=True)
@@ -427,22 +425,14 @@ class PreferenceLearner:
         if block["version"] != LEARNER_VERSION:
             dropped["unsupported_version"] = 1
             return learner
-        for raw in block["applied"][-MAX_APPLIED:]:
-            try:
-                item = APPLIED_SCHEMA(raw)
-            except vol.Invalid:
-                dropped["applied_malformed"] = dropped.get("applied_malformed", 0) + 1
-                continue
+        for item in _readable(block["applied"][-MAX_APPLIED:], APPLIED_SCHEMA, dropped, "applied_malformed"):
             learner._applied = [a for a in learner._applied if a.subject != item["subject"]]
             learner._applied.append(
                 _Applied(item["person"], item["kind"], item["key"], item["subject"], item["ours"], item["at"])
             )
-        for raw in block["routines_seen"][-MAX_ROUTINES_SEEN:]:
-            try:
-                item = ROUTINE_SEEN_SCHEMA(raw)
-            except vol.Invalid:
-                dropped["routine_malformed"] = dropped.get("routine_malformed", 0) + 1
-                continue
+        for item in _readable(
+            block["routines_seen"][-MAX_ROUTINES_SEEN:], ROUTINE_SEEN_SCHEMA, dropped, "routine_malformed"
+        ):
             learner._routine_seen.add((item["person"], item["left"]))
         return learner
 

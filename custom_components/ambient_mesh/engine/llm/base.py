@@ -7,7 +7,7 @@ own wire format.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 import re
@@ -128,6 +128,13 @@ class ChatRequest:
     num_ctx: int = 4096
     max_tokens: int = 256  # a small model held to a grammar can otherwise ramble until the timeout
     keep_alive: str | float = "30m"
+
+
+def chat_body(
+    model: str, chat: ChatRequest, to_wire: Callable[[Mapping[str, Any]], dict[str, Any]]
+) -> dict[str, Any]:
+    """What every protocol's chat body starts with: the model, the messages in its shape, whether to stream."""
+    return {"model": model, "messages": [to_wire(m) for m in chat.messages], "stream": chat.stream}
 
 
 def describe(err: BaseException) -> str:

@@ -77,6 +77,11 @@ async def read_json(response: aiohttp.ClientResponse, deadline: float) -> Any:
             raw = await response.read()
     finally:
         response.release()
+    return parse_json(raw)
+
+
+def parse_json(raw: bytes) -> Any:
+    """A body or one streamed chunk as JSON; text that is not JSON is a malformed reply."""
     try:
         return json.loads(raw)
     except ValueError as err:

@@ -6,13 +6,12 @@ Constrained output uses ``format`` with a JSON schema (Ollama 0.5+).
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping
-import json
 from typing import Any
 
 import aiohttp
 
-from .base import CannotConnectError, ChatRequest, Delta, Endpoint, MalformedReplyError, RawCall
-from .http import lines, read_json, request
+from .base import CannotConnectError, ChatRequest, Delta, Endpoint, MalformedReplyError, RawCall, chat_body
+from .http import lines, parse_json, read_json, request
 
 
 def to_ollama(message: Mapping[str, Any]) -> dict[str, Any]:
@@ -42,10 +41,7 @@ class OllamaClient:
 
     async def chat(self, chat: ChatRequest, deadline: float) -> AsyncGenerator[Delta]:
         """One round; yields deltas, the last with ``done``."""
-        body: dict[str, Any] = {
-            "model": self.endpoint.model,
-            "messages": [to_ollama(m) for m in chat.messages],
-            "stream": chat.stream,
+        body = chat_body(self.endpoint.model, chat, to_ollama) | {
             "options": {
                 "temperature": chat.temperature,
                 "num_ctx": chat.num_ctx,
@@ -63,11 +59,7 @@ class OllamaClient:
             return
         count = 0
         async for line in lines(response, deadline):
-            try:
-                part = json.loads(line)
-            except ValueError as err:
-                raise MalformedReplyError(f"not JSON: {line[:80]!r}") from err
-            delta = _delta(part, count)
+            delta = _delta(parse_json(line), count)
             count += len(delta.calls)
             yield delta
             if delta.done:

@@ -14,9 +14,9 @@ from typing import Any
 
 import aiohttp
 
-from .base import CannotConnectError, ChatRequest, Delta, Endpoint, MalformedReplyError, RawCall
+from .base import CannotConnectError, ChatRequest, Delta, Endpoint, MalformedReplyError, RawCall, chat_body
 from .grammar import grammar_for
-from .http import lines, read_json, request
+from .http import lines, parse_json, read_json, request
 
 
 def to_openai(message: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,10 +91,7 @@ class OpenAICompatClient:
 
     async def chat(self, chat: ChatRequest, deadline: float) -> AsyncGenerator[Delta]:
         """One round; yields deltas, the last with ``done``."""
-        body: dict[str, Any] = {
-            "model": self.endpoint.model,
-            "messages": [to_openai(m) for m in chat.messages],
-            "stream": chat.stream,
+        body = chat_body(self.endpoint.model, chat, to_openai) | {
             "temperature": chat.temperature,
             "max_tokens": chat.max_tokens,
         }
@@ -127,10 +124,7 @@ class OpenAICompatClient:
             if data == b"[DONE]":
                 yield Delta(calls=_calls(pending), done=True, prompt_tokens=tokens)
                 return
-            try:
-                part = json.loads(data)
-            except ValueError as err:
-                raise MalformedReplyError(f"not JSON: {data[:80]!r}") from err
+            part = parse_json(data)
             if not isinstance(part, Mapping):
                 raise MalformedReplyError(f"unexpected chunk {str(part)[:80]}")
             if "error" in part:

@@ -181,20 +181,13 @@ class RulesPlanner:
         room = facts.room_temp
         now_text = f" (now {_temp(room)})" if room is not None else ""
         head = f"{person.name} fell asleep"
-        calls: Planned = []
-        if has_thermostat(bedroom):
-            calls.append(
-                (
-                    ToolName.SET_ROOM_CLIMATE,
-                    {"zone": bedroom.id, "target_c": target},
-                    f"{head}: {bedroom.name} to {_temp(target)} for sleep{now_text}",
-                )
-            )
-        if "lights" in bedroom.sources:
-            calls.append(
-                (ToolName.SET_LIGHTS, {"zone": bedroom.id, "on": False}, f"{head}: {bedroom.name} lights off")
-            )
-        return calls
+        return _bedroom_scene(
+            bedroom,
+            target,
+            f"{head}: {bedroom.name} to {_temp(target)} for sleep{now_text}",
+            {"on": False},
+            f"{head}: {bedroom.name} lights off",
+        )
 
     def _woke_up(self, situation: Situation, world: World, prefs: Preferences) -> Planned:
         person = world.household.people.get(situation.subject)
@@ -203,24 +196,13 @@ class RulesPlanner:
             return []  # a partner still sleeps there: leave the room as it is
         target = prefs.bedroom_target(person.id, "wake")
         head = f"{person.name} woke up"
-        calls: Planned = []
-        if has_thermostat(bedroom):
-            calls.append(
-                (
-                    ToolName.SET_ROOM_CLIMATE,
-                    {"zone": bedroom.id, "target_c": target},
-                    f"{head}: {bedroom.name} to {_temp(target)}",
-                )
-            )
-        if "lights" in bedroom.sources:
-            calls.append(
-                (
-                    ToolName.SET_LIGHTS,
-                    {"zone": bedroom.id, "on": True, **WAKE_LIGHT},
-                    f"{head}: soft light in {bedroom.name}",
-                )
-            )
-        return calls
+        return _bedroom_scene(
+            bedroom,
+            target,
+            f"{head}: {bedroom.name} to {_temp(target)}",
+            {"on": True, **WAKE_LIGHT},
+            f"{head}: soft light in {bedroom.name}",
+        )
 
     def _night_overheating(self, situation: Situation, world: World, prefs: Preferences) -> Planned:
         return self._nudge(situation, world, prefs, "is too warm")
@@ -296,6 +278,18 @@ def _bedroom(world: World, person: Subject | None, facts: SleepFacts | NightFact
     named = facts.bedroom if facts is not None else None
     zone_id = named if named is not None else resolve(world.household).bedrooms.get(person.id)
     return world.household.zones.get(zone_id or "")
+
+
+def _bedroom_scene(
+    bedroom: Subject, target: float, climate_reason: str, lights: dict[str, Any], lights_reason: str
+) -> Planned:
+    """Falling asleep and waking up: the bedroom to a target and its lights set, where it has them."""
+    calls: Planned = []
+    if has_thermostat(bedroom):
+        calls.append((ToolName.SET_ROOM_CLIMATE, {"zone": bedroom.id, "target_c": target}, climate_reason))
+    if "lights" in bedroom.sources:
+        calls.append((ToolName.SET_LIGHTS, {"zone": bedroom.id, **lights}, lights_reason))
+    return calls
 
 
 def _others_asleep(world: World, person: Subject, bedroom: Subject) -> list[str]:

@@ -16,7 +16,7 @@ from ..kinds import SituationKind
 from ..mesh import World
 from ..model import Situation
 from ..signals import Location
-from .base import Scene, assumed, home_words, number, stamp
+from .base import Scene, assumed, home_words, number, raised
 from .config import DetectorConfig
 from .facts import ArrivingHomeFacts
 
@@ -52,12 +52,12 @@ class ArrivalDetector:
                 continue
             self._arrived[person.id] = now
             found.append(
-                Situation(
-                    kind=SituationKind.ARRIVING_HOME,
-                    subject=person.id,
-                    at=now,
-                    key=f"arriving_home:{person.id}:{stamp(now, scene.tz)}",
-                    facts=ArrivingHomeFacts(
+                raised(
+                    SituationKind.ARRIVING_HOME,
+                    person.id,
+                    scene,
+                    now,
+                    ArrivingHomeFacts(
                         rooms=",".join(links.rooms.get(person.id, ())),
                         source=approach.source,
                         eta_min=approach.eta_min,

@@ -8,6 +8,7 @@ home is and the preferences — and returns the situations it sees now. It keeps
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
@@ -16,8 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..assumptions import Assumption, Resolved
 from ..home import KnownHome
 from ..household import Subject
+from ..kinds import SituationKind
 from ..mesh import World
-from ..model import Situation
+from ..model import FactValue, Situation
 from ..preferences import Preferences
 from ..signals import Signal
 
@@ -63,6 +65,19 @@ def hhmm(when: datetime, tz: tzinfo) -> str:
 def stamp(when: datetime, tz: tzinfo) -> str:
     """A local time to the minute, as occurrence keys carry it."""
     return when.astimezone(tz).isoformat(timespec="minutes")
+
+
+def raised(
+    kind: SituationKind, subject: str, scene: Scene, when: datetime, facts: Mapping[str, FactValue]
+) -> Situation:
+    """A situation raised now about ``subject``, keyed by the local minute ``when`` it is about.
+
+    The key (``departure_soon:alice:2026-01-12T07:05``) is what makes it one occurrence: the runner
+    raises each key once.
+    """
+    return Situation(
+        kind=kind, subject=subject, at=scene.now, key=f"{kind}:{subject}:{stamp(when, scene.tz)}", facts=facts
+    )
 
 
 def number(signal: Signal | None) -> float | None:

@@ -23,7 +23,7 @@ from ..household import Subject
 from ..kinds import SituationKind
 from ..model import Situation
 from ..preferences import band
-from .base import Scene, assumed, hhmm, home_words, last_known, number, stamp
+from .base import Scene, assumed, hhmm, home_words, last_known, number, raised
 from .config import DetectorConfig
 from .estimates import DepartureEstimator, Estimate, note_leaves
 from .facts import DepartureCancelledFacts, DepartureSoonFacts
@@ -102,12 +102,12 @@ class DepartureDetector:
                 still.append(heir)
                 continue
             found.append(
-                Situation(
-                    kind=SituationKind.DEPARTURE_CANCELLED,
-                    subject=announced.person,
-                    at=scene.now,
-                    key=f"departure_cancelled:{announced.person}:{stamp(announced.at, scene.tz)}",
-                    facts=DepartureCancelledFacts(
+                raised(
+                    SituationKind.DEPARTURE_CANCELLED,
+                    announced.person,
+                    scene,
+                    announced.at,
+                    DepartureCancelledFacts(
                         vehicle=announced.vehicle,
                         departure=hhmm(announced.at, scene.tz),
                         source=announced.source,
@@ -141,12 +141,12 @@ class DepartureDetector:
                     continue
                 self._announced.append(_Announced(person.id, vehicle.id, estimate.at, estimate.source))
                 found.append(
-                    Situation(
-                        kind=SituationKind.DEPARTURE_SOON,
-                        subject=person.id,
-                        at=now,
-                        key=f"departure_soon:{person.id}:{stamp(estimate.at, tz)}",
-                        facts=DepartureSoonFacts(
+                    raised(
+                        SituationKind.DEPARTURE_SOON,
+                        person.id,
+                        scene,
+                        estimate.at,
+                        DepartureSoonFacts(
                             vehicle=vehicle.id,
                             departure=hhmm(estimate.at, tz),
                             departure_at=estimate.at.astimezone(tz).isoformat(),

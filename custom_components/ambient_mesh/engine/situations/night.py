@@ -13,7 +13,7 @@ import statistics
 from ..kinds import SituationKind
 from ..model import Situation
 from ..signals import Signal
-from .base import Scene, assumed, number, stamp
+from .base import Scene, assumed, number, raised
 from .config import DetectorConfig
 from .facts import NightFacts
 from .sleep import SleepDetector
@@ -68,12 +68,12 @@ class NightDetector:
             self._night[person.id] = now
             nudge = min(1.5, max(0.5, round(abs(delta) * 2) / 2))
             found.append(
-                Situation(
-                    kind=kind,
-                    subject=person.id,
-                    at=now,
-                    key=f"{kind}:{person.id}:{stamp(now, scene.tz)}",
-                    facts=NightFacts(
+                raised(
+                    kind,
+                    person.id,
+                    scene,
+                    now,
+                    NightFacts(
                         person=person.id,
                         bedroom=bedroom.id if bedroom else None,
                         skin_temp=round(skin_now, 2),
