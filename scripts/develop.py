@@ -78,8 +78,8 @@ END:VCALENDAR
 """.replace("\n", "\r\n")
 """Alice's weekday office day, for the departure situations (calendar.alice)."""
 DEMO_START = f"{datetime.now(ZoneInfo(HOUSEHOLD_TIMEZONE)).date().isoformat()}T01:00"
-"""Today, 01:00 (so times and "in 20 minutes" read right in the browser): a warm night on Sundays and
-Wednesdays (the TRV heats again from 01:30), the alarm at 06:30, Office at 08:00 on weekdays."""
+"""Today, 01:00 (so times and "in 20 minutes" read right in the browser): a warm night into Mondays and
+Thursdays (the TRV heats again from 01:30), the alarm at 06:30, Office at 08:00 on weekdays."""
 DEMO_SPEED = 120.0
 """At 120x, 01:00 → 08:00 takes 3.5 minutes: the overheating night, then the cold morning drive."""
 DEMO_TIME_LINE = "Demo time:"
