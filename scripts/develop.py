@@ -4,7 +4,8 @@ Called by ``scripts/develop`` once the venv exists. Everything binds to 127.0.0.
 three processes in order (simulator, Home Assistant, broker).
 
 Home Assistant's state is pre-seeded by writing its ``.storage`` files before the first start:
-onboarding done, an owner ``dev``/``dev``, a long-lived access token (written to ``.run/token``),
+onboarding done, an owner ``dev``/``dev``, a long-lived access token (``.run/token``, signed anew
+each run with the running configuration's key),
 the MQTT entry for the broker and the Ambient Mesh entry with the demo household as subentries.
 Writing the files (instead of driving onboarding and config flows over HTTP after a first start)
 needs one start instead of two, works without the integration's config flow being complete, and
@@ -52,6 +53,8 @@ HOUSEHOLD = ROOT / "hardware" / "households" / "demo.yaml"
 HOUSEHOLD_TIMEZONE = "Europe/Berlin"
 """The demo household's (and config/configuration.yaml's) time zone: "today" is the household's day."""
 USERNAME = PASSWORD = "dev"
+TOKEN_CLIENT = "scripts/develop"
+"""The name of the dev user's long-lived access token (its key signs ``.run/token``)."""
 WHISPER_DIR = Path(os.environ.get("AMBIENT_MESH_WHISPER_DIR", "/var/cache/ambient-mesh/whisper-base"))
 FORMATS = {
     "owntracks": "owntracks",
@@ -78,8 +81,8 @@ END:VCALENDAR
 """.replace("\n", "\r\n")
 """Alice's weekday office day, for the departure situations (calendar.alice)."""
 DEMO_START = f"{datetime.now(ZoneInfo(HOUSEHOLD_TIMEZONE)).date().isoformat()}T01:00"
-"""Today, 01:00 (so times and "in 20 minutes" read right in the browser): a warm night on Sundays and
-Wednesdays (the TRV heats again from 01:30), the alarm at 06:30, Office at 08:00 on weekdays."""
+"""Today, 01:00 (so times and "in 20 minutes" read right in the browser): a warm night into Mondays and
+Thursdays (the TRV heats again from 01:30), the alarm at 06:30, Office at 08:00 on weekdays."""
 DEMO_SPEED = 120.0
 """At 120x, 01:00 → 08:00 takes 3.5 minutes: the overheating night, then the cold morning drive."""
 DEMO_TIME_LINE = "Demo time:"
@@ -319,7 +322,7 @@ def seed_storage(args: argparse.Namespace) -> str:
                         "id": refresh_id,
                         "user_id": user_id,
                         "client_id": None,
-                        "client_name": "scripts/develop",
+                        "client_name": TOKEN_CLIENT,
                         "client_icon": None,
                         "token_type": "long_lived_access_token",
                         "created_at": now.isoformat(),
@@ -335,12 +338,6 @@ def seed_storage(args: argparse.Namespace) -> str:
                 ],
             },
         )
-        issued = int(now.timestamp())
-        token = jwt.encode(
-            {"iss": refresh_id, "iat": issued, "exp": issued + 3650 * 86400}, jwt_key, algorithm="HS256"
-        )
-        token_file.write_text(token)
-        token_file.chmod(0o600)
         household = yaml.safe_load(args.household.read_text())["household"]
         mesh = _entry(
             "ambient_mesh",
@@ -377,7 +374,38 @@ def seed_storage(args: argparse.Namespace) -> str:
             if (WHISPER_DIR / "model.bin").is_file():  # scripts/whisper-model assembled it: speak at once
                 entry["options"] = {**entry.get("options", {}), "stt_model": str(WHISPER_DIR)}
     path.write_text(json.dumps(stored, indent=2))
-    return token_file.read_text().strip() if token_file.exists() else ""
+    token = access_token()
+    token_file.write_text(token)
+    token_file.chmod(0o600)
+    return token
+
+
+def access_token() -> str:
+    """A long-lived access token for the dev user, signed with the key this configuration's auth holds.
+
+    Made again on every run rather than kept from the seeding: the two legs share ``.run/`` but not
+    their auth (``config/`` and ``.run/config-current`` each have their own), so a token kept from one
+    leg's seeding was refused by the other's Home Assistant (seen: ``--ha current`` after ``--ha min``
+    waited 180 s on 401s).
+    """
+    try:
+        auth = json.loads((STORAGE / "auth").read_text())["data"]
+        refresh = next(
+            t
+            for t in auth["refresh_tokens"]
+            if t.get("client_name") == TOKEN_CLIENT and t.get("token_type") == "long_lived_access_token"
+        )
+    except (OSError, ValueError, KeyError, TypeError, StopIteration):
+        raise SystemExit(
+            f"develop: no long-lived token of {TOKEN_CLIENT} in {STORAGE / 'auth'} (deleted in the UI?); "
+            "start over with --reset"
+        ) from None
+    issued = int(time.time())
+    return jwt.encode(
+        {"iss": refresh["id"], "iat": issued, "exp": issued + 3650 * 86400},
+        refresh["jwt_key"],
+        algorithm="HS256",
+    )
 
 
 def api_up(port: int, token: str) -> bool:

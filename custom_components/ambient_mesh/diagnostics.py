@@ -90,6 +90,9 @@ async def async_get_config_entry_diagnostics(
                     },
                 },
                 "sources": sources,
+                # stored data that did not read at the last load ("<part>: <reason>" -> how many;
+                # storage.py): the log says it once, here it stays until the next load
+                "restore": {"dropped": dict(sorted(hub.restore_dropped.items()))},
                 "discovered": _discovered(hub),
                 "planner": asdict(hub.planner.status),
                 "shadow": hub.guard.policy.shadow,

@@ -247,12 +247,6 @@ class AmbientMeshHub:
             on_dropped=lambda part, count: stored.drop(part, "malformed", count),
             admit=discovery.admit,
         )
-        hub.restore_dropped = dict(stored.dropped)
-        if stored.dropped:
-            LOGGER.warning(
-                "Parts of Ambient Mesh's saved state did not read and were left out: %s",
-                ", ".join(f"{what} ({count})" for what, count in sorted(stored.dropped.items())),
-            )
         hub.last_decision = hub.guard.audit[-1] if hub.guard.audit else None
         for item in stored.sources:
             try:
@@ -264,9 +258,16 @@ class AmbientMeshHub:
                     item["name"],
                 )
             except (KeyError, ValueError):
+                stored.drop("sources", "malformed")
                 continue
             if admission.discovery.admitted(fact.source):
                 hub.known[(fact.source, fact.kind)] = fact  # strangers stored by older versions go
+        hub.restore_dropped = dict(stored.dropped)
+        if stored.dropped:
+            LOGGER.warning(
+                "Parts of Ambient Mesh's saved state did not read and were left out: %s",
+                ", ".join(f"{what} ({count})" for what, count in sorted(stored.dropped.items())),
+            )
         return hub
 
     @property

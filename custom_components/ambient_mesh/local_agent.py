@@ -31,6 +31,7 @@ PLANNER = "local_intent"
 ASK_TTL_S = 300.0
 ASK_MAX = 50
 APPROVE = "Approve"
+FALLBACK = "en"  # the sentences that say "not understood" in a language that has none
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +59,12 @@ async def async_respond(
     if fallback is None:
         llm = hub.planner.llm
         fallback = llm is not None and llm.available()
-    lang = await hub.hass.async_add_executor_job(intents.language_for, user_input.language)
+    lang = await async_language(hub, user_input.language)
     conversation_id = chat_log.conversation_id
     if lang is None:  # no sentences in this language: only a model can answer
-        return None if fallback else _result(user_input, chat_log, _no_match(user_input, "en"))
+        if fallback:
+            return None
+        return _result(user_input, chat_log, _no_match(user_input, await async_language(hub, FALLBACK)))
     person = hub.person_for_user(user_input.context.user_id)
     now = hub.clock.now()
     asked = _ASKED.pop(conversation_id, None)
@@ -80,7 +83,7 @@ async def async_respond(
         )
     )
     if understood is None:
-        return None if fallback else _result(user_input, chat_log, _no_match(user_input, lang.code))
+        return None if fallback else _result(user_input, chat_log, _no_match(user_input, lang))
     response = intent.IntentResponse(language=user_input.language)
     keep_open = False
     match understood:
@@ -110,6 +113,16 @@ async def async_respond(
             response.async_set_speech(answer(hub, lang, understood))
     hub.notify_changed()
     return _result(user_input, chat_log, response, continue_conversation=keep_open)
+
+
+async def async_language(hub: AmbientMeshHub, tag: str | None) -> Language | None:
+    """The sentences for a language tag, read off the event loop.
+
+    A language's file is read and compiled the first time it is asked for (``intents.load`` keeps it
+    for the process), which can be any request — German when Home Assistant speaks English —, so the
+    look-up always goes through the executor: Home Assistant's blocking-call detector never sees it.
+    """
+    return await hub.hass.async_add_executor_job(intents.language_for, tag)
 
 
 def say(lang: Language, decision: Decision, summary: str) -> str:
@@ -264,8 +277,7 @@ def _remember(conversation_id: str, ask: Ask) -> None:
     _ASKED[conversation_id] = _Asked(ask, now)
 
 
-def _no_match(user_input: conversation.ConversationInput, code: str) -> intent.IntentResponse:
-    lang = intents.load(code)
+def _no_match(user_input: conversation.ConversationInput, lang: Language | None) -> intent.IntentResponse:
     text = lang.say("no_match") if lang is not None else "No match."
     response = intent.IntentResponse(language=user_input.language)
     response.async_set_error(intent.IntentResponseErrorCode.NO_INTENT_MATCH, text)

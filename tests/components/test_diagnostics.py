@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import get_diagnostics_for_config_entry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.ambient_mesh.const import DOMAIN
+from custom_components.ambient_mesh.storage import STORAGE_VERSION
+
 from .conftest import Publish
 from .helpers import samples
+from .household import mesh_entry
 
 
 async def test_diagnostics_redact_coordinates_biometrics_and_names(
@@ -61,3 +67,48 @@ async def test_diagnostics_redact_coordinates_biometrics_and_names(
     watch = next(s for s in diagnostics["discovered"]["sources"] if s["source"] == "ambient_mesh/watch1")
     assert watch["reported"]["heart_rate"] == "**REDACTED**"
     assert diagnostics["planner"]["active"] == "rules"
+
+
+async def test_diagnostics_count_the_stored_data_that_did_not_read_by_part_and_reason(
+    hass: HomeAssistant,
+    mqtt_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    hass_client: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from homeassistant.setup import async_setup_component
+
+    entry = mesh_entry()
+    hass_storage[f"{DOMAIN}.{entry.entry_id}"] = {
+        "version": STORAGE_VERSION,
+        "key": f"{DOMAIN}.{entry.entry_id}",
+        "data": {
+            "schedule": [{"id": "x"}, 7],
+            "audit": [{"note": "not a decision"}],
+            "snoozes": {"subject": "alice"},
+            "sources": [{"source": "owntracks/alice/pixel"}],
+            "preferences": {"people": 3},
+            "learner": {"version": 1, "routines_seen": [{"person": "alice", "left": "yesterday"}]},
+        },
+    }
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "diagnostics", {})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)  # bad records never fail setup
+    await hass.async_block_till_done()
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["restore"] == {
+        "dropped": {
+            "audit_or_pending: malformed": 1,
+            "learner: routine_malformed": 1,
+            "preferences: malformed": 1,
+            "schedule: malformed": 1,
+            "schedule: not_a_record": 1,
+            "snoozes: not_readable": 1,
+            "sources: malformed": 1,
+        }
+    }
+    assert "alice" not in json.dumps(diagnostics).lower()  # counts, never the records themselves
+    said = [r.getMessage() for r in caplog.records if "did not read" in r.getMessage()]
+    assert len(said) == 1 and "schedule: malformed (1)" in said[0]  # logged once, every part together

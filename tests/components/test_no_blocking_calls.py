@@ -22,6 +22,7 @@ from homeassistant import block_async_io
 from homeassistant.components import conversation, mqtt
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -31,6 +32,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator,
 from custom_components.ambient_mesh.compat import lovelace_dashboards
 from custom_components.ambient_mesh.const import CONF_ALLOWLIST, CONF_SHADOW, CONF_TOKEN_BUDGET, DOMAIN
 from custom_components.ambient_mesh.dashboard import URL_PATH
+from custom_components.ambient_mesh.engine import intents
 from custom_components.ambient_mesh.engine.model import Verdict
 
 from ..ollama_standin import OllamaStandIn, Reply
@@ -196,6 +198,41 @@ async def test_a_spoken_command_through_whisper_and_a_rules_decision_block_nothi
     await mqtt.async_publish(hass, "sleep/alice", json.dumps({"event": "sleep_tracking_started"}))
     await _until(hass, lambda: len(sets) == 1)
     assert entry.runtime_data.hub.guard.audit[-1].call.planner == "rules"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert _detected(caplog) == []
+
+
+async def test_a_first_request_in_another_language_reads_its_sentences_off_the_loop(
+    hass: HomeAssistant,
+    blocking_call_detector: None,
+    mqtt_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Home Assistant speaks English here; nothing has read a sentence file yet in this process.
+    intents.load.cache_clear()
+    assert await async_setup_component(hass, "homeassistant", {})
+    entry = mesh_entry()  # no model: every sentence is answered locally
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await _subscribed(hass)
+    await mqtt.async_publish(hass, "teslamate/cars/1/battery_level", "76")
+    hub = entry.runtime_data.hub
+    await _until(hass, lambda: hub.mesh.ingestor.stats.accepted >= 1)
+
+    # German has sentences of its own: read the first time German is asked for
+    german = await conversation.async_converse(
+        hass, "Wie voll ist der Model 3?", None, Context(), agent_id=AGENT, language="de"
+    )
+    assert german.response.speech["plain"]["speech"].startswith("Der Model 3 ist bei 76 %")
+    # French has none: with no model, the answer is English's "not understood" (English read now)
+    french = await conversation.async_converse(
+        hass, "Raconte-moi une blague", None, Context(), agent_id=AGENT, language="fr"
+    )
+    assert french.response.error_code is intent.IntentResponseErrorCode.NO_INTENT_MATCH
+    assert "no language model" in french.response.speech["plain"]["speech"]
+    assert intents.load.cache_info().currsize == 2  # both files were read, in this test
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert _detected(caplog) == []

@@ -79,3 +79,25 @@ def test_the_stored_learner_is_bounded_and_versioned() -> None:
         "unsupported_version": 1
     }
     assert PreferenceLearner.from_dict(prefs, {"applied": 3}).restore_dropped == {"malformed": 1}
+
+
+def test_the_departures_learned_from_stay_bounded_in_memory_the_oldest_forgotten_first() -> None:
+    world, clock = _world(T0)
+    learner = PreferenceLearner(Preferences())
+    days = MAX_ROUTINES_SEEN + 30
+    for day in range(days):
+        leave = T0 + timedelta(days=day)
+        world.context.record([Signal("owntracks/alice/pixel", "transition", "leave:home", leave)])
+        clock.set(leave + timedelta(minutes=1))
+        learner.observe(world)
+    seen = learner.departures_learned
+    assert len(seen) == MAX_ROUTINES_SEEN
+    assert seen[0] == ("alice", T0 + timedelta(days=30))  # the first thirty are forgotten
+    assert seen[-1] == ("alice", T0 + timedelta(days=days - 1))
+    # a departure read back from the store counts against the same bound
+    restored = PreferenceLearner.from_dict(Preferences(), learner.as_dict())
+    leave = T0 + timedelta(days=days)
+    world.context.record([Signal("owntracks/alice/pixel", "transition", "leave:home", leave)])
+    clock.set(leave + timedelta(minutes=1))
+    restored.observe(world)
+    assert restored.departures_learned == [*seen[1:], ("alice", leave)]

@@ -54,7 +54,7 @@ def test_round_trip_through_json_keeps_every_call() -> None:
     ]
 
 
-def test_malformed_stored_entries_are_skipped() -> None:
+def test_malformed_stored_entries_are_skipped_and_counted() -> None:
     good = entry("a", 10).as_dict()
     restored = Scheduler.from_list(
         [
@@ -65,6 +65,7 @@ def test_malformed_stored_entries_are_skipped() -> None:
         ]
     )
     assert [e.id for e in restored.entries()] == ["a"]
+    assert restored.restore_dropped == 3
 
 
 def test_every_change_after_the_restore_is_reported_to_the_owner() -> None:

@@ -68,7 +68,10 @@ def build_mesh(
         events=events,
         schedule=saved.schedule,
     )
-    dropped = {"audit_or_pending": guard.restore(saved.audit, saved.pending)}
+    dropped = {
+        "schedule": guard.scheduler.restore_dropped,
+        "audit_or_pending": guard.restore(saved.audit, saved.pending),
+    }
     guard.follow(world.context)  # a cabin asked for ahead of time starts at the detector's lead time
     mesh = Mesh(
         world=world,

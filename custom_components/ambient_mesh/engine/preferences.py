@@ -374,6 +374,7 @@ class PreferenceLearner:
         self.preferences = preferences
         self.window = window
         self._applied: list[_Applied] = []
+        # (person, when they left): departures already learned from, at most MAX_ROUTINES_SEEN
         self._routine_seen: set[tuple[str, datetime]] = set()
         self.restore_dropped: dict[str, int] = {}  # stored records that did not read, by reason
 
@@ -383,7 +384,7 @@ class PreferenceLearner:
         The targets we set whose override window is still open, and the departures whose routine was
         already learned from (so a replayed message after a restart does not teach the same thing twice).
         """
-        seen = sorted(self._routine_seen, key=lambda item: item[1])[-MAX_ROUTINES_SEEN:]
+        seen = self.departures_learned
         return {
             "version": LEARNER_VERSION,
             "applied": [
@@ -399,6 +400,22 @@ class PreferenceLearner:
             ],
             "routines_seen": [{"person": person, "left": left.isoformat()} for person, left in seen],
         }
+
+    @property
+    def departures_learned(self) -> list[tuple[str, datetime]]:
+        """The departures already learned from, (person, when they left), oldest first."""
+        return sorted(self._routine_seen, key=lambda item: item[1])
+
+    def _remember_departure(self, person: str, left: datetime) -> None:
+        """Note a departure learned from; past ``MAX_ROUTINES_SEEN`` the one longest ago is forgotten.
+
+        A departure is only learned from while it is fresh (a day, the ``transition`` kind's
+        staleness) and a household leaves home far fewer than a hundred times a day, so the one
+        forgotten cannot come round again: a learner running for years stays the size it stores.
+        """
+        self._routine_seen.add((person, left))
+        if len(self._routine_seen) > MAX_ROUTINES_SEEN:
+            self._routine_seen.remove(min(self._routine_seen, key=lambda item: item[1]))
 
     @classmethod
     def from_dict(
@@ -433,7 +450,7 @@ class PreferenceLearner:
         for item in _readable(
             block["routines_seen"][-MAX_ROUTINES_SEEN:], ROUTINE_SEEN_SCHEMA, dropped, "routine_malformed"
         ):
-            learner._routine_seen.add((item["person"], item["left"]))
+            learner._remember_departure(item["person"], item["left"])
         return learner
 
     def note_decision(self, decision: Decision) -> None:
@@ -503,7 +520,7 @@ class PreferenceLearner:
             )
             if leave is None or (person.id, leave.ts) in self._routine_seen:
                 continue
-            self._routine_seen.add((person.id, leave.ts))
+            self._remember_departure(person.id, leave.ts)
             alarms = [
                 s.value
                 for s in world.context.subject_history(person, "next_alarm")

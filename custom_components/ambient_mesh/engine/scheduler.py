@@ -78,6 +78,7 @@ class Scheduler:
         self._entries: dict[str, ScheduledCall] = {e.id: e for e in entries}
         self._limit = limit
         self._on_change = on_change
+        self.restore_dropped = 0  # stored entries that did not read (``from_list``)
 
     def __len__(self) -> int:
         """Number of waiting calls."""
@@ -151,13 +152,18 @@ class Scheduler:
         limit: int = MAX_SCHEDULED,
         on_change: Callable[[], None] | None = None,
     ) -> Scheduler:
-        """Restore from ``as_list`` output; malformed entries are logged and skipped."""
+        """Restore from ``as_list`` output; malformed entries are skipped and counted in ``restore_dropped``.
+
+        The count is the owner's to report (the hub logs every part's drops once, diagnostics show them).
+        """
         entries: list[ScheduledCall] = []
+        dropped = 0
         for raw in data:
             try:
                 item = ENTRY_SCHEMA(dict(raw))
             except (vol.Invalid, TypeError, ValueError) as err:
-                _LOGGER.warning("Skipping a stored scheduled call that does not read: %s", err)
+                _LOGGER.debug("Skipping a stored scheduled call that does not read: %s", err)
+                dropped += 1
                 continue
             call = ToolCall(
                 tool=item["tool"],
@@ -168,7 +174,9 @@ class Scheduler:
                 person=item.get("person"),
             )
             entries.append(ScheduledCall(item["id"], item["at"], call))
-        return cls(entries[:limit], limit=limit, on_change=on_change)
+        scheduler = cls(entries[:limit], limit=limit, on_change=on_change)
+        scheduler.restore_dropped = dropped
+        return scheduler
 
     def _changed(self) -> None:
         if self._on_change is None:
