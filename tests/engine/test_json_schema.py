@@ -120,3 +120,6 @@ def test_the_grammar_bounds_strings_by_their_length_and_numbers_by_their_range()
     below = grammar_for({"type": "integer", "minimum": -40, "maximum": 5})
     assert below.text.startswith('root ::= ("-"? [0-9]{1,2})\n')
     assert below.longest == len("-40")
+    # without both bounds a number keeps the general rule
+    assert grammar_for({"type": "number", "minimum": 0}).text.startswith("root ::= number\n")
+    assert grammar_for({"type": "boolean"}).longest == len("false")
