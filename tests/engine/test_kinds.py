@@ -129,26 +129,53 @@ def test_a_range_a_tool_description_names_is_its_bound(spec: Any) -> None:
         assert _ranges(description) <= {(bound.low, bound.high)}, (spec.name, arg, description)
 
 
-def _openapi(value: Any) -> Any:
-    """Our own validators, as the JSON types they accept (the converter sees only functions)."""
-    if value is tools.number:
-        return {"type": "number"}
-    if value is tools._boolean:
-        return {"type": "boolean"}
-    return UNSUPPORTED
+def _plain(schema: Any) -> Any:
+    """A rendering with what Home Assistant's converters differ in left out.
+
+    voluptuous_openapi (2025.4) gives no ``additionalProperties`` on closed objects, probatio (2026.9+)
+    leaves out an empty ``required``; both give an open ``dict`` ``additionalProperties: true`` and its
+    ``default``. Our converter closes every object and always names ``required``.
+    """
+    if isinstance(schema, dict):
+        plain = {k: _plain(v) for k, v in schema.items() if k not in ("additionalProperties", "default")}
+        if plain.get("type") == "object" and "properties" in plain:
+            plain["required"] = sorted(plain.get("required", []))
+        return plain
+    if isinstance(schema, list | tuple):  # voluptuous_openapi gives an enum as the tuple it was
+        return [_plain(item) for item in schema]
+    return schema
 
 
 @pytest.mark.parametrize("spec", list(CATALOGUE.values()), ids=list(CATALOGUE))
-def test_the_json_schema_the_model_sees_agrees_with_the_voluptuous_one(spec: Any) -> None:
-    """Each tool's schema is written twice; what the model is told must be what the guard accepts."""
-    checked = to_openapi(spec.schema, custom_serializer=_openapi)
-    offered = spec.parameters
-    # probatio leaves out an empty "required", and renders a plain function as an open schema ({}, any
-    # type); voluptuous_openapi (2025.4) gives both.
-    assert set(offered["required"]) == set(checked.get("required", []))
-    assert set(offered["properties"]) <= set(checked["properties"])  # it may hide optional ones
-    for name, prop in offered["properties"].items():
-        assert checked["properties"][name].get("type", prop["type"]) == prop["type"], name
+def test_the_derived_json_schema_is_what_home_assistant_derives(spec: Any) -> None:
+    """The engine derives each tool's JSON schema itself; Home Assistant's converter reads it the same.
+
+    Given our validators' JSON forms (``tools.json_form``, as a custom serializer), Home Assistant's own
+    converter turns the voluptuous schema into the same JSON schema: ours reads voluptuous (and
+    probatio's alias of it) as Home Assistant does, only without the differences between its versions.
+    """
+    checked = to_openapi(spec.schema, custom_serializer=lambda v: tools.json_form(v) or UNSUPPORTED)
+    assert _plain(dict(spec.json_schema)) == _plain(checked)
+
+
+def test_the_tools_say_what_the_guard_checks() -> None:
+    """Enums, lengths, formats and ranges come from the voluptuous schema, and the subjects and bounds."""
+    climate, notify = CATALOGUE["set_room_climate"], CATALOGUE["notify"]
+    assert climate.json_schema["properties"]["mode"] == {"type": "string", "enum": list(tools.HVAC_MODES)}
+    assert climate.parameters["properties"]["mode"] == {
+        "type": "string",
+        "description": "heat|cool|auto|off|eco",
+    }
+    assert climate.bounds == {"target_c": ROOM_C}
+    assert set(climate.subjects) == {"zone"}
+    message = notify.json_schema["properties"]["message"]
+    assert (message["minLength"], message["maxLength"]) == (1, 200)
+    assert notify.parameters["properties"]["message"]["description"] == "\u2264200 chars"
+    assert CATALOGUE["schedule"].json_schema["properties"]["at"]["format"] == "date-time"
+    assert CATALOGUE["precondition_cabin"].json_schema["properties"]["ready_by"]["format"] == "time"
+    lights = CATALOGUE["set_lights"].json_schema["properties"]
+    assert (lights["brightness"]["minimum"], lights["brightness"]["maximum"]) == (0, 100)
+    assert all(spec.json_schema["additionalProperties"] is False for spec in CATALOGUE.values())
 
 
 def test_the_ranges_the_system_prompt_names_are_the_bounds() -> None:

@@ -255,7 +255,8 @@ def _longest_answer(world: World) -> str:
     stamp = "2026-12-01T07:30:00+01:00"
     cabin = {
         "tool": "precondition_cabin",
-        "args": {"vehicle": "car1", "target_c": -1234.123, "ready_by": stamp},
+        # the most digits the cabin's bounds (15-28) let the grammar admit
+        "args": {"vehicle": "car1", "target_c": 99.999, "ready_by": stamp},
     }
     schedule = {"tool": "schedule", "args": {"call": cabin, "at": stamp}}
     notify = {"tool": "notify", "args": {"person": "carla", "message": text}}

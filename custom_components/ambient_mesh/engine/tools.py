@@ -1,9 +1,10 @@
 """The tool catalogue: every action a planner may request, with its schema, bounds and risk class.
 
 A tool is offered only when the household has what it acts on (``set_lights`` needs a zone with a
-``lights`` source, ``unlock_vehicle`` a vehicle with a ``lock`` source, …). Argument schemas check
-shape and type; numeric bounds are kept apart from the schema so the guard can clamp a value with a
-recorded reason instead of refusing it.
+``lights`` source, ``unlock_vehicle`` a vehicle with a ``lock`` source, …). Each tool's arguments are
+written once, as a voluptuous schema; the JSON schemas a model sees, the subjects and the bounds are
+derived from it. Argument schemas check shape and type; a numeric bound (``Clamped``) is not checked
+by the schema, so the guard can clamp a value with a recorded reason instead of refusing it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import voluptuous as vol
 
 from .bounds import BRIGHTNESS_PCT, CABIN_C, COLOR_TEMP_K, ROOM_C, Bound
 from .household import ID, Household, Subject, SubjectType
+from .json_schema import described, to_json_schema
 from .kinds import ToolName
 from .model import Risk
 
@@ -78,31 +80,127 @@ def _boolean(value: Any) -> bool:
 
 HVAC_MODES = ("heat", "cool", "auto", "off", "eco")
 
+SCHEDULE_ID = vol.All(str, vol.Length(min=1, max=40))
+"""A scheduled call's id, as the scheduler issued it (opaque to a model: it copies it)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SubjectArg:
-    """An argument that names a household subject, and what that subject must have."""
+    """An argument that names a household subject, and what that subject must have.
+
+    It is the argument's validator as well (an id), so a tool's schema says once which argument
+    names which subject: ``vol.Required("zone"): SubjectArg(SubjectType.ZONE, "lights")``.
+    """
 
     type: SubjectType
     role: str | None = None  # a source role the subject needs (``lights``, ``lock``, …)
     alternatives: tuple[str, ...] = ()  # roles that serve as well (a room's climate entity for its TRV)
+
+    def __call__(self, value: Any) -> str:
+        """Validate the id (whether the household has it is ``check_subjects``' question)."""
+        checked: str = ID(value)
+        return checked
 
     def fits(self, subject: Subject) -> bool:
         """Tell whether a subject has a source this argument needs."""
         return self.role is None or any(role in subject.sources for role in (self.role, *self.alternatives))
 
 
+@dataclass(frozen=True, slots=True)
+class Clamped:
+    """A number the guard clamps into ``bound``, with a recorded reason, instead of refusing it."""
+
+    bound: Bound
+
+    def __call__(self, value: Any) -> float:
+        """Validate the number (its range is the guard's to enforce)."""
+        return number(value)
+
+
+@dataclass(frozen=True, slots=True)
+class AtLeastOne:
+    """A whole-call check: the arguments name at least one of ``keys``."""
+
+    keys: tuple[str, ...]
+
+    def __call__(self, value: dict[str, Any]) -> dict[str, Any]:
+        """Pass the arguments on, or refuse them when they name none of the keys."""
+        if not any(key in value for key in self.keys):
+            raise vol.Invalid(f"needs at least one of {', '.join(self.keys)}")
+        return value
+
+
+_FORMS: tuple[tuple[Any, Mapping[str, Any]], ...] = (
+    (number, {"type": "number"}),
+    (_boolean, {"type": "boolean"}),
+    (iso_time, {"type": "string", "format": "time"}),
+    (iso_datetime, {"type": "string", "format": "date-time"}),
+    # ids carry no pattern: the household's ids go into a constrained schema per request
+    # (llm/tools.calls_schema), and a pattern is paid for in tokens on every request
+    (ID, {"type": "string"}),
+    (SCHEDULE_ID, {"type": "string"}),
+)
+
+
+def json_form(validator: Any) -> Mapping[str, Any] | None:
+    """The JSON schema of one of our own validators (None for voluptuous' own, which it reads itself)."""
+    if isinstance(validator, SubjectArg):
+        return {"type": "string"}
+    if isinstance(validator, Clamped):
+        bound = validator.bound
+        return {
+            "type": "number",
+            "description": f"{bound.unit} {bound.low:g}-{bound.high:g}",
+            "minimum": bound.low,
+            "maximum": bound.high,
+        }
+    if isinstance(validator, AtLeastOne):
+        return {}  # JSON schema could say it (anyOf of requireds), but no client or grammar here reads that
+    return next((form for known, form in _FORMS if validator is known), None)
+
+
+def _fields(schema: vol.Schema) -> dict[str, Any]:
+    """A tool schema's arguments and their validators (inside a whole-call ``vol.All`` too)."""
+    inner = schema.schema
+    if isinstance(inner, vol.All):
+        inner = next(v for v in inner.validators if isinstance(v, Mapping))
+    return {str(key): validator for key, validator in inner.items()}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolSpec:
-    """One tool: what it does, how risky it is, what it takes and the bounds of its numbers."""
+    """One tool: what it does, how risky it is and what it takes.
+
+    The voluptuous ``schema`` is the one statement of the arguments: the guard validates with it,
+    and everything else is derived from it when the spec is made, so the two cannot drift.
+    """
 
     name: str
     description: str  # one short line: it goes into every prompt
     risk: Risk
     schema: vol.Schema
-    parameters: Mapping[str, Any]  # JSON schema of the arguments, for the LLM
-    bounds: Mapping[str, Bound] = field(default_factory=dict)
-    subjects: Mapping[str, SubjectArg] = field(default_factory=dict)
+    json_schema: Mapping[str, Any] = field(init=False, repr=False, compare=False)
+    """The arguments' JSON schema (enums, formats, lengths, ranges, closed objects): constrained output."""
+    parameters: Mapping[str, Any] = field(init=False, repr=False, compare=False)
+    """The same worded into descriptions (``json_schema.described``): the function tool a model sees."""
+    bounds: Mapping[str, Bound] = field(init=False, repr=False, compare=False)
+    """The numbers the guard clamps, from the schema's ``Clamped`` validators."""
+    subjects: Mapping[str, SubjectArg] = field(init=False, repr=False, compare=False)
+    """The arguments that name a household subject, from the schema's ``SubjectArg`` validators."""
+
+    def __post_init__(self) -> None:
+        """Derive the JSON schemas, bounds and subjects from the voluptuous schema."""
+        arguments = _fields(self.schema)
+        derived = to_json_schema(self.schema, json_form)
+        # plain dicts: they go into request bodies as they are
+        object.__setattr__(self, "json_schema", derived)
+        object.__setattr__(self, "parameters", described(derived))
+        object.__setattr__(
+            self, "bounds", {k: v.bound for k, v in arguments.items() if isinstance(v, Clamped)}
+        )
+        object.__setattr__(
+            self, "subjects", {k: v for k, v in arguments.items() if isinstance(v, SubjectArg)}
+        )
 
     @property
     def llm_tool(self) -> dict[str, Any]:
@@ -121,33 +219,14 @@ class ToolSpec:
         return ""
 
 
-def _params(required: list[str], **props: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "object", "required": required, "properties": props}
-
-
-def _str(description: str = "") -> dict[str, Any]:
-    # An id needs no description: the name says it and every token is paid on every request.
-    return {"type": "string", "description": description} if description else {"type": "string"}
-
-
-def _num(description: str) -> dict[str, Any]:
-    return {"type": "number", "description": description}
-
-
-def _at_least_one(*keys: str) -> Any:
-    def check(value: dict[str, Any]) -> dict[str, Any]:
-        if not any(key in value for key in keys):
-            raise vol.Invalid(f"needs at least one of {', '.join(keys)}")
-        return value
-
-    return check
-
-
 def _specs() -> dict[str, ToolSpec]:
     # The LLM client (ollama 0.4.7) passes on only type and description of each property, so units,
-    # ranges and choices are spelled out in the descriptions. The temperature ranges and which tools
-    # wait for a person are in the system prompt (engine/digest.py), once for every request.
-    cabin, room = CABIN_C, ROOM_C
+    # ranges and choices are worded into the descriptions (json_schema.described). The temperature
+    # ranges and which tools wait for a person are in the system prompt (engine/digest.py), once for
+    # every request, so a temperature says only its unit.
+    vehicle = vol.Required("vehicle")
+    zone = vol.Required("zone")
+    celsius = "°C"
     specs = [
         ToolSpec(
             name=ToolName.PRECONDITION_CABIN,
@@ -155,27 +234,17 @@ def _specs() -> dict[str, ToolSpec]:
             risk=Risk.AUTO,
             schema=vol.Schema(
                 {
-                    vol.Required("vehicle"): ID,
-                    vol.Required("target_c"): number,
+                    vehicle: SubjectArg(SubjectType.VEHICLE),
+                    vol.Required("target_c", description=celsius): Clamped(CABIN_C),
                     vol.Optional("ready_by"): iso_time,
                 }
             ),
-            parameters=_params(
-                ["vehicle", "target_c"],
-                vehicle=_str(),
-                target_c=_num("°C"),
-                ready_by=_str("ISO time"),
-            ),
-            bounds={"target_c": cabin},
-            subjects={"vehicle": SubjectArg(SubjectType.VEHICLE)},
         ),
         ToolSpec(
             name=ToolName.STOP_CABIN_CLIMATE,
             description="Stop a car's cabin climate.",
             risk=Risk.AUTO,
-            schema=vol.Schema({vol.Required("vehicle"): ID}),
-            parameters=_params(["vehicle"], vehicle=_str()),
-            subjects={"vehicle": SubjectArg(SubjectType.VEHICLE)},
+            schema=vol.Schema({vehicle: SubjectArg(SubjectType.VEHICLE)}),
         ),
         ToolSpec(
             name=ToolName.SET_ROOM_CLIMATE,
@@ -184,22 +253,14 @@ def _specs() -> dict[str, ToolSpec]:
             schema=vol.Schema(
                 vol.All(
                     {
-                        vol.Required("zone"): ID,
-                        vol.Optional("target_c"): number,
+                        # a Zigbee2MQTT thermostat topic or a Home Assistant climate entity (the executor prefers it)
+                        zone: SubjectArg(SubjectType.ZONE, "climate", ("climate_entity",)),
+                        vol.Optional("target_c", description=celsius): Clamped(ROOM_C),
                         vol.Optional("mode"): vol.In(HVAC_MODES),
                     },
-                    _at_least_one("target_c", "mode"),
+                    AtLeastOne(("target_c", "mode")),
                 )
             ),
-            parameters=_params(
-                ["zone"],
-                zone=_str(),
-                target_c=_num("°C"),
-                mode=_str("heat|cool|auto|off|eco"),
-            ),
-            bounds={"target_c": room},
-            # a Zigbee2MQTT thermostat topic or a Home Assistant climate entity (the executor prefers it)
-            subjects={"zone": SubjectArg(SubjectType.ZONE, "climate", ("climate_entity",))},
         ),
         ToolSpec(
             name=ToolName.SET_LIGHTS,
@@ -207,21 +268,12 @@ def _specs() -> dict[str, ToolSpec]:
             risk=Risk.AUTO,
             schema=vol.Schema(
                 {
-                    vol.Required("zone"): ID,
+                    zone: SubjectArg(SubjectType.ZONE, "lights"),
                     vol.Required("on"): _boolean,
-                    vol.Optional("brightness"): number,
-                    vol.Optional("color_temp"): number,
+                    vol.Optional("brightness"): Clamped(BRIGHTNESS_PCT),
+                    vol.Optional("color_temp"): Clamped(COLOR_TEMP_K),
                 }
             ),
-            parameters=_params(
-                ["zone", "on"],
-                zone=_str(),
-                on={"type": "boolean"},
-                brightness=_num("% 0-100"),
-                color_temp=_num("K 2000-6500"),
-            ),
-            bounds={"brightness": BRIGHTNESS_PCT, "color_temp": COLOR_TEMP_K},
-            subjects={"zone": SubjectArg(SubjectType.ZONE, "lights")},
         ),
         ToolSpec(
             name=ToolName.NOTIFY,
@@ -229,12 +281,10 @@ def _specs() -> dict[str, ToolSpec]:
             risk=Risk.AUTO,
             schema=vol.Schema(
                 {
-                    vol.Required("person"): ID,
+                    vol.Required("person"): SubjectArg(SubjectType.PERSON),
                     vol.Required("message"): vol.All(str, vol.Length(min=1, max=200)),
                 }
             ),
-            parameters=_params(["person", "message"], person=_str(), message=_str("≤200 chars")),
-            subjects={"person": SubjectArg(SubjectType.PERSON)},
         ),
         ToolSpec(
             name=ToolName.SCHEDULE,
@@ -248,49 +298,36 @@ def _specs() -> dict[str, ToolSpec]:
                     vol.Required("at"): iso_datetime,
                 }
             ),
-            parameters=_params(
-                ["call", "at"],
-                call={"type": "object", "description": "{tool, args}"},
-                at=_str("ISO datetime"),
-            ),
         ),
         ToolSpec(
             name=ToolName.CANCEL_SCHEDULED,
             description="Cancel a scheduled call.",
             risk=Risk.AUTO,
-            schema=vol.Schema({vol.Required("id"): vol.All(str, vol.Length(min=1, max=40))}),
-            parameters=_params(["id"], id=_str()),
+            schema=vol.Schema({vol.Required("id"): SCHEDULE_ID}),
         ),
         ToolSpec(
             name=ToolName.UNLOCK_VEHICLE,
             description="Unlock a car.",
             risk=Risk.CONFIRM,
-            schema=vol.Schema({vol.Required("vehicle"): ID}),
-            parameters=_params(["vehicle"], vehicle=_str()),
-            subjects={"vehicle": SubjectArg(SubjectType.VEHICLE, "lock")},
+            schema=vol.Schema({vehicle: SubjectArg(SubjectType.VEHICLE, "lock")}),
         ),
         ToolSpec(
             name=ToolName.OPEN_COVER,
             description="Open a room's blinds or garage.",
             risk=Risk.CONFIRM,
-            schema=vol.Schema({vol.Required("zone"): ID}),
-            parameters=_params(["zone"], zone=_str()),
-            subjects={"zone": SubjectArg(SubjectType.ZONE, "cover")},
+            schema=vol.Schema({zone: SubjectArg(SubjectType.ZONE, "cover")}),
         ),
         ToolSpec(
             name=ToolName.CLOSE_COVER,
             description="Close a room's blinds or garage.",
             risk=Risk.AUTO,
-            schema=vol.Schema({vol.Required("zone"): ID}),
-            parameters=_params(["zone"], zone=_str()),
-            subjects={"zone": SubjectArg(SubjectType.ZONE, "cover")},
+            schema=vol.Schema({zone: SubjectArg(SubjectType.ZONE, "cover")}),
         ),
         ToolSpec(
             name=ToolName.DISARM_ALARM,
             description="Disarm the alarm (never allowed).",
             risk=Risk.NEVER,
             schema=vol.Schema({}),
-            parameters=_params([]),
         ),
     ]
     return {ToolName(spec.name): spec for spec in specs}  # an unlisted name fails at import

@@ -7,8 +7,9 @@ admits (``Grammar.longest``, in UTF-8 bytes). A token is at least one byte, so a
 that many always lets the answer finish: a constrained answer is never cut off mid-string.
 
 It covers the shapes ``tools.calls_schema`` produces: objects with fixed properties (required
-first, optional after), string enums, strings (``format: time`` / ``date-time`` as ISO texts),
-numbers, integers, booleans, and arrays with ``anyOf`` items and ``maxItems``.
+first, optional after), string enums, strings (``format: time`` / ``date-time`` as ISO texts,
+``minLength`` / ``maxLength`` up to ``MAX_STRING``), numbers and integers (their digits bounded by
+``minimum`` / ``maximum``), booleans, and arrays with ``anyOf`` items and ``maxItems``.
 """
 
 from __future__ import annotations
@@ -80,7 +81,31 @@ class _Builder:
             return self.array(schema)
         if kind == "string" and schema.get("format") in FORMATS:
             return self.base(FORMATS[schema["format"]])
+        if kind == "string" and ("minLength" in schema or "maxLength" in schema):
+            return self.string(schema)
+        if kind in ("number", "integer") and "minimum" in schema and "maximum" in schema:
+            return self.bounded(schema)
         return self.base({"number": "number", "integer": "integer", "boolean": "boolean"}.get(kind, "string"))
+
+    @staticmethod
+    def string(schema: Mapping[str, Any]) -> tuple[str, int]:
+        """A string of ``minLength`` to ``maxLength`` characters, never more than ``MAX_STRING``."""
+        high = min(int(schema.get("maxLength", MAX_STRING)), MAX_STRING)
+        low = min(int(schema.get("minLength", 0)), high)
+        return f'("\\"" char{{{low},{high}}} "\\"")', 2 + CHAR_BYTES * high
+
+    @staticmethod
+    def bounded(schema: Mapping[str, Any]) -> tuple[str, int]:
+        """A number with no more integer digits than its bounds have, and a sign only if one is below 0.
+
+        The range itself is not enforced here (a grammar cannot say it compactly): the guard clamps.
+        """
+        low, high = float(schema["minimum"]), float(schema["maximum"])
+        digits = len(str(int(max(abs(low), abs(high)))))
+        sign = '"-"? ' if low < 0 else ""
+        fraction = ' ("." [0-9]{1,3})?' if schema["type"] == "number" else ""
+        longest = (low < 0) + digits + (4 if fraction else 0)
+        return f"({sign}[0-9]{{1,{digits}}}{fraction})", longest
 
     @staticmethod
     def base(name: str) -> tuple[str, int]:

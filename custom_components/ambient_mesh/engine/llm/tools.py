@@ -21,7 +21,7 @@ from typing import Any
 
 from ..household import Household, SubjectType
 from ..kinds import NESTED_FORBIDDEN, ToolName
-from ..tools import SubjectArg, ToolSpec, iso_datetime, iso_time
+from ..tools import SubjectArg, ToolSpec
 from .base import MalformedReplyError, RawCall
 from .grammar import grammar_for
 
@@ -29,7 +29,6 @@ MAX_CONSTRAINED_CALLS = 3
 # The least token budget of a constrained answer. On llama.cpp our grammar bounds the answer and
 # the budget grows to its longest (answer_budget); other servers' schema grammars are not bounded.
 CONSTRAINED_MAX_TOKENS = 512
-_FORMATS = (("time", iso_time), ("date-time", iso_datetime))  # argument validators → string formats
 CONSTRAINED_INSTRUCTION = (
     'Answer with one JSON object: {"calls": [{"tool": <name>, "args": {...}}]}, '
     'using only the tools and ids listed; {"calls": []} when nothing is needed.'
@@ -122,35 +121,17 @@ def _ids(household: Household, arg: SubjectArg) -> list[str]:
     return sorted(i for i, subject in candidates.items() if arg.fits(subject))
 
 
-def _formats(spec: ToolSpec) -> dict[str, str]:
-    """The arguments whose validator takes an ISO text, and that text's JSON-schema format."""
-    keys = spec.schema.schema
-    if not isinstance(keys, Mapping):  # a whole-call check (vol.All): no per-argument formats
-        return {}
-    return {
-        str(key): form for key, validator in keys.items() for form, parser in _FORMATS if validator is parser
-    }
-
-
 def _arguments_schema(
     spec: ToolSpec, household: Household, inner: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    parameters = dict(spec.parameters)
-    properties = {name: dict(prop) for name, prop in (parameters.get("properties") or {}).items()}
+    """The tool's own JSON schema (``ToolSpec.json_schema``), its subjects held to the household's ids."""
+    properties = dict(spec.json_schema["properties"])
     for name, subject in spec.subjects.items():
-        if name in properties and (ids := _ids(household, subject)):
+        if ids := _ids(household, subject):
             properties[name] = {"type": "string", "enum": ids}
-    for name, form in _formats(spec).items():
-        if name in properties:
-            properties[name] = {"type": "string", "format": form}
     if spec.name == ToolName.SCHEDULE and inner:
         properties["call"] = {"anyOf": inner}  # schedule only a well-formed call to an offered tool
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": list(parameters.get("required") or []),
-        "additionalProperties": False,
-    }
+    return {**spec.json_schema, "properties": properties}
 
 
 def calls_schema(specs: Iterable[ToolSpec], household: Household) -> dict[str, Any]:
