@@ -139,14 +139,14 @@ SITUATION_REQUEST = (
 
 
 def situation_turn(context: str, offered: Collection[str] | None = None) -> str:
-    """The user turn of a situation: the context (its last lines the clock and the situation), the request.
+    """The user turn of a situation: the request, then the context (its last lines the clock and the situation).
 
-    Whatever differs between situation kinds comes last and is short, so a server's prompt cache
-    reuses the rest: the context ends with the situation's kind and facts, then the request that is
-    the same for every kind; ``offered`` (the tool names, for a constrained endpoint, whose grammar
-    is not part of the prompt) closes the turn.
+    A server's prompt cache reuses the longest unchanged prefix, so the request, the same for
+    every kind, comes first and the context ends with what changes with every decision: the
+    minute and the situation's kind and facts; ``offered`` (the tool names, for a constrained
+    endpoint, whose grammar is not part of the prompt) closes the turn.
     """
-    turn = f"{context}\n\n{SITUATION_REQUEST}"
+    turn = f"{SITUATION_REQUEST}\n\n{context}"
     if offered is None:
         return turn
     return f"{turn}\nTools: {', '.join(offered) or 'none'}. {CONSTRAINED_INSTRUCTION}"
