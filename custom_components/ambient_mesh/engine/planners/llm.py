@@ -409,6 +409,20 @@ class LlmPlanner:
         endpoint: Endpoint | None = None
         prompt_tokens: int | None = None
         rounds = 0
+
+        def reply(said: str, error: str | None = None) -> Reply:
+            """The loop's answer so far, whether it ended or the model became unreachable."""
+            return Reply(
+                text=said,
+                calls=calls,
+                decisions=decisions,
+                refused=refused,
+                endpoint=endpoint.key if endpoint else None,
+                rounds=rounds,
+                prompt_tokens=prompt_tokens,
+                error=error,
+            )
+
         for _ in range(self.max_rounds):
             try:
                 endpoint, answer = await self.pool.ask(
@@ -417,16 +431,7 @@ class LlmPlanner:
             except LlmError as err:
                 if not calls and not refused:
                     raise
-                return Reply(
-                    text=_summary(decisions, calls) or text,
-                    calls=calls,
-                    decisions=decisions,
-                    refused=refused,
-                    endpoint=endpoint.key if endpoint else None,
-                    rounds=rounds,
-                    prompt_tokens=prompt_tokens,
-                    error=str(err),
-                )
+                return reply(_summary(decisions, calls) or text, error=str(err))
             rounds += 1
             prompt_tokens = self.last_prompt_tokens = answer.prompt_tokens
             text = answer.content.strip() or text
@@ -465,15 +470,7 @@ class LlmPlanner:
             # it has not heard yet. Without an executor only refusals warrant one.
             if not (new_refusal or executed):
                 break
-        return Reply(
-            text=text or _summary(decisions, calls),
-            calls=calls,
-            decisions=decisions,
-            refused=refused,
-            endpoint=endpoint.key if endpoint else None,
-            rounds=rounds,
-            prompt_tokens=prompt_tokens,
-        )
+        return reply(text or _summary(decisions, calls))
 
     def _make_call(
         self,
