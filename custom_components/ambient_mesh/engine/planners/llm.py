@@ -142,14 +142,16 @@ def situation_turn(context: str, offered: Collection[str] | None = None) -> str:
     """The user turn of a situation: the request, then the context (its last lines the clock and the situation).
 
     A server's prompt cache reuses the longest unchanged prefix, so the request, the same for
-    every kind, comes first and the context ends with what changes with every decision: the
-    minute and the situation's kind and facts; ``offered`` (the tool names, for a constrained
-    endpoint, whose grammar is not part of the prompt) closes the turn.
+    every kind (for a constrained endpoint with how to answer), comes first and the context ends
+    with what changes with every decision: the minute and the situation's kind and facts;
+    ``offered`` (the tool names, for a constrained endpoint, whose grammar is not part of the
+    prompt) closes the turn.
     """
-    turn = f"{SITUATION_REQUEST}\n\n{context}"
     if offered is None:
-        return turn
-    return f"{turn}\nTools: {', '.join(offered) or 'none'}. {CONSTRAINED_INSTRUCTION}"
+        return f"{SITUATION_REQUEST}\n\n{context}"
+    return (
+        f"{SITUATION_REQUEST} {CONSTRAINED_INSTRUCTION}\n\n{context}\nTools: {', '.join(offered) or 'none'}."
+    )
 
 
 @dataclass(frozen=True, slots=True)
