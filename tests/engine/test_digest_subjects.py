@@ -101,3 +101,28 @@ def test_a_person_without_car_or_bedroom_and_an_alarm_tomorrow() -> None:
     assert [line for line in lines if line.startswith(("zone", "study"))] == [
         "zones with no devices unless marked: study"
     ]  # and no readings line: the study has none
+
+
+def test_a_room_named_twice_reads_once_and_a_household_without_rooms_has_no_zones_line() -> None:
+    household = Household.from_dict(
+        {
+            "people": [{"id": "dora", "sources": {"sleep": "sleep/dora"}, "rooms": ["study", "study"]}],
+            "zones": [{"id": "study", "sources": {"climate": "climate.study"}}],
+        }
+    )
+    context = ContextStore()
+    context.record([Signal("climate.study", "room_temp", 18.5, NOW, "°C")])
+    lines = render_digest(
+        World(household, context, VirtualClock(NOW), calendar=[]), _situation("sleep_started", "dora")
+    ).context.splitlines()
+    assert lines.count("study: 18.5°C") == 1
+    alone = Household.from_dict({"people": [{"id": "eve", "sources": {"sleep": "sleep/eve"}}]})
+    lines = render_digest(
+        World(alone, ContextStore(), VirtualClock(NOW), calendar=[]), _situation("sleep_started", "eve")
+    ).context.splitlines()
+    assert lines == [
+        "2026-01-12 Mon CET",
+        "person eve: no facts",
+        "now: 06:40",
+        "situation: sleep_started of eve",
+    ]

@@ -364,9 +364,6 @@ class _Lines:
         return self.head("zone", zone) + (f" [{','.join(has) or 'none'}]" if has != self.common else "")
 
     def zone(self, priority: int, zone: Subject) -> None:
-        if zone.id in self.seen:  # a person's rooms may name a room twice, or their bedroom
-            return
-        self.seen.add(zone.id)
         parts = self._facts(zone, self._zone_facts(priority))
         if not self.common_said:
             self.common_said = True
@@ -374,7 +371,7 @@ class _Lines:
         self.add(priority, f"{self._zone_head(zone)}: " + "; ".join(parts or ["no facts"]))
 
     def zones_head(self, zones: Sequence[tuple[int, Subject]]) -> None:
-        """The situation's rooms in one line, their devices marked where they differ from most."""
+        """The household's zones in one line, their devices marked where they differ from most."""
         if not zones:
             return
         named = ", ".join(self._zone_head(zone).removeprefix("zone ") for _, zone in zones)
@@ -391,6 +388,9 @@ class _Lines:
         return value
 
     def zone_readings(self, priority: int, zone: Subject, *, with_setpoint: bool = True) -> None:
+        if zone.id in self.seen:  # a person's rooms may name a room twice, or their bedroom
+            return
+        self.seen.add(zone.id)
         shown: Shown = {}
         kinds = [kind for kind in self._zone_facts(priority) if with_setpoint or kind[0] != "setpoint"]
         if parts := self._facts(zone, kinds, shown):
