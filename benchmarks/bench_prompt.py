@@ -354,6 +354,10 @@ async def home_assistant(count: int) -> dict[str, int]:
 
 
 LLAMA_CACHE = Path("/var/cache/ambient-mesh")
+# As scripts/llama-server runs it; the prompt cache is llama.cpp's default (on, 4 slots chosen by the
+# longest common prefix, older prompts kept in RAM). --cache-reuse is left off: it shifts cached
+# chunks only past tokens the new prompt dropped, never past a changed reading, and measured no gain.
+LLAMA_FLAGS = ("-t", "2", "-c", "4096", "--jinja", "--no-webui", "--no-repack")
 
 
 def _llama_paths() -> tuple[Path, Path] | None:
@@ -432,7 +436,15 @@ def evening(arriving: str = "alice") -> list[tuple[str, str, Facts, list[Change]
     ]
 
 
-def llama_server_round(server: Path, model: Path, arriving: str = "alice") -> list[dict[str, Any]]:
+def _tool_template(server: Path) -> Path | None:
+    """Qwen2.5's chat template from the llama.cpp source beside the build: it renders the tools."""
+    template = server.parents[2] / "src/llama.cpp/models/templates/Qwen-Qwen2.5-7B-Instruct.jinja"
+    return template if template.is_file() else None
+
+
+def llama_server_round(
+    server: Path, model: Path, arriving: str = "alice", flags: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     """Send our situation requests, one after the other, to a real llama.cpp server; its own counts.
 
     llama.cpp reports per request how many prompt tokens it found in its cache (``cache_n``) and how
@@ -447,22 +459,7 @@ def llama_server_round(server: Path, model: Path, arriving: str = "alice") -> li
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     proc = subprocess.Popen(
-        [
-            str(server),
-            "-m",
-            str(model),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "-t",
-            "2",
-            "-c",
-            "4096",
-            "--jinja",
-            "--no-webui",
-            "--no-repack",
-        ],
+        [str(server), "-m", str(model), "--host", "127.0.0.1", "--port", str(port), *LLAMA_FLAGS, *flags],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -560,9 +557,24 @@ async def main() -> None:
             f"\nreal llama.cpp server ({server.parent.parent.parent.name}, {model.name}), warm prompt cache, "
             "an evening's situations a minute apart, facts moving between them:"
         )
-        for arriving, story in (("alice", "one person's evening"), ("bob", "Bob, not Alice, arrives")):
+        print(f"  llama-server flags: {' '.join(LLAMA_FLAGS)}")
+        stories: list[tuple[str, str, tuple[str, ...]]] = [
+            ("alice", "one person's evening", ()),
+            ("bob", "Bob, not Alice, arrives", ()),
+        ]
+        if (template := _tool_template(server)) is not None:
+            # SmolLM2's own template renders no tools; Qwen2.5's puts them in the system turn,
+            # before the context, as tool-trained models' templates do.
+            stories.append(
+                (
+                    "alice",
+                    f"one person's evening, {template.name} (renders the tools)",
+                    ("--chat-template-file", str(template)),
+                )
+            )
+        for arriving, story, flags in stories:
             print(f"  {story}:")
-            rows_llama = llama_server_round(server, model, arriving)
+            rows_llama = llama_server_round(server, model, arriving, flags)
             for row in rows_llama:
                 print(
                     f"    {row['kind']:<26} cached {row['cached']:>4}  computed {row['computed']:>4} tokens  "

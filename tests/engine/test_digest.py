@@ -126,21 +126,43 @@ def test_situation_digest_holds_the_subject_their_car_rooms_outside_and_time() -
     # what changes with every decision comes last, for the server's prompt cache
     assert lines[0] == "2026-01-12 Mon CET"
     assert lines[-2] == "now: 06:40"
-    assert lines[-1].startswith('situation: departure_soon of alice; departure="07:05", outside_temp=-4.5')
+    # the facts the readings state (leaves 07:05, outside -4.5) are not said twice
+    assert lines[-1] == "situation: departure_soon of alice"
     assert "outside: -4.5°C" in lines
     alice = next(line for line in lines if line.startswith("person alice"))
-    assert "at home" in alice
-    assert 'sleep "awake"' in alice
-    assert "leaves 07:05" in alice
-    car = next(line for line in lines if line.startswith("vehicle car1"))
-    assert '"Model 3"' in car
-    assert "cabin 2.5°C" in car
-    assert "climate no" in car
-    assert "zones have climate,lights unless marked" in lines
-    assert any(line.startswith("zone bedroom: 19°C; 45%; set 20°C") for line in lines)
-    assert any(line.startswith("zone kitchen") for line in lines)
-    # people and rooms the situation does not need stay out
-    assert not any(line.startswith(("person carla", "zone kids_room", "zone garage")) for line in lines)
+    assert (
+        alice
+        == 'person alice: car car1; bedroom bedroom; rooms kitchen,office; leaves 07:05; at home; sleep "awake"'
+    )
+    assert 'vehicle car1 "Model 3"' in lines
+    assert "car1: soc 81%; cabin 2.5°C; climate no; plugged yes" in lines
+    assert lines[1] == (
+        "zones with climate,lights unless marked: bedroom, kids_room, guest_room, kitchen, living_room,"
+        " bathroom, office, garage [climate,lights,cover]"
+    )
+    # the subject's rooms' readings (the bedroom with its humidity), the shared setpoint said once
+    assert lines[-5:-2] == ["kitchen: 20.5°C", "office: 22°C", "bedroom: 19°C; 45%"]
+    assert "rooms below set to 20°C" in lines
+    # people and rooms the situation does not need have no lines of their own
+    assert not any(line.startswith(("person carla", "person bob", "kids_room", "garage")) for line in lines)
+
+
+def test_the_structure_comes_first_then_the_readings_then_the_minute_and_situation() -> None:
+    lines = render_digest(make_world(), departure()).context.splitlines()
+    assert lines == [
+        "2026-01-12 Mon CET",
+        lines[1],  # the household's zones (above)
+        'vehicle car1 "Model 3"',
+        "outside: -4.5°C",
+        "car1: soc 81%; cabin 2.5°C; climate no; plugged yes",
+        "rooms below set to 20°C",
+        'person alice: car car1; bedroom bedroom; rooms kitchen,office; leaves 07:05; at home; sleep "awake"',
+        "kitchen: 20.5°C",
+        "office: 22°C",
+        "bedroom: 19°C; 45%",
+        "now: 06:40",
+        "situation: departure_soon of alice",
+    ]
 
 
 def test_situations_of_one_person_differ_only_in_their_last_lines() -> None:
@@ -153,15 +175,27 @@ def test_situations_of_one_person_differ_only_in_their_last_lines() -> None:
         subject="alice",
         at=NOW + timedelta(minutes=1),
         key="s",
-        facts={"person": "alice", "bedroom": "bedroom", "source": None},
+        facts={"person": "alice", "bedroom": "bedroom", "source": None, "room_temp": 20.0},
     )
     second = render_digest(world, sleep).context.splitlines()
     assert first[:-2] == second[:-2]
     assert first[0] == second[0] == "2026-01-12 Mon CET"
-    assert second[-2:] == ["now: 06:41", 'situation: sleep_started of alice; bedroom="bedroom"']
+    # the bedroom is Alice's (her line says so); its reading is 19, not the 20 the detector saw
+    assert second[-2:] == ["now: 06:41", "situation: sleep_started of alice; room_temp=20"]
     # the person's ties come before their readings, the readings last among the subject's lines
     alice = next(line for line in second if line.startswith("person alice"))
     assert alice.index("car car1") < alice.index("at home") < alice.index("sleep")
+
+
+def test_another_persons_situation_shares_the_structure() -> None:
+    """Bob's arrival between Alice's situations: the same lines up to the readings."""
+    world = make_world()
+    alice = render_digest(world, departure()).context.splitlines()
+    bob = render_digest(
+        world, Situation(kind="arriving_home", subject="bob", at=NOW, key="a", facts={"eta_min": 6.0})
+    ).context.splitlines()
+    assert alice[:6] == bob[:6]
+    assert bob[6] == "person bob: car car1; bedroom bedroom; 8.9 km from home"
 
 
 def test_free_form_digest_lists_the_whole_household_within_400_tokens() -> None:
@@ -259,7 +293,7 @@ def test_vehicle_and_zone_situations_bring_their_people() -> None:
     room = render_digest(
         world, Situation(kind="night_overheating", subject="kids_room", at=NOW, key="k2")
     ).context
-    assert "zone kids_room: 19.5°C; 45%; set 20°C" in room
+    assert "kids_room: 19.5°C; 45%; set 20°C" in room.splitlines()
     assert "person carla" in room
     assert "person alice" not in room
-    assert "vehicle car1" not in room
+    assert "car1:" not in room  # the household's car is named, but its readings stay out

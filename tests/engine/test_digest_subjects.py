@@ -23,12 +23,21 @@ def test_a_rooms_situation_shows_the_room_and_who_sleeps_or_stays_there() -> Non
     lines = render_digest(
         make_world(), _situation("night_overheating", "bedroom", room_temp=26.5)
     ).context.splitlines()
-    assert lines[-1] == "situation: night_overheating of bedroom; room_temp=26.5"
-    assert [line.split(":")[0] for line in lines if line.startswith(("zone ", "person "))] == [
-        "zone bedroom",
+    assert lines[-1] == "situation: night_overheating of bedroom; room_temp=26.5"  # the room reads 19
+    assert [line.split(":")[0] for line in lines if line.startswith(("bedroom:", "person "))] == [
         "person alice",
         "person bob",
+        "bedroom",
     ]  # Carla sleeps in the kids' room
+
+
+def test_a_situations_fact_the_readings_state_is_said_once() -> None:
+    lines = render_digest(
+        make_world(), _situation("night_overheating", "bedroom", room_temp=19.0, setpoint=21.0, nudge_c=-1.0)
+    ).context.splitlines()
+    assert "bedroom: 19°C; 45%; set 20°C" in lines
+    # the room's reading says 19 and the setpoint 20: only what differs, and what no line says, stays
+    assert lines[-1] == "situation: night_overheating of bedroom; setpoint=21, nudge_c=-1"
 
 
 def test_a_cars_situation_shows_the_car_its_drivers_and_their_day() -> None:
@@ -43,28 +52,30 @@ def test_a_cars_situation_shows_the_car_its_drivers_and_their_day() -> None:
         make_world(calendar=calendar), _situation("low_battery", "car1", soc=12)
     ).context.splitlines()
     assert lines[-1] == "situation: low_battery of car1; soc=12"
-    assert lines[1:3] == [
-        "outside: -4.5°C",
-        'vehicle car1 "Model 3": soc 81%; cabin 2.5°C; climate no; plugged yes',
-    ]
-    assert [line for line in lines if line.startswith("event")] == [
+    # the drivers' day is structure (it moves slowly), the car's readings follow the outside
+    assert lines[2] == 'vehicle car1 "Model 3"'
+    readings = lines.index("outside: -4.5°C")
+    assert lines[readings + 1] == "car1: soc 81%; cabin 2.5°C; climate no; plugged yes"
+    assert [line for line in lines[:readings] if line.startswith("event")] == [
         'event alice 08:40 "Dentist"',
         'event bob 09:40 "Gym"',  # a naive start is the household's time
     ]
     assert any(line.startswith("person bob") for line in lines)
 
 
-def test_a_household_wide_situation_has_only_its_own_line_and_the_time() -> None:
+def test_a_household_wide_situation_has_the_households_rooms_and_cars_and_no_one() -> None:
     digest = render_digest(make_world(), _situation("house_empty", "household", since=NOW, who=None))
     lines = digest.context.splitlines()
-    # an unknown fact (who=None) is left out
+    # an unknown fact (who=None) is left out; the rooms and cars are every situation's structure
     assert lines == [
         "2026-01-12 Mon CET",
+        "zones with climate,lights unless marked: bedroom, kids_room, guest_room, kitchen,"
+        " living_room, bathroom, office, garage [climate,lights,cover]",
+        'vehicle car1 "Model 3"',
         "outside: -4.5°C",
         "now: 06:40",
         "situation: house_empty of household; since=2026-01-12T06:40+01:00",
     ]
-    assert not [line for line in lines if line.startswith(("person", "vehicle", "zone"))]
 
 
 def test_a_person_without_car_or_bedroom_and_an_alarm_tomorrow() -> None:
@@ -87,5 +98,31 @@ def test_a_person_without_car_or_bedroom_and_an_alarm_tomorrow() -> None:
     lines = render_digest(world, _situation("sleep_started", "dora")).context.splitlines()
     assert "person dora: rooms study,study,attic; alarm Tue 06:40" in lines
     # the study once, though named twice; the attic is no zone of the household
-    zones = [line for line in lines if line.startswith("zone")]
-    assert zones == ["zones have no devices unless marked", "zone study: no facts"]
+    assert [line for line in lines if line.startswith(("zone", "study"))] == [
+        "zones with no devices unless marked: study"
+    ]  # and no readings line: the study has none
+
+
+def test_a_room_named_twice_reads_once_and_a_household_without_rooms_has_no_zones_line() -> None:
+    household = Household.from_dict(
+        {
+            "people": [{"id": "dora", "sources": {"sleep": "sleep/dora"}, "rooms": ["study", "study"]}],
+            "zones": [{"id": "study", "sources": {"climate": "climate.study"}}],
+        }
+    )
+    context = ContextStore()
+    context.record([Signal("climate.study", "room_temp", 18.5, NOW, "°C")])
+    lines = render_digest(
+        World(household, context, VirtualClock(NOW), calendar=[]), _situation("sleep_started", "dora")
+    ).context.splitlines()
+    assert lines.count("study: 18.5°C") == 1
+    alone = Household.from_dict({"people": [{"id": "eve", "sources": {"sleep": "sleep/eve"}}]})
+    lines = render_digest(
+        World(alone, ContextStore(), VirtualClock(NOW), calendar=[]), _situation("sleep_started", "eve")
+    ).context.splitlines()
+    assert lines == [
+        "2026-01-12 Mon CET",
+        "person eve: no facts",
+        "now: 06:40",
+        "situation: sleep_started of eve",
+    ]

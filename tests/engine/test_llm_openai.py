@@ -79,6 +79,25 @@ async def test_openai_tool_loop_runs_through_the_guard(openai_standin: Factory, 
     assert json.loads(result["content"])["verdict"] == "executed"
 
 
+@pytest.mark.parametrize("server_kind", ["llamacpp", "lmstudio"])
+async def test_a_llamacpp_server_is_asked_to_reuse_its_prompt_cache(
+    openai_standin: Factory, server_kind: str
+) -> None:
+    server = await openai_standin(models=(MODEL,))
+    server.owned_by = server_kind
+    answer = json.dumps({"calls": []})
+    server.script(Reply(content=answer), Reply(content=answer))
+    world = make_world()
+    llm = LlmPlanner([openai(server.url, constrained=True)], clock=world.clock)
+    await llm.plan(departure(), world)
+    await llm.plan(departure(), world)
+    await llm.close()
+    assert [chat.body.get("cache_prompt") for chat in server.chats] == (
+        [True, True] if server_kind == "llamacpp" else [None, None]  # an unknown field elsewhere
+    )
+    assert "id_slot" not in server.chats[0].body  # the server picks the slot with the longest prefix
+
+
 async def test_arguments_that_are_not_json_are_refused_before_the_guard(openai_standin: Factory) -> None:
     server = await openai_standin(models=(MODEL,))
     server.script(Reply(tool_calls=[("notify", "person=bob")]), Reply(content="sorry"))

@@ -160,3 +160,23 @@ async def test_a_model_list_of_the_wrong_shape_is_malformed(serve: Serve) -> Non
     client = await serve(_json({"models": ["m"]}))
     with pytest.raises(MalformedReplyError, match="/v1/models: unexpected answer"):
         await client.list_models(asyncio.get_running_loop().time() + 5)
+
+
+async def test_after_an_answer_with_llamacpps_timings_the_prompt_cache_is_asked_for(serve: Serve) -> None:
+    bodies: list[dict[str, Any]] = []
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        bodies.append(await request.json())
+        return web.json_response(
+            {
+                "choices": [{"message": {"role": "assistant", "content": "ok"}}],
+                "timings": {"cache_n": 0, "prompt_n": 12},
+            }
+        )
+
+    client = await serve(answer)
+    for _ in range(2):
+        async for _delta in client.chat(ChatRequest(messages=HELLO), asyncio.get_running_loop().time() + 5):
+            pass
+    # no /v1/models round just to know: the first answer tells, the next request asks
+    assert [body.get("cache_prompt") for body in bodies] == [None, True]

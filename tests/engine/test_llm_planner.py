@@ -482,3 +482,16 @@ async def test_a_routed_request_gets_the_full_schemas_of_its_tools_only(standins
     (chat,) = server.chats
     assert chat.tool_names == ["set_lights"]
     assert set(chat.body["tools"][0]["function"]["parameters"]["properties"]) >= {"zone", "on"}
+
+
+def test_a_situations_turn_opens_with_what_every_kind_shares_and_ends_with_what_differs() -> None:
+    """The request (and how a constrained endpoint answers) first; the situation, then its tools, last."""
+    from custom_components.ambient_mesh.engine.llm.tools import CONSTRAINED_INSTRUCTION
+    from custom_components.ambient_mesh.engine.planners.llm import SITUATION_REQUEST, situation_turn
+
+    context = "2026-01-12 Mon CET\nnow: 06:40\nsituation: departure_soon of alice"
+    assert situation_turn(context) == f"{SITUATION_REQUEST}\n\n{context}"
+    constrained = situation_turn(context, ["precondition_cabin", "notify"])
+    assert constrained.startswith(f"{SITUATION_REQUEST} {CONSTRAINED_INSTRUCTION}\n\n{context}")
+    assert constrained.endswith("\nsituation: departure_soon of alice\nTools: precondition_cabin, notify.")
+    assert situation_turn(context, []).endswith("\nTools: none.")

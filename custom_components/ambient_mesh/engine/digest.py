@@ -10,7 +10,7 @@ such quoted text is data, never instructions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 import json
@@ -73,55 +73,119 @@ def render_digest(world: World, situation: Situation | None, budget_tokens: int 
         for person in household.people.values():
             lines.events(4, person)
     else:
-        # A server's prompt cache reuses the longest unchanged prefix: what is the same for every
-        # kind at one moment (the day, the outside, the subject's rooms, car and ties) first; the
-        # minute and the situation's kind and facts (they change with every decision) last. The
-        # day goes unlabelled: with the minute's line it costs what the one clock line did.
+        # A server's prompt cache reuses the longest unchanged prefix, so the context goes from the
+        # slowest-moving to the fastest: the day, then what the subject's world is made of (their
+        # rooms, car, ties and calendar: the same all day), then one block of live readings (the
+        # outside, each room, the car, the person: a changed reading recomputes only what follows
+        # it), and last the minute and the situation, which change with every decision.
         lines.add(0, f"{now.strftime('%Y-%m-%d %a')}{_tz(now)}")
-        lines.outside(1)
         _situation_subjects(lines, household, situation.subject)
-        lines.add(0, f"now: {now.strftime('%H:%M')}")
-        lines.add(0, _situation_line(situation))
+        lines.situation = situation
     return lines.render(budget_tokens)
 
 
 def _situation_subjects(lines: _Lines, household: Household, subject_id: str) -> None:
+    """The subject's rooms, car and people: their structure lines, then their readings."""
+    zones: list[tuple[int, Subject]] = []
+    vehicles: list[tuple[int, Subject]] = []
+    people: list[tuple[int, Subject]] = []
+    bedroom_id: str | None = None
     if (person := household.people.get(subject_id)) is not None:
         links = resolve(household)  # linked, or assumed by default (engine/assumptions.py)
         bedroom_id = links.bedrooms.get(person.id)
-        # Slowest-moving first, for the server's prompt cache: the rooms (a bedroom a household
-        # shares first), then the car (its cabin warms within minutes), then the person (where
-        # they are, asleep or not, their readings), whose line changes most between decisions.
+        # The bedroom (a room a household shares) first, then the person's other rooms.
         if bedroom_id and (bedroom := household.zones.get(bedroom_id)):
-            lines.zone(2, bedroom)
-        for room in links.rooms.get(person.id, person.rooms):
-            if room != bedroom_id and (zone := household.zones.get(room)):
-                lines.zone(3, zone)
+            zones.append((2, bedroom))
+        zones += [
+            (3, zone)
+            for room in links.rooms.get(person.id, person.rooms)
+            if room != bedroom_id and (zone := household.zones.get(room))
+        ]
         if vehicle := household.vehicles.get(links.vehicles.get(person.id) or ""):
-            lines.vehicle(2, vehicle)
-        lines.person(1, person)
-        lines.events(3, person)
+            vehicles.append((2, vehicle))
+        people.append((1, person))
     elif (vehicle := household.vehicles.get(subject_id)) is not None:
-        lines.vehicle(1, vehicle)
-        for driver in household.drivers_of(vehicle.id):
-            lines.person(2, driver)
-            lines.events(3, driver)
+        vehicles.append((1, vehicle))
+        people += [(2, driver) for driver in household.drivers_of(vehicle.id)]
     elif (zone := household.zones.get(subject_id)) is not None:
-        lines.zone(1, zone)
-        for person in household.people.values():
-            if person.bedroom == zone.id or zone.id in person.rooms:
-                lines.person(2, person)
+        zones.append((1, zone))
+        people += [
+            (2, person)
+            for person in household.people.values()
+            if person.bedroom == zone.id or zone.id in person.rooms
+        ]
+    # The rooms and cars are the whole household's, whoever the subject: the same lines for every
+    # situation of the day, so a server's cache keeps them from one person's decision to another's.
+    lines.zones_head([(2, zone) for zone in household.zones.values()])
+    for vehicle in household.vehicles.values():
+        lines.add(2, lines.head("vehicle", vehicle), _STRUCTURE)
+    if subject_id not in household.zones:  # a room's situation is not about anyone's day
+        for _, person in people:
+            lines.events(3, person, _STRUCTURE)
+    # The readings, the longest unchanged run first: the outside; the car (its cabin moves only
+    # while it is readied); the rooms' setpoint; the people, whose lines begin with what stays (ties,
+    # alarm, departure) and end with what moves (where they are, asleep or not, heart and skin);
+    # then each room's temperature, a short line, the bedroom's last (at night it is what moves).
+    lines.outside(1, _READINGS)
+    for priority, vehicle in vehicles:
+        lines.vehicle_readings(priority, vehicle)
+    shared = lines.shared_setpoint([zone for _, zone in zones])
+    for priority, person in people:
+        lines.person_readings(priority, person)
+    for priority, zone in sorted(zones, key=lambda item: item[1].id == bedroom_id):
+        lines.zone_readings(priority, zone, with_setpoint=shared is None)
 
 
-def _situation_line(situation: Situation) -> str:
-    # An unknown fact says nothing, nor the subject named again as ``person``: leaving them out
-    # keeps the line that differs per decision short.
-    facts = ", ".join(
+# Which subject a situation's fact is about, so that the fact can be left out of the situation's line
+# when a kept line already says the same: the room the facts name (else the subject), the car (else
+# the subject's), the person (else the subject). ``outside_temp`` is the household's.
+_FACT_SUBJECT: Mapping[str, str] = {
+    "room_temp": "bedroom",
+    "setpoint": "bedroom",
+    "humidity": "bedroom",
+    "soc": "vehicle",
+    "cabin_temp": "vehicle",
+    "climate_on": "vehicle",
+    "plugged_in": "vehicle",
+    "sleep_state": "person",
+    "heart_rate": "person",
+    "skin_temp": "person",
+    "departure": "person",
+    "vehicle": "person",
+    "bedroom": "person",
+    "rooms": "person",
+    "outside_temp": "",
+}
+
+type Shown = dict[tuple[str, str], str]  # (subject id, fact kind) -> the value as a line states it
+
+
+def _situation_line(situation: Situation, shown: Mapping[tuple[str, str], str]) -> str:
+    """The situation's kind and its facts, less those the context's lines already state."""
+    facts = situation.facts
+
+    def about(key: str) -> str:
+        role = _FACT_SUBJECT[key]
+        if not role:
+            return ""
+        named = facts.get(role)
+        if isinstance(named, str) and named:
+            return named
+        if role == "vehicle":  # the subject's car, as their line ties it (a car's own situation: itself)
+            return shown.get((situation.subject, "vehicle"), situation.subject)
+        return situation.subject
+
+    # An unknown fact says nothing, nor the subject named again as ``person``, nor a fact a line
+    # above states with the same value: the line that differs per decision stays short, and the
+    # model still reads every fact once.
+    parts = [
         f"{key}={_value(value)}"
-        for key, value in situation.facts.items()
-        if value is not None and not (key == "person" and value == situation.subject)
-    )
-    return f"situation: {situation.kind} of {situation.subject}" + (f"; {facts}" if facts else "")
+        for key, value in facts.items()
+        if value is not None
+        and not (key == "person" and value == situation.subject)
+        and not (key in _FACT_SUBJECT and shown.get((about(key), key)) == _plain(value))
+    ]
+    return f"situation: {situation.kind} of {situation.subject}" + (f"; {', '.join(parts)}" if parts else "")
 
 
 def _tz(now: datetime) -> str:
@@ -143,21 +207,52 @@ def _value(value: Any) -> str:
     return quote(str(value))
 
 
+def _plain(value: Any) -> str:
+    """A value as a situation's fact and a line's reading are compared: strings as they are."""
+    return value if isinstance(value, str) else _value(value)
+
+
+# Where a line goes in the context: the free-form digest keeps the order lines were added in; a
+# situation's goes day, structure (what the subject's world is made of), readings, then its tail.
+_TOP = 0
+_STRUCTURE = 1
+_READINGS = 2
+
+_VEHICLE_FACTS = (
+    ("soc", "soc", "%"),
+    ("cabin_temp", "cabin", "°C"),
+    ("climate_on", "climate", ""),
+    ("plugged_in", "plugged", ""),
+    ("vehicle_state", "state", ""),
+    ("minutes_to_arrival", "eta", " min"),
+    ("destination", "to", ""),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    priority: int
+    section: int
+    text: str
+    shown: Shown
+
+
 class _Lines:
     """Context lines with priorities; the lowest priority goes first when over budget."""
 
     def __init__(self, world: World, now: datetime) -> None:
         self.world = world
         self.now = now
-        self.items: list[tuple[int, str]] = []
+        self.items: list[_Line] = []
         self.seen: set[str] = set()
+        self.situation: Situation | None = None  # its minute and line close the context
         # Most rooms have the same devices: say that once and mark only the rooms that differ.
         sets = [_roles(zone) for zone in world.household.zones.values()]
         self.common = max(set(sets), key=sets.count) if sets else ()
         self.common_said = False
 
-    def add(self, priority: int, line: str) -> None:
-        self.items.append((priority, line))
+    def add(self, priority: int, line: str, section: int = _TOP, shown: Shown | None = None) -> None:
+        self.items.append(_Line(priority, section, line, shown or {}))
 
     def _fact(self, subject: Subject, kind: str) -> SignalValue | None:
         return self.world.context.value(subject, kind, self.now)
@@ -168,12 +263,12 @@ class _Lines:
             return local.strftime("%H:%M")
         return local.strftime("%a %H:%M")
 
-    def _head(self, kind: str, subject: Subject) -> str:
+    def head(self, kind: str, subject: Subject) -> str:
         default = subject.id.replace("_", " ").title()
         name = f" {quote(subject.name, NAME_CAP)}" if subject.name and subject.name != default else ""
         return f"{kind} {subject.id}{name}"
 
-    def outside(self, priority: int) -> None:
+    def outside(self, priority: int, section: int = _TOP) -> None:
         best: tuple[datetime, float] | None = None
         for subject in self.world.household.subjects():
             signal = self.world.context.fact(subject, "outside_temp", self.now)
@@ -184,20 +279,45 @@ class _Lines:
             ):
                 best = (signal.ts, signal.value)
         if best is not None:
-            self.add(priority, f"outside: {_value(best[1])}°C")
+            text = _value(best[1])
+            self.add(priority, f"outside: {text}°C", section, {("", "outside_temp"): text})
 
     def person(self, priority: int, person: Subject) -> None:
+        """One line: the person's ties, then their readings (the free-form digest)."""
         # each person (and vehicle) is added once by construction; only a room can be named twice
-        # Slowest-moving first, so a server's prompt cache keeps the line's start: the ties (never
-        # change), the alarm and departure, then where they are, asleep or not, their readings.
-        parts = [f"car {person.vehicle}"] if person.vehicle else []
-        parts += [f"bedroom {person.bedroom}"] if person.bedroom else []
+        parts = self._ties(person, {}) + self._readings(person, {})
+        self.add(priority, f"{self.head('person', person)}: " + "; ".join(parts or ["no facts"]))
+
+    def person_readings(self, priority: int, person: Subject) -> None:
+        """The person's line among the readings, the fastest-moving: their ties, then where they are."""
+        shown: Shown = {}
+        parts = self._ties(person, shown) + self._readings(person, shown)
+        self.add(
+            priority, f"{self.head('person', person)}: " + "; ".join(parts or ["no facts"]), _READINGS, shown
+        )
+
+    def _ties(self, person: Subject, shown: Shown) -> list[str]:
+        parts: list[str] = []
+        if person.vehicle:
+            parts.append(f"car {person.vehicle}")
+            shown[(person.id, "vehicle")] = person.vehicle
+        if person.bedroom:
+            parts.append(f"bedroom {person.bedroom}")
+            shown[(person.id, "bedroom")] = person.bedroom
         if person.rooms:
             parts.append("rooms " + ",".join(person.rooms))
+            shown[(person.id, "rooms")] = ",".join(person.rooms)
+        return parts
+
+    def _readings(self, person: Subject, shown: Shown) -> list[str]:
+        # Slowest-moving first, so a server's prompt cache keeps the line's start: the alarm and
+        # departure, then where they are, asleep or not, their readings.
+        parts: list[str] = []
         for kind, label in (("next_alarm", "alarm"), ("departure", "leaves")):
             value = self._fact(person, kind)
             if isinstance(value, datetime):
-                parts.append(f"{label} {self._when(value)}")
+                parts.append(f"{label} {(when := self._when(value))}")
+                shown[(person.id, kind)] = when
         if (where := self._where(person)) is not None:
             parts.append(where)
         for kind, label in (("sleep_state", "sleep"), ("heart_rate", "hr"), ("skin_temp", "skin")):
@@ -205,7 +325,8 @@ class _Lines:
             if value is not None:
                 unit = {"heart_rate": "bpm", "skin_temp": "°C"}.get(kind, "")
                 parts.append(f"{label} {_value(value)}{unit}")
-        self.add(priority, f"{self._head('person', person)}: " + "; ".join(parts or ["no facts"]))
+                shown[(person.id, kind)] = _plain(value)
+        return parts
 
     def _where(self, person: Subject) -> str | None:
         place = self._fact(person, "place")
@@ -219,24 +340,15 @@ class _Lines:
         return None
 
     def vehicle(self, priority: int, vehicle: Subject) -> None:
-        parts = self._facts(
-            vehicle,
-            (
-                ("soc", "soc", "%"),
-                ("cabin_temp", "cabin", "°C"),
-                ("climate_on", "climate", ""),
-                ("plugged_in", "plugged", ""),
-                ("vehicle_state", "state", ""),
-                ("minutes_to_arrival", "eta", " min"),
-                ("destination", "to", ""),
-            ),
-        )
-        self.add(priority, f"{self._head('vehicle', vehicle)}: " + "; ".join(parts or ["no facts"]))
+        parts = self._facts(vehicle, _VEHICLE_FACTS)
+        self.add(priority, f"{self.head('vehicle', vehicle)}: " + "; ".join(parts or ["no facts"]))
 
-    def zone(self, priority: int, zone: Subject) -> None:
-        if zone.id in self.seen:  # a person's rooms may name a room twice, or their bedroom
-            return
-        self.seen.add(zone.id)
+    def vehicle_readings(self, priority: int, vehicle: Subject) -> None:
+        shown: Shown = {}
+        if parts := self._facts(vehicle, _VEHICLE_FACTS, shown):
+            self.add(priority, f"{vehicle.id}: " + "; ".join(parts), _READINGS, shown)
+
+    def _zone_facts(self, priority: int) -> list[tuple[str, str, str]]:
         kinds = [
             ("room_temp", "", "°C"),
             ("setpoint", "set", "°C"),
@@ -245,15 +357,48 @@ class _Lines:
         ]
         if priority <= 2:  # humidity only where the room is what the situation is about
             kinds.insert(1, ("humidity", "", "%"))
-        parts = self._facts(zone, kinds)
+        return kinds
+
+    def _zone_head(self, zone: Subject) -> str:
+        has = _roles(zone)
+        return self.head("zone", zone) + (f" [{','.join(has) or 'none'}]" if has != self.common else "")
+
+    def zone(self, priority: int, zone: Subject) -> None:
+        parts = self._facts(zone, self._zone_facts(priority))
         if not self.common_said:
             self.common_said = True
             self.add(priority, f"zones have {','.join(self.common) or 'no devices'} unless marked")
-        has = _roles(zone)
-        head = self._head("zone", zone) + (f" [{','.join(has) or 'none'}]" if has != self.common else "")
-        self.add(priority, f"{head}: " + "; ".join(parts or ["no facts"]))
+        self.add(priority, f"{self._zone_head(zone)}: " + "; ".join(parts or ["no facts"]))
 
-    def _facts(self, subject: Subject, kinds: Iterable[tuple[str, str, str]]) -> list[str]:
+    def zones_head(self, zones: Sequence[tuple[int, Subject]]) -> None:
+        """The household's zones in one line, their devices marked where they differ from most."""
+        if not zones:
+            return
+        named = ", ".join(self._zone_head(zone).removeprefix("zone ") for _, zone in zones)
+        common = ",".join(self.common) or "no devices"
+        self.add(min(p for p, _ in zones), f"zones with {common} unless marked: {named}", _STRUCTURE)
+
+    def shared_setpoint(self, zones: Sequence[Subject]) -> str | None:
+        """One line for the rooms' setpoint when they share it (most of the time): said once."""
+        values = {_plain(self._fact(zone, "setpoint")) for zone in zones}
+        if len(zones) < 2 or len(values) != 1 or (value := values.pop()) in ("-", "?"):
+            return None
+        shown: Shown = {(zone.id, "setpoint"): value for zone in zones}
+        self.add(2, f"rooms below set to {value}°C", _READINGS, shown)
+        return value
+
+    def zone_readings(self, priority: int, zone: Subject, *, with_setpoint: bool = True) -> None:
+        if zone.id in self.seen:  # a person's rooms may name a room twice, or their bedroom
+            return
+        self.seen.add(zone.id)
+        shown: Shown = {}
+        kinds = [kind for kind in self._zone_facts(priority) if with_setpoint or kind[0] != "setpoint"]
+        if parts := self._facts(zone, kinds, shown):
+            self.add(priority, f"{zone.id}: " + "; ".join(parts), _READINGS, shown)
+
+    def _facts(
+        self, subject: Subject, kinds: Iterable[tuple[str, str, str]], shown: Shown | None = None
+    ) -> list[str]:
         parts: list[str] = []
         for kind, label, unit in kinds:
             value = self._fact(subject, kind)
@@ -261,9 +406,11 @@ class _Lines:
                 continue
             text = f"{_value(value)}{unit}"
             parts.append(f"{label} {text}" if label else text)
+            if shown is not None:
+                shown[(subject.id, kind)] = _plain(value)
         return parts
 
-    def events(self, priority: int, person: Subject) -> None:
+    def events(self, priority: int, person: Subject, section: int = _TOP) -> None:
         for event in self.world.calendar:
             if event.get("person") != person.id:
                 continue
@@ -276,21 +423,30 @@ class _Lines:
             travel = event.get("travel_minutes")
             if isinstance(travel, int | float) and not isinstance(travel, bool):
                 line += f" travel {travel:g} min"
-            self.add(priority, line)
+            self.add(priority, line, section)
 
     def render(self, budget: int) -> Digest:
+        items = sorted(self.items, key=lambda item: item.section)  # stable: in order within a section
+        tail: list[str] = []
+        if self.situation is not None:
+            # Costed with every fact (what the kept lines state is only known after dropping).
+            tail = [f"now: {self.now.strftime('%H:%M')}", _situation_line(self.situation, {})]
         system_tokens = count_tokens(SYSTEM_PROMPT)
-        costs = [count_tokens(line + "\n") for _, line in self.items]
-        keep = [True] * len(self.items)
-        total = system_tokens + sum(costs)
+        costs = [count_tokens(item.text + "\n") for item in items]
+        keep = [True] * len(items)
+        total = system_tokens + sum(costs) + sum(count_tokens(line + "\n") for line in tail)
         # Drop the lowest priority first, and within it the last line first.
-        order = sorted(range(len(self.items)), key=lambda i: (-self.items[i][0], -i))
+        order = sorted(range(len(items)), key=lambda i: (-items[i].priority, -i))
         for index in order:
-            if total <= budget or self.items[index][0] == 0:
+            if total <= budget or items[index].priority == 0:
                 break
             keep[index] = False
             total -= costs[index]
-        context = "\n".join(line for (_, line), kept in zip(self.items, keep, strict=True) if kept)
+        kept = [item for item, kept in zip(items, keep, strict=True) if kept]
+        if self.situation is not None:
+            shown: Shown = {key: text for item in kept for key, text in item.shown.items()}
+            tail[-1] = _situation_line(self.situation, shown)
+        context = "\n".join([*(item.text for item in kept), *tail])
         tokens = system_tokens + count_tokens(context)
         return Digest(SYSTEM_PROMPT, context, tokens, dropped=keep.count(False))
 

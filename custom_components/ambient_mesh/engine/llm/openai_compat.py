@@ -60,6 +60,7 @@ class OpenAICompatClient:
         self.endpoint = endpoint
         self.headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
         self.takes_grammar: bool | None = None  # llama.cpp's server: learnt from /v1/models once
+        self.llamacpp_seen = False  # an answer carried llama.cpp's ``timings``
 
     async def _takes_grammar(self, deadline: float) -> bool:
         """Whether the server is llama.cpp's (``owned_by: llamacpp``), which honours a GBNF ``grammar``."""
@@ -106,13 +107,22 @@ class OpenAICompatClient:
             }
         elif chat.tools:
             body["tools"] = [dict(t) for t in chat.tools]
+        if self.llamacpp_seen or self.takes_grammar:
+            # Reuse the longest prefix the server has computed: llama.cpp's default, said so that a
+            # server started with --no-cache-prompt still caches ours (other servers may refuse an
+            # unknown field). No ``id_slot``: llama.cpp picks the slot whose prompt shares the
+            # longest prefix and keeps older prompts in RAM (--cache-ram); pinning one slot would
+            # only make a situation wait for a conversation.
+            body["cache_prompt"] = True
         if chat.stream:
             body["stream_options"] = {"include_usage": True}
         response = await request(
             self.session, "POST", f"{self.base}/chat/completions", deadline, body=body, headers=self.headers
         )
         if not chat.stream:
-            yield _whole(await read_json(response, deadline))
+            data = await read_json(response, deadline)
+            self.llamacpp_seen = self.llamacpp_seen or _from_llamacpp(data)
+            yield _whole(data)
             return
         pending: dict[int, dict[str, Any]] = {}  # tool calls arrive in pieces, by index
         tokens: int | None = None
@@ -129,6 +139,7 @@ class OpenAICompatClient:
                 raise MalformedReplyError(f"unexpected chunk {str(part)[:80]}")
             if "error" in part:
                 raise MalformedReplyError(f"error in stream: {str(part['error'])[:120]}")
+            self.llamacpp_seen = self.llamacpp_seen or _from_llamacpp(part)
             usage = part.get("usage")
             if isinstance(usage, Mapping) and isinstance(usage.get("prompt_tokens"), int):
                 tokens = usage["prompt_tokens"]
@@ -152,6 +163,11 @@ class OpenAICompatClient:
             yield Delta(calls=_calls(pending), done=True, prompt_tokens=tokens)
             return
         raise CannotConnectError("the stream ended before the answer was done")
+
+
+def _from_llamacpp(data: Any) -> bool:
+    """Whether an answer (or its last stream chunk) is llama.cpp's: it reports its prompt timings."""
+    return isinstance(data, Mapping) and isinstance(data.get("timings"), Mapping)
 
 
 def _calls(pending: Mapping[int, Mapping[str, Any]]) -> tuple[RawCall, ...]:

@@ -139,17 +139,19 @@ SITUATION_REQUEST = (
 
 
 def situation_turn(context: str, offered: Collection[str] | None = None) -> str:
-    """The user turn of a situation: the context (its last lines the clock and the situation), the request.
+    """The user turn of a situation: the request, then the context (its last lines the clock and the situation).
 
-    Whatever differs between situation kinds comes last and is short, so a server's prompt cache
-    reuses the rest: the context ends with the situation's kind and facts, then the request that is
-    the same for every kind; ``offered`` (the tool names, for a constrained endpoint, whose grammar
-    is not part of the prompt) closes the turn.
+    A server's prompt cache reuses the longest unchanged prefix, so the request, the same for
+    every kind (for a constrained endpoint with how to answer), comes first and the context ends
+    with what changes with every decision: the minute and the situation's kind and facts;
+    ``offered`` (the tool names, for a constrained endpoint, whose grammar is not part of the
+    prompt) closes the turn.
     """
-    turn = f"{context}\n\n{SITUATION_REQUEST}"
     if offered is None:
-        return turn
-    return f"{turn}\nTools: {', '.join(offered) or 'none'}. {CONSTRAINED_INSTRUCTION}"
+        return f"{SITUATION_REQUEST}\n\n{context}"
+    return (
+        f"{SITUATION_REQUEST} {CONSTRAINED_INSTRUCTION}\n\n{context}\nTools: {', '.join(offered) or 'none'}."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,6 +411,20 @@ class LlmPlanner:
         endpoint: Endpoint | None = None
         prompt_tokens: int | None = None
         rounds = 0
+
+        def reply(said: str, error: str | None = None) -> Reply:
+            """The loop's answer so far, whether it ended or the model became unreachable."""
+            return Reply(
+                text=said,
+                calls=calls,
+                decisions=decisions,
+                refused=refused,
+                endpoint=endpoint.key if endpoint else None,
+                rounds=rounds,
+                prompt_tokens=prompt_tokens,
+                error=error,
+            )
+
         for _ in range(self.max_rounds):
             try:
                 endpoint, answer = await self.pool.ask(
@@ -417,16 +433,7 @@ class LlmPlanner:
             except LlmError as err:
                 if not calls and not refused:
                     raise
-                return Reply(
-                    text=_summary(decisions, calls) or text,
-                    calls=calls,
-                    decisions=decisions,
-                    refused=refused,
-                    endpoint=endpoint.key if endpoint else None,
-                    rounds=rounds,
-                    prompt_tokens=prompt_tokens,
-                    error=str(err),
-                )
+                return reply(_summary(decisions, calls) or text, error=str(err))
             rounds += 1
             prompt_tokens = self.last_prompt_tokens = answer.prompt_tokens
             text = answer.content.strip() or text
@@ -465,15 +472,7 @@ class LlmPlanner:
             # it has not heard yet. Without an executor only refusals warrant one.
             if not (new_refusal or executed):
                 break
-        return Reply(
-            text=text or _summary(decisions, calls),
-            calls=calls,
-            decisions=decisions,
-            refused=refused,
-            endpoint=endpoint.key if endpoint else None,
-            rounds=rounds,
-            prompt_tokens=prompt_tokens,
-        )
+        return reply(text or _summary(decisions, calls))
 
     def _make_call(
         self,
