@@ -2,9 +2,16 @@
 
 The same expectations the replayer checks against the bare engine must hold when the messages travel
 through Mosquitto/amqtt and Home Assistant's MQTT integration and the calendar events come from a
-``local_calendar`` entity. Simulated time is Home Assistant's own clock (``dt_util.now``), which the
-engine reads; the broker and the event loop keep real time, so a message still takes its real round
-trip. The hub's tick runs once per simulated minute, as its interval timer would.
+``local_calendar`` entity. Simulated time is the plugin's ``freezer`` (freezegun): Home Assistant's
+clock, which the engine reads, stands at the scenario's time and moves a minute per tick. The hub's tick
+runs once per simulated minute, as its interval timer would.
+
+What keeps real time, and why (``FROZEN_SCENARIO_TIME``): a message still takes its real round trip
+through the broker, so the event loop, paho-mqtt and Home Assistant's MQTT client read the real
+clocks (freezegun's ``ignore``). Frozen, they hang: the loop's timers (``asyncio.sleep``,
+``asyncio.timeout``) never come due, the MQTT client's discovery cooldown at connect
+(``while time.monotonic() < wait_until: await asyncio.sleep(...)``) never ends, and paho's keepalive
+would see a minute pass on every tick and count the broker's ping answer as late.
 """
 
 from __future__ import annotations
@@ -13,9 +20,17 @@ from datetime import datetime, timedelta
 import json
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import mqtt
+
+# Imported before the freezer starts, as Home Assistant's own tests import the integration they freeze
+# time for: a module first imported while time is frozen builds its classes on freezegun's fake
+# datetime, and pydantic's and mashumaro's models (local_calendar's ical, the MQTT config flow's
+# supervisor client) then fail to build.
+import homeassistant.components.local_calendar.calendar
+import homeassistant.components.local_calendar.config_flow
+import homeassistant.components.mqtt.config_flow  # noqa: F401
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -37,6 +52,14 @@ RUN_IN_HA = [
     "night_overheating",  # wearable → bedroom nudge
     "arrival_by_car",  # TeslaMate active_route → rooms ready
 ]
+# The freezer for a scenario run through the real broker: Home Assistant's clock frozen, while what
+# carries a message keeps real time (see the module docstring). Home Assistant binds the event loop's
+# clock (``loop.time``) to the plugin's ``patch_time._monotonic``, so that module is what keeps the
+# loop on real time (freezegun's ``real_asyncio`` patches the loop class, which the bound instance
+# attribute hides).
+FROZEN_SCENARIO_TIME = pytest.mark.freeze_time(
+    ignore=["pytest_homeassistant_custom_component.patch_time", "paho.mqtt", "homeassistant.components.mqtt"]
+)
 
 
 def _end(scenario: Scenario) -> datetime:
@@ -79,46 +102,44 @@ def _household(scenario: Scenario, calendars: dict[str, str]) -> list[Any]:
     return subentries(household["people"], household["vehicles"], household["zones"])
 
 
+@FROZEN_SCENARIO_TIME
 @pytest.mark.parametrize("name", RUN_IN_HA)
 async def test_scenario_runs_the_same_through_home_assistant(
-    hass: HomeAssistant, mqtt_entry: MockConfigEntry, name: str, tmp_path: Path
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    mqtt_entry: MockConfigEntry,
+    name: str,
+    tmp_path: Path,
 ) -> None:
     scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    freezer.move_to(scenario.start)
     hass.config.config_dir = str(tmp_path)  # local_calendar keeps its .ics file there
     (tmp_path / ".storage").mkdir()
     await hass.config.async_set_time_zone(scenario.tz_name)
     if (home := scenario.household.home) is not None:  # home is Home Assistant's zone.home
         await hass.config.async_update(latitude=home.lat, longitude=home.lon, radius=round(home.radius_m))
-    clock = {"now": scenario.start}
+    assert await async_setup_component(hass, "homeassistant", {})
+    calendars = await _calendars(hass, scenario)
+    entry = mesh_entry(
+        subentries_data=_household(scenario, calendars), options={"shadow": scenario.policy.shadow}
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await _subscribed(hass)
+    hub = entry.runtime_data.hub
+    assert hub.clock.now() == scenario.start  # the engine reads the frozen clock
+    situations = record_situations(hass)
 
-    def utcnow() -> datetime:
-        return clock["now"]
-
-    def now(time_zone: Any = None) -> datetime:
-        return clock["now"].astimezone(time_zone or dt_util.get_default_time_zone())
-
-    with patch.object(dt_util, "utcnow", utcnow), patch.object(dt_util, "now", now):
-        assert await async_setup_component(hass, "homeassistant", {})
-        calendars = await _calendars(hass, scenario)
-        entry = mesh_entry(
-            subentries_data=_household(scenario, calendars), options={"shadow": scenario.policy.shadow}
-        )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
-        await _subscribed(hass)
-        hub = entry.runtime_data.hub
-        situations = record_situations(hass)
-
-        result = await play(hass, hub, scenario, clock, situations)
-        failures = check(result)
-        assert not failures, failures
-        stats = hub.mesh.ingestor.stats
-        # every message arrived (our own commands on the native base come back too, and are ignored)
-        assert stats.accepted + stats.dropped_total + stats.ignored >= len(scenario.timeline)
-        assert stats.accepted + stats.dropped_total <= len(scenario.timeline)
-        await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
+    result = await play(hass, hub, scenario, freezer, situations)
+    failures = check(result)
+    assert not failures, failures
+    stats = hub.mesh.ingestor.stats
+    # every message arrived (our own commands on the native base come back too, and are ignored)
+    assert stats.accepted + stats.dropped_total + stats.ignored >= len(scenario.timeline)
+    assert stats.accepted + stats.dropped_total <= len(scenario.timeline)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
 
 
 def _counted(stats: IngestStats) -> int:
@@ -127,16 +148,15 @@ def _counted(stats: IngestStats) -> int:
 
 
 async def play(
-    hass: HomeAssistant, hub: Any, scenario: Any, clock: dict[str, datetime], situations: list[Any]
+    hass: HomeAssistant, hub: Any, scenario: Any, freezer: FrozenDateTimeFactory, situations: list[Any]
 ) -> Result:
     """Publish a scenario's MQTT events on the real broker at their virtual times, ticking every minute."""
     end = _end(scenario)
     items = [item for item in scenario.timeline if "topic" in item[2]]
     assert len(items) == len(scenario.timeline), "run in Home Assistant: MQTT-only scenarios"
-    while clock["now"] <= end:
-        while items and items[0][0] <= clock["now"]:
-            at, _, item = items.pop(0)
-            clock["now"] = max(clock["now"], at)
+    while dt_util.utcnow() <= end:
+        while items and items[0][0] <= dt_util.utcnow():
+            _, _, item = items.pop(0)
             payload = item["payload"]
             wire = payload if isinstance(payload, str) else json.dumps(payload)
             seen = _counted(hub.mesh.ingestor.stats)
@@ -146,5 +166,5 @@ async def play(
             await hass.async_block_till_done()
         await hub.async_tick()
         await hass.async_block_till_done()
-        clock["now"] += TICK
+        freezer.tick(TICK)
     return Result(scenario, decisions=list(hub.guard.audit), situations=situations)
