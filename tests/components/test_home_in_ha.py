@@ -24,12 +24,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.engine.household import Home
-from custom_components.ambient_mesh.engine.replay import check, load_scenario
+from custom_components.ambient_mesh.engine.replay import check
 
 from .conftest import _subscribed
 from .helpers import record_situations, until
 from .household import mesh_entry, subentries
-from .test_scenarios_in_ha import FROZEN_SCENARIO_TIME, SCENARIOS, _calendars, _household, play
+from .test_scenarios_in_ha import FROZEN_SCENARIO_TIME, _load_mesh, _start, play
 
 # scenario → Home Assistant's home location (lat, lon, radius m) for the run
 RUN_IN_HA: dict[str, tuple[float, float, int]] = {
@@ -55,23 +55,13 @@ async def test_short_way_scenario_runs_through_home_assistant_with_zone_home(
     name: str,
     tmp_path: Path,
 ) -> None:
-    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
-    freezer.move_to(scenario.start)
-    hass.config.config_dir = str(tmp_path)
-    (tmp_path / ".storage").mkdir()
-    await hass.config.async_set_time_zone(scenario.tz_name)
-    assert await async_setup_component(hass, "homeassistant", {})
+    scenario = await _start(hass, freezer, name, tmp_path)
     assert await async_setup_component(hass, "zone", {})
     await _set_home(hass, *RUN_IN_HA[name])
     zone_home = hass.states.get("zone.home")
     assert zone_home is not None
     assert zone_home.attributes["latitude"] == RUN_IN_HA[name][0]
-    calendars = await _calendars(hass, scenario)
-    entry = mesh_entry(subentries_data=_household(scenario, calendars))
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    entry = await _load_mesh(hass, scenario)
     hub = entry.runtime_data.hub
     lat, lon, radius = RUN_IN_HA[name]
     assert hub.mesh.household.home == Home(lat, lon, float(radius))

@@ -102,6 +102,28 @@ def _household(scenario: Scenario, calendars: dict[str, str]) -> list[Any]:
     return subentries(household["people"], household["vehicles"], household["zones"])
 
 
+async def _start(hass: HomeAssistant, freezer: FrozenDateTimeFactory, name: str, tmp_path: Path) -> Scenario:
+    """Home Assistant at a scenario's start: the clock frozen there, its time zone, storage for calendars."""
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    freezer.move_to(scenario.start)
+    hass.config.config_dir = str(tmp_path)  # local_calendar keeps its .ics file there
+    (tmp_path / ".storage").mkdir()
+    await hass.config.async_set_time_zone(scenario.tz_name)
+    assert await async_setup_component(hass, "homeassistant", {})
+    return scenario
+
+
+async def _load_mesh(hass: HomeAssistant, scenario: Scenario, **options: Any) -> MockConfigEntry:
+    """The scenario's household with a local calendar per person, loaded and subscribed on the broker."""
+    calendars = await _calendars(hass, scenario)
+    entry = mesh_entry(subentries_data=_household(scenario, calendars), options=options)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await _subscribed(hass)
+    return entry
+
+
 @FROZEN_SCENARIO_TIME
 @pytest.mark.parametrize("name", RUN_IN_HA)
 async def test_scenario_runs_the_same_through_home_assistant(
@@ -111,22 +133,10 @@ async def test_scenario_runs_the_same_through_home_assistant(
     name: str,
     tmp_path: Path,
 ) -> None:
-    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
-    freezer.move_to(scenario.start)
-    hass.config.config_dir = str(tmp_path)  # local_calendar keeps its .ics file there
-    (tmp_path / ".storage").mkdir()
-    await hass.config.async_set_time_zone(scenario.tz_name)
+    scenario = await _start(hass, freezer, name, tmp_path)
     if (home := scenario.household.home) is not None:  # home is Home Assistant's zone.home
         await hass.config.async_update(latitude=home.lat, longitude=home.lon, radius=round(home.radius_m))
-    assert await async_setup_component(hass, "homeassistant", {})
-    calendars = await _calendars(hass, scenario)
-    entry = mesh_entry(
-        subentries_data=_household(scenario, calendars), options={"shadow": scenario.policy.shadow}
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    entry = await _load_mesh(hass, scenario, shadow=scenario.policy.shadow)
     hub = entry.runtime_data.hub
     assert hub.clock.now() == scenario.start  # the engine reads the frozen clock
     situations = record_situations(hass)
