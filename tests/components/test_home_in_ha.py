@@ -3,8 +3,7 @@
 The short-way scenarios run through the real integration (real broker, Home Assistant's MQTT
 integration, a local calendar) with home set the way a user sets it: Home Assistant's own home
 location (``hass.config``), which ``zone.home`` follows. Simulated time is the plugin's ``freezer``, set up
-as for the scenario runs (``FROZEN_SCENARIO_TIME``: Home Assistant's clock frozen, the event loop and
-MQTT on real time).
+as for the scenario runs (``frozen_time.HOME_ASSISTANT_CLOCK_FROZEN``).
 """
 
 from __future__ import annotations
@@ -27,9 +26,10 @@ from custom_components.ambient_mesh.engine.household import Home
 from custom_components.ambient_mesh.engine.replay import check
 
 from .conftest import _subscribed
+from .frozen_time import HOME_ASSISTANT_CLOCK_FROZEN
 from .helpers import record_situations, until
 from .household import mesh_entry, subentries
-from .test_scenarios_in_ha import FROZEN_SCENARIO_TIME, _load_mesh, _start, play
+from .test_scenarios_in_ha import _load_mesh, _start, play
 
 # scenario → Home Assistant's home location (lat, lon, radius m) for the run
 RUN_IN_HA: dict[str, tuple[float, float, int]] = {
@@ -46,7 +46,7 @@ async def _set_home(hass: HomeAssistant, lat: float, lon: float, radius: int) ->
     await hass.async_block_till_done()
 
 
-@FROZEN_SCENARIO_TIME
+@HOME_ASSISTANT_CLOCK_FROZEN
 @pytest.mark.parametrize("name", list(RUN_IN_HA))
 async def test_short_way_scenario_runs_through_home_assistant_with_zone_home(
     freezer: FrozenDateTimeFactory,

@@ -3,15 +3,9 @@
 The same expectations the replayer checks against the bare engine must hold when the messages travel
 through Mosquitto/amqtt and Home Assistant's MQTT integration and the calendar events come from a
 ``local_calendar`` entity. Simulated time is the plugin's ``freezer`` (freezegun): Home Assistant's
-clock, which the engine reads, stands at the scenario's time and moves a minute per tick. The hub's tick
-runs once per simulated minute, as its interval timer would.
-
-What keeps real time, and why (``FROZEN_SCENARIO_TIME``): a message still takes its real round trip
-through the broker, so the event loop, paho-mqtt and Home Assistant's MQTT client read the real
-clocks (freezegun's ``ignore``). Frozen, they hang: the loop's timers (``asyncio.sleep``,
-``asyncio.timeout``) never come due, the MQTT client's discovery cooldown at connect
-(``while time.monotonic() < wait_until: await asyncio.sleep(...)``) never ends, and paho's keepalive
-would see a minute pass on every tick and count the broker's ping answer as late.
+clock, which the engine reads, stands at the scenario's time and moves a minute per tick, while the event
+loop and MQTT keep real time (``frozen_time.HOME_ASSISTANT_CLOCK_FROZEN``), so a message still takes its
+real round trip. The hub's tick runs once per simulated minute, as its interval timer would.
 """
 
 from __future__ import annotations
@@ -23,14 +17,6 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import mqtt
-
-# Imported before the freezer starts, as Home Assistant's own tests import the integration they freeze
-# time for: a module first imported while time is frozen builds its classes on freezegun's fake
-# datetime, and pydantic's and mashumaro's models (local_calendar's ical, the MQTT config flow's
-# supervisor client) then fail to build.
-import homeassistant.components.local_calendar.calendar
-import homeassistant.components.local_calendar.config_flow
-import homeassistant.components.mqtt.config_flow  # noqa: F401
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -41,6 +27,7 @@ from custom_components.ambient_mesh.engine.ingest import IngestStats
 from custom_components.ambient_mesh.engine.replay import Result, Scenario, check, load_scenario
 
 from .conftest import _subscribed
+from .frozen_time import HOME_ASSISTANT_CLOCK_FROZEN
 from .helpers import record_situations, until
 from .household import mesh_entry, subentries
 
@@ -52,14 +39,6 @@ RUN_IN_HA = [
     "night_overheating",  # wearable → bedroom nudge
     "arrival_by_car",  # TeslaMate active_route → rooms ready
 ]
-# The freezer for a scenario run through the real broker: Home Assistant's clock frozen, while what
-# carries a message keeps real time (see the module docstring). Home Assistant binds the event loop's
-# clock (``loop.time``) to the plugin's ``patch_time._monotonic``, so that module is what keeps the
-# loop on real time (freezegun's ``real_asyncio`` patches the loop class, which the bound instance
-# attribute hides).
-FROZEN_SCENARIO_TIME = pytest.mark.freeze_time(
-    ignore=["pytest_homeassistant_custom_component.patch_time", "paho.mqtt", "homeassistant.components.mqtt"]
-)
 
 
 def _end(scenario: Scenario) -> datetime:
@@ -124,7 +103,7 @@ async def _load_mesh(hass: HomeAssistant, scenario: Scenario, **options: Any) ->
     return entry
 
 
-@FROZEN_SCENARIO_TIME
+@HOME_ASSISTANT_CLOCK_FROZEN
 @pytest.mark.parametrize("name", RUN_IN_HA)
 async def test_scenario_runs_the_same_through_home_assistant(
     freezer: FrozenDateTimeFactory,
