@@ -16,8 +16,8 @@ Two ways to hold the rest:
   it (Home Assistant's MQTT client waits for the first move to end its discovery cooldown and send
   its birth message; nothing here waits for that).
 - ``LOOP_FOLLOWS_FREEZER``: the clock runs (``tick=True``) and the event loop's clock with it, so
-  ``freezer.tick(...)`` brings Home Assistant's timers (``async_track_point_in_time``) due at once,
-  without a real wait. For timers.
+  moving it (``move_on``) brings Home Assistant's timers (``async_track_point_in_time``, the MQTT
+  client's reconnect interval) due at once, without a real wait. For timers.
 
 Home Assistant's MQTT client is not ignored: freezegun decides per call by looking five frames up, so
 an ignored client would hand real time to whatever it calls (a message handler arming a timer), while
@@ -31,9 +31,13 @@ MQTT config flow's supervisor client) then fail to build.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
 import homeassistant.components.local_calendar.calendar
 import homeassistant.components.local_calendar.config_flow
 import homeassistant.components.mqtt.config_flow  # noqa: F401
+from homeassistant.util import dt as dt_util
 import pytest
 
 _MQTT = ["paho.mqtt"]
@@ -42,3 +46,12 @@ HOME_ASSISTANT_CLOCK_FROZEN = pytest.mark.freeze_time(
     ignore=["pytest_homeassistant_custom_component.patch_time", *_MQTT]
 )
 LOOP_FOLLOWS_FREEZER = pytest.mark.freeze_time(tick=True, ignore=_MQTT)
+
+
+def move_on(freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
+    """Move a ticking freezer ``delta`` on from now.
+
+    Not ``freezer.tick``: a ticking freezer's ``tick`` counts from where it was last set and drops the
+    real time that ran since (freezegun 1.5.1 and 1.5.5 alike).
+    """
+    freezer.move_to(dt_util.utcnow() + delta)

@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ambient_mesh.engine.model import Caller, ToolCall, Verdict
 
 from ..components.conftest import _subscribed, through_broker
-from ..components.frozen_time import LOOP_FOLLOWS_FREEZER
+from ..components.frozen_time import LOOP_FOLLOWS_FREEZER, move_on
 from ..components.helpers import until
 
 COMMANDS = "ambient_mesh/car1/cmd"
@@ -44,7 +44,7 @@ def _scheduled_calls(mesh: MockConfigEntry) -> list[Any]:
 
 async def _later(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
     """Move time on; the timers that came due run, and what they sent is back through the broker."""
-    freezer.tick(delta)
+    move_on(freezer, delta)
     await hass.async_block_till_done()
     await through_broker(hass)
 
@@ -66,7 +66,7 @@ async def test_a_restart_before_the_time_still_fires_once_on_time(
     await _subscribed(hass)
     await _later(hass, freezer, at - dt_util.now() - timedelta(seconds=5))
     assert not commands  # not early
-    freezer.tick(timedelta(seconds=6))
+    move_on(freezer, timedelta(seconds=6))
     # the command can reach the broker before the guard has filed the decision that sent it
     await until(lambda: commands and _scheduled_calls(mesh))
     fired = _scheduled_calls(mesh)
