@@ -80,7 +80,48 @@ class Recorded:
         return "\n".join(str(m.get("content") or "") for m in self.messages)
 
 
-class OllamaStandIn:
+class StandInServer:
+    """An aiohttp server on 127.0.0.1 with a free port: what every model stand-in shares.
+
+    A subclass names its routes; ``pause`` is how a handler waits (a delay, a hang) without a test ever
+    waiting for it at teardown.
+    """
+
+    def __init__(self) -> None:
+        """Create a stopped server; ``start`` binds it."""
+        self._runner: web.AppRunner | None = None
+        self._stopping = asyncio.Event()
+        self.url = ""
+
+    def routes(self) -> list[web.RouteDef]:
+        """The paths this server answers."""
+        raise NotImplementedError
+
+    async def start(self) -> str:
+        """Bind 127.0.0.1 on a free port and return the base URL."""
+        app = web.Application()
+        app.add_routes(self.routes())
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        """Close the server (idempotent); a pause in progress ends at once."""
+        self._stopping.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def pause(self, seconds: float | None) -> None:
+        """Wait ``seconds`` (``None``: until the server stops), ending early when the server stops."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+
+class OllamaStandIn(StandInServer):
     """An aiohttp app that answers like Ollama."""
 
     def __init__(
@@ -91,6 +132,7 @@ class OllamaStandIn:
         version: str = "0.6.5",
     ) -> None:
         """Create a stopped server; ``start`` binds it."""
+        super().__init__()
         self.models = list(models)
         self.obedient = obedient
         self.version = version
@@ -98,9 +140,6 @@ class OllamaStandIn:
         self.requests: list[Recorded] = []
         self.fail_status: int | None = None  # every request fails with this status while set
         self.delay: float = 0.0  # every /api/chat waits this long
-        self._runner: web.AppRunner | None = None
-        self._stopping = asyncio.Event()
-        self.url = ""
 
     # -- control -------------------------------------------------------------------------------------
 
@@ -113,27 +152,14 @@ class OllamaStandIn:
         """The /api/chat requests received."""
         return [r for r in self.requests if r.path == "/api/chat"]
 
-    async def start(self) -> str:
-        """Bind 127.0.0.1 on a free port and return the base URL."""
-        app = web.Application()
-        app.router.add_post("/api/chat", self._chat)
-        app.router.add_get("/api/tags", self._tags)
-        app.router.add_post("/api/show", self._show)
-        app.router.add_get("/api/version", self._version)
-        self._runner = web.AppRunner(app, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-        return self.url
-
-    async def stop(self) -> None:
-        """Close the server (idempotent)."""
-        self._stopping.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+    def routes(self) -> list[web.RouteDef]:
+        """Ollama's paths."""
+        return [
+            web.post("/api/chat", self._chat),
+            web.get("/api/tags", self._tags),
+            web.post("/api/show", self._show),
+            web.get("/api/version", self._version),
+        ]
 
     # -- handlers ------------------------------------------------------------------------------------
 
@@ -146,6 +172,17 @@ class OllamaStandIn:
                 body = {"_raw": await request.text()}
         self.requests.append(Recorded(request.path, body))
         return body
+
+    async def _answer_to(self, body: dict[str, Any]) -> Reply:
+        """The reply to one chat request (scripted, obeyed, or "ok"), after its delay."""
+        reply = self.replies.popleft() if self.replies and not self.obedient else None
+        if self.obedient:
+            reply = self._obey(body)
+        elif reply is None:
+            reply = Reply(content="ok")
+        if delay := max(self.delay, reply.delay):
+            await self.pause(delay)
+        return reply
 
     def _error(self, status: int, message: str) -> web.Response:
         return web.json_response({"error": message}, status=status)
@@ -198,16 +235,7 @@ class OllamaStandIn:
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await self._record(request)
-        reply = self.replies.popleft() if self.replies and not self.obedient else None
-        if self.obedient:
-            reply = self._obey(body)
-        elif reply is None:
-            reply = Reply(content="ok")
-        delay = max(self.delay, reply.delay)
-        if delay:
-            # A delay ends early when the server stops, so a test never waits for it at teardown.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay)
+        reply = await self._answer_to(body)
         if self.fail_status:
             return self._error(self.fail_status, "internal error")
         if reply.status is not None:
@@ -215,10 +243,7 @@ class OllamaStandIn:
         model = body.get("model")
         if model not in self.models:
             return self._error(404, f'model "{model}" not found, try pulling it first')
-        prompt_tokens = count_tokens(
-            json.dumps(body.get("tools") or [])
-            + "".join(str(m.get("content") or "") for m in body["messages"])
-        )
+        prompt_tokens = _prompt_tokens(body)
         tool_calls = [{"function": {"name": name, "arguments": args}} for name, args in reply.tool_calls]
         final = {
             "model": model,
@@ -309,24 +334,40 @@ class OllamaStandIn:
         return Reply(content="" if unique else "Nothing to do.", tool_calls=unique)
 
 
+def _prompt_tokens(body: dict[str, Any]) -> int:
+    """What the request costs to read: its tools and every message's content."""
+    return count_tokens(
+        json.dumps(body.get("tools") or []) + "".join(str(m.get("content") or "") for m in body["messages"])
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+@contextlib.asynccontextmanager
+async def serving[S: StandInServer](kind: Callable[..., S]) -> AsyncIterator[Callable[..., Awaitable[S]]]:
+    """A factory of started servers of one kind; every one it started stops at the end."""
+    servers: list[S] = []
+
+    async def make(**kwargs: Any) -> S:
+        server = kind(**kwargs)
+        await server.start()
+        servers.append(server)
+        return server
+
+    try:
+        yield make
+    finally:
+        for server in servers:
+            await server.stop()
 
 
 @pytest.fixture
 async def ollama_standin(socket_enabled: None) -> AsyncIterator[Callable[..., Awaitable[OllamaStandIn]]]:
     """A factory of started stand-ins (``server = await ollama_standin(obedient=True)``)."""
-    servers: list[OllamaStandIn] = []
-
-    async def make(**kwargs: Any) -> OllamaStandIn:
-        server = OllamaStandIn(**kwargs)
-        await server.start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        await server.stop()
+    async with serving(OllamaStandIn) as make:
+        yield make
 
 
 class OpenAIStandIn(OllamaStandIn):
@@ -351,19 +392,13 @@ class OpenAIStandIn(OllamaStandIn):
         """The /v1/chat/completions requests received."""
         return [r for r in self.requests if r.path == "/v1/chat/completions"]
 
-    async def start(self) -> str:
-        """Bind 127.0.0.1 on a free port and return the base URL."""
-        app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._completions)
-        app.router.add_get("/v1/models", self._models)
-        app.router.add_get("/health", self._health)
-        self._runner = web.AppRunner(app, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-        return self.url
+    def routes(self) -> list[web.RouteDef]:
+        """The OpenAI-compatible paths (llama.cpp's server has ``/health`` besides)."""
+        return [
+            web.post("/v1/chat/completions", self._completions),
+            web.get("/v1/models", self._models),
+            web.get("/health", self._health),
+        ]
 
     def _unauthorized(self, request: web.Request) -> web.Response | None:
         if self.api_key and request.headers.get("Authorization") != f"Bearer {self.api_key}":
@@ -390,15 +425,7 @@ class OpenAIStandIn(OllamaStandIn):
         body = await self._record(request)
         if (denied := self._unauthorized(request)) is not None:
             return denied
-        reply = self.replies.popleft() if self.replies and not self.obedient else None
-        if self.obedient:
-            reply = self._obey(body)
-        elif reply is None:
-            reply = Reply(content="ok")
-        delay = max(self.delay, reply.delay)
-        if delay:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay)
+        reply = await self._answer_to(body)
         if self.fail_status or reply.status is not None:
             status = self.fail_status or reply.status or 500
             return web.json_response({"error": {"message": reply.error, "code": status}}, status=status)
@@ -410,10 +437,7 @@ class OpenAIStandIn(OllamaStandIn):
             and not reply.content
         ):
             reply = Reply(content='{"calls": []}')
-        prompt_tokens = count_tokens(
-            json.dumps(body.get("tools") or [])
-            + "".join(str(m.get("content") or "") for m in body["messages"])
-        )
+        prompt_tokens = _prompt_tokens(body)
         calls = [
             {"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
             for i, (name, args) in enumerate(reply.tool_calls)
@@ -466,14 +490,5 @@ class OpenAIStandIn(OllamaStandIn):
 @pytest.fixture
 async def openai_standin(socket_enabled: None) -> AsyncIterator[Callable[..., Awaitable[OpenAIStandIn]]]:
     """A factory of started OpenAI-compatible stand-ins (``server = await openai_standin()``)."""
-    servers: list[OpenAIStandIn] = []
-
-    async def make(**kwargs: Any) -> OpenAIStandIn:
-        server = OpenAIStandIn(**kwargs)
-        await server.start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        await server.stop()
+    async with serving(OpenAIStandIn) as make:
+        yield make

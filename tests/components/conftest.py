@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+import itertools
 import json
 from typing import Any
 
 from homeassistant.components import mqtt
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -34,15 +36,22 @@ async def mesh(hass: HomeAssistant, mqtt_entry: MockConfigEntry) -> MockConfigEn
 
 
 async def _subscribed(hass: HomeAssistant) -> None:
-    """Home Assistant batches SUBSCRIBEs after a cooldown; flush them and wait for the broker's acks."""
+    """Home Assistant batches SUBSCRIBEs after a cooldown; flush them and wait for the broker's acks.
+
+    Awaited, not polled: a flush is the client's own subscribe job (``async_execute`` starts it, or hands
+    back the one already running, after which what arrived meanwhile is still pending and flushed next),
+    and an ack is the future the client resolves when the broker's SUBACK arrives.
+    """
     client = hass.data[mqtt.DATA_MQTT].client
-    for _ in range(200):
-        if client._pending_subscriptions:
-            await client._subscribe_debouncer.async_execute()
-        elif not client._pending_operations:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("MQTT subscriptions were not acknowledged")
+    try:
+        async with asyncio.timeout(10):
+            while client._pending_subscriptions or client._pending_operations:
+                if client._pending_subscriptions:
+                    await client._subscribe_debouncer.async_execute()
+                else:
+                    await asyncio.wait(list(client._pending_operations.values()))
+    except TimeoutError:
+        raise AssertionError("MQTT subscriptions were not acknowledged") from None
 
 
 @pytest.fixture
@@ -143,14 +152,65 @@ async def received(hass: HomeAssistant, mqtt_entry: MockConfigEntry) -> Callable
     return _listen
 
 
+# Where fences go: outside every base a test household or discovery subscribes to.
+FENCE_TOPIC = "ambient_mesh_tests/fence"
+
+
+@dataclass
+class _Fence:
+    """The fences of one Home Assistant: the marks sent and not yet back, and whether it listens."""
+
+    marks: Iterator[int] = field(default_factory=itertools.count)
+    pending: dict[str, asyncio.Future[None]] = field(default_factory=dict)
+    listening: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def through_broker(hass: HomeAssistant) -> None:
+    """Wait until what Home Assistant sent and received so far has come back through the broker.
+
+    Awaited, not slept: a fence goes to a topic only this helper listens to. The broker forwards one
+    client's messages to a subscriber in the order they were sent, so when the fence is back, every
+    message Home Assistant published before it, and every one a device published before it, has reached
+    Home Assistant's MQTT client and been handed to each subscription it matches (on MQTT 5 a copy per
+    subscription, all ahead of the fence); then ``async_block_till_done`` lets what the handlers started
+    finish. It also proves an absence: a command that was not back by the fence was never sent.
+    """
+    fence: _Fence | None = hass.data.get(FENCE_TOPIC)
+    if fence is None:
+        fence = hass.data[FENCE_TOPIC] = _Fence()
+        pending = fence.pending
+
+        @callback
+        def _back(msg: mqtt.ReceiveMessage) -> None:
+            if (future := pending.pop(str(msg.payload), None)) is not None:
+                future.set_result(None)
+
+        await mqtt.async_subscribe(hass, FENCE_TOPIC, _back)
+        await _subscribed(hass)
+        fence.listening.set()
+    await fence.listening.wait()
+    mark = str(next(fence.marks))
+    future = fence.pending[mark] = hass.loop.create_future()
+    await mqtt.async_publish(hass, FENCE_TOPIC, mark)
+    try:
+        async with asyncio.timeout(10):
+            await future
+    except TimeoutError:
+        raise AssertionError("a message did not come back through the broker") from None
+    await hass.async_block_till_done()
+
+
 @pytest.fixture
 def publish(hass: HomeAssistant) -> Publish:
-    """Publish like a device (through the real broker) and wait until Home Assistant processed it."""
+    """Publish like a device (through the real broker) and wait until Home Assistant processed it.
 
-    async def _publish(topic: str, payload: Any, *, retain: bool = False, wait: float = 0.3) -> None:
+    ``wait`` (seconds) is still accepted from callers written when this slept, and not used: the fence
+    (``through_broker``) waits exactly until the message is through.
+    """
+
+    async def _publish(topic: str, payload: Any, *, retain: bool = False, wait: float | None = None) -> None:
         wire = payload if isinstance(payload, str | bytes) else json.dumps(payload)
         await mqtt.async_publish(hass, topic, wire, retain=retain)
-        await asyncio.sleep(wait)
-        await hass.async_block_till_done()
+        await through_broker(hass)
 
     return _publish

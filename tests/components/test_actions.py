@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.ambient_mesh.const import DOMAIN, EVENT_DECISION
 from custom_components.ambient_mesh.engine.model import Caller, ToolCall
 
+from .conftest import through_broker
 from .helpers import hub_state, until
 
 Listen = Callable[[str], Awaitable[list[Any]]]
@@ -171,11 +172,9 @@ async def test_shadow_mode_decides_but_executes_nothing(
 
 
 async def _settle(hass: HomeAssistant) -> None:
-    import asyncio
-
+    """Until a command sent now would be back: what is not back by then was not sent (the shadow case)."""
     await hass.async_block_till_done()
-    await asyncio.sleep(0.3)  # nothing to await: proves no command arrives (the shadow case)
-    await hass.async_block_till_done()
+    await through_broker(hass)
 
 
 async def test_a_phone_answer_approves_and_a_stale_one_is_harmless(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 import json
 from typing import Any
@@ -13,17 +12,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.ambient_mesh.const import EVENT_DECISION, EVENT_SITUATION
 
+from .helpers import until
+
 type Listen = Callable[[str], Awaitable[list[Any]]]
-
-
-async def _until(hass: HomeAssistant, done: Callable[[], bool]) -> None:
-    """Wait for a condition (the broker's round trips), at most a few seconds."""
-    for _ in range(250):
-        if done():
-            return
-        await asyncio.sleep(0.02)
-    await hass.async_block_till_done()
-    assert done()
 
 
 async def test_falling_asleep_and_stopping_tracking_are_decided_from_the_messages(
@@ -44,12 +35,14 @@ async def test_falling_asleep_and_stopping_tracking_are_decided_from_the_message
     hub.async_tick = counted_tick  # type: ignore[method-assign]
 
     await mqtt.async_publish(hass, "sleep/alice", json.dumps({"event": "sleep_tracking_started"}))
-    await _until(hass, lambda: len(sets) == 1)
+    await until(lambda: len(sets) == 1)
+    await hass.async_block_till_done()
     assert sets == [{"occupied_heating_setpoint": 18.5}]
     assert [(e.data["kind"], e.data["subject"]) for e in situations] == [("sleep_started", "alice")]
 
     await mqtt.async_publish(hass, "sleep/alice", json.dumps({"event": "sleep_tracking_stopped"}))
-    await _until(hass, lambda: len(sets) == 2 and len(decisions) == 2)  # the set may beat the event
+    await until(lambda: len(sets) == 2 and len(decisions) == 2)  # the set may beat the event
+    await hass.async_block_till_done()
     assert sets[1] == {"occupied_heating_setpoint": 20.5}
     assert [e.data["kind"] for e in situations] == ["sleep_started", "woke_up"]
     assert [(e.data["tool"], e.data["verdict"]) for e in decisions] == [
@@ -74,10 +67,12 @@ async def test_a_stranger_on_the_broker_raises_no_evaluation(
     engine.evaluate = counted  # type: ignore[method-assign]
     strangers = await received("sleep/mallory")
     await mqtt.async_publish(hass, "sleep/mallory", json.dumps({"event": "deep_sleep"}))
-    await _until(hass, lambda: len(strangers) == 1)
+    await until(lambda: len(strangers) == 1)
     await hass.async_block_till_done()
     # heard, and held back: not in the household (admission.py); our own subscription may hear it later
-    await _until(hass, lambda: engine.ingestor.stats.held_back == 1)
+    await until(lambda: engine.ingestor.stats.held_back == 1)
+    await hass.async_block_till_done()
     assert evaluations == 0  # but about no one in the household: nothing to decide
     await mqtt.async_publish(hass, "sleep/alice", json.dumps({"event": "deep_sleep"}))
-    await _until(hass, lambda: evaluations == 1)
+    await until(lambda: evaluations == 1)
+    await hass.async_block_till_done()

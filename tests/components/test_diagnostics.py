@@ -28,11 +28,9 @@ async def test_diagnostics_redact_coordinates_biometrics_and_names(
     assert await async_setup_component(hass, "diagnostics", {})
     for name in ("owntracks", "sleep_as_android", "teslamate", "zigbee2mqtt"):
         for message in samples(name):
-            await publish(message["topic"], message["payload"], wait=0.02)
-    await publish(
-        "ambient_mesh/watch1/state", {"kind": "wearable", "heart_rate": 61, "skin_temp": 34.1}, wait=0.2
-    )
-    await publish("owntracks/alice/pixel", "{broken", wait=0.2)
+            await publish(message["topic"], message["payload"])
+    await publish("ambient_mesh/watch1/state", {"kind": "wearable", "heart_rate": 61, "skin_temp": 34.1})
+    await publish("owntracks/alice/pixel", "{broken")
 
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mesh)
     text = json.dumps(diagnostics)

@@ -2,34 +2,34 @@
 
 The short-way scenarios run through the real integration (real broker, Home Assistant's MQTT
 integration, a local calendar) with home set the way a user sets it: Home Assistant's own home
-location (``hass.config``), which ``zone.home`` follows.
+location (``hass.config``), which ``zone.home`` follows. Simulated time is the plugin's ``freezer``, set up
+as for the scenario runs (``frozen_time.HOME_ASSISTANT_CLOCK_FROZEN``).
 """
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 import json
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar, entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.engine.household import Home
-from custom_components.ambient_mesh.engine.replay import check, load_scenario
+from custom_components.ambient_mesh.engine.replay import check
 
 from .conftest import _subscribed
-from .helpers import record_situations
+from .frozen_time import HOME_ASSISTANT_CLOCK_FROZEN
+from .helpers import record_situations, until
 from .household import mesh_entry, subentries
-from .test_scenarios_in_ha import SCENARIOS, _calendars, _household, play
+from .test_scenarios_in_ha import _load_mesh, _start, play
 
 # scenario → Home Assistant's home location (lat, lon, radius m) for the run
 RUN_IN_HA: dict[str, tuple[float, float, int]] = {
@@ -46,48 +46,35 @@ async def _set_home(hass: HomeAssistant, lat: float, lon: float, radius: int) ->
     await hass.async_block_till_done()
 
 
+@HOME_ASSISTANT_CLOCK_FROZEN
 @pytest.mark.parametrize("name", list(RUN_IN_HA))
 async def test_short_way_scenario_runs_through_home_assistant_with_zone_home(
-    hass: HomeAssistant, mqtt_entry: MockConfigEntry, name: str, tmp_path: Path
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    mqtt_entry: MockConfigEntry,
+    name: str,
+    tmp_path: Path,
 ) -> None:
-    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
-    hass.config.config_dir = str(tmp_path)
-    (tmp_path / ".storage").mkdir()
-    await hass.config.async_set_time_zone(scenario.tz_name)
-    clock = {"now": scenario.start}
+    scenario = await _start(hass, freezer, name, tmp_path)
+    assert await async_setup_component(hass, "zone", {})
+    await _set_home(hass, *RUN_IN_HA[name])
+    zone_home = hass.states.get("zone.home")
+    assert zone_home is not None
+    assert zone_home.attributes["latitude"] == RUN_IN_HA[name][0]
+    entry = await _load_mesh(hass, scenario)
+    hub = entry.runtime_data.hub
+    lat, lon, radius = RUN_IN_HA[name]
+    assert hub.mesh.household.home == Home(lat, lon, float(radius))
+    assert hub.mesh.household.home_origin == "zone.home"
+    situations = record_situations(hass)
 
-    def utcnow() -> datetime:
-        return clock["now"]
-
-    def now(time_zone: Any = None) -> datetime:
-        return clock["now"].astimezone(time_zone or dt_util.get_default_time_zone())
-
-    with patch.object(dt_util, "utcnow", utcnow), patch.object(dt_util, "now", now):
-        assert await async_setup_component(hass, "homeassistant", {})
-        assert await async_setup_component(hass, "zone", {})
-        await _set_home(hass, *RUN_IN_HA[name])
-        zone_home = hass.states.get("zone.home")
-        assert zone_home is not None
-        assert zone_home.attributes["latitude"] == RUN_IN_HA[name][0]
-        calendars = await _calendars(hass, scenario)
-        entry = mesh_entry(subentries_data=_household(scenario, calendars))
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
-        await _subscribed(hass)
-        hub = entry.runtime_data.hub
-        lat, lon, radius = RUN_IN_HA[name]
-        assert hub.mesh.household.home == Home(lat, lon, float(radius))
-        assert hub.mesh.household.home_origin == "zone.home"
-        situations = record_situations(hass)
-
-        result = await play(hass, hub, scenario, clock, situations)
-        failures = check(result)
-        assert not failures, failures
-        for decision in result.decisions:  # home is the user's, never "inferred" here
-            assert "inferred" not in decision.call.reason
-        await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
+    result = await play(hass, hub, scenario, freezer, situations)
+    failures = check(result)
+    assert not failures, failures
+    for decision in result.decisions:  # home is the user's, never "inferred" here
+        assert "inferred" not in decision.call.reason
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
 
 
 SHORT_PEOPLE: list[dict[str, Any]] = [
@@ -221,11 +208,8 @@ async def test_the_assumed_bedroom_is_used_and_said_when_alice_falls_asleep(
     await _subscribed(hass)
     hub = entry.runtime_data.hub
     await mqtt.async_publish(hass, "sleep/alice", json.dumps({"event": "sleep_tracking_started"}))
-    for _ in range(50):
-        await asyncio.sleep(0.02)
-        await hass.async_block_till_done()
-        if hub.guard.audit:
-            break
+    await until(lambda: hub.mesh.ingestor.stats.accepted)  # the broker's round trip
+    await hass.async_block_till_done()
     await hub.async_evaluate()
     calls = [d for d in hub.guard.audit if d.call.tool == "set_room_climate"]
     assert calls, list(hub.guard.audit)

@@ -140,7 +140,7 @@ async def test_retained_junk_at_startup_is_dropped_and_the_good_retained_state_i
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     await _subscribed(hass)
-    await publish("test/settle", "x", wait=0.5)
+    await publish("test/settle", "x")
     stats = entry.runtime_data.hub.mesh.ingestor.stats
     assert stats.dropped["not_finite"] == 1
     assert stats.dropped["not_json"] == 1

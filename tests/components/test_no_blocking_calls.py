@@ -11,7 +11,6 @@ raises, for ``time.sleep`` and HTTP requests).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 import json
 import logging
@@ -38,6 +37,7 @@ from custom_components.ambient_mesh.engine.model import Verdict
 from ..ollama_standin import OllamaStandIn, Reply
 from ..speech import speak, whisper_dir
 from .conftest import _subscribed
+from .helpers import until
 from .household import ENTITY_VEHICLES, ENTITY_ZONES, mesh_entry, subentries
 from .test_voice_pipeline import _create_pipeline, _run
 
@@ -77,15 +77,6 @@ def _detected(caplog: pytest.LogCaptureFixture) -> list[str]:
         for r in caplog.records
         if "Detected blocking call" in r.getMessage() or "Caught blocking call" in r.getMessage()
     ]
-
-
-async def _until(hass: HomeAssistant, done: Callable[[], bool]) -> None:
-    for _ in range(250):
-        if done():
-            break
-        await asyncio.sleep(0.02)
-    await hass.async_block_till_done()
-    assert done()
 
 
 async def _converse(hass: HomeAssistant, text: str) -> str:
@@ -129,7 +120,8 @@ async def test_setup_messages_decisions_services_voice_reload_and_unload_block_n
         ("sleep/alice", json.dumps({"event": "sleep_tracking_started"})),
     ):
         await mqtt.async_publish(hass, topic, payload)
-    await _until(hass, lambda: len(sets) == 1)
+    await until(lambda: len(sets) == 1)
+    await hass.async_block_till_done()
     assert sets == [{"occupied_heating_setpoint": 19}]
     assert hub.guard.audit[-1].verdict is Verdict.EXECUTED
     await hub.async_tick()
@@ -196,7 +188,8 @@ async def test_a_spoken_command_through_whisper_and_a_rules_decision_block_nothi
     # without a model, the rules decide on a message
     sets = await received("zigbee2mqtt/bedroom_trv/set")
     await mqtt.async_publish(hass, "sleep/alice", json.dumps({"event": "sleep_tracking_started"}))
-    await _until(hass, lambda: len(sets) == 1)
+    await until(lambda: len(sets) == 1)
+    await hass.async_block_till_done()
     assert entry.runtime_data.hub.guard.audit[-1].call.planner == "rules"
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()

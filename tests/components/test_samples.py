@@ -22,7 +22,7 @@ async def _ceiling_passed(hass: HomeAssistant) -> None:
 
 async def _send(publish: Publish, name: str) -> None:
     for message in samples(name):
-        await publish(message["topic"], message["payload"], wait=0.05)
+        await publish(message["topic"], message["payload"])
     await publish("test/settle", "x")  # nobody subscribes: only lets the last message settle
 
 
@@ -99,7 +99,7 @@ async def test_sleep_as_android_samples_become_wearable_entities(
 ) -> None:
     seen: list[str] = []
     for message in samples("sleep_as_android"):
-        await publish(message["topic"], message["payload"], wait=0.1)
+        await publish(message["topic"], message["payload"])
         state = fact_state(hass, mesh.entry_id, "sleep/alice", "sleep_state")
         seen.append(state.state if state else "none")
     assert "deep" in seen and "light" in seen

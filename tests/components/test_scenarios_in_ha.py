@@ -2,9 +2,10 @@
 
 The same expectations the replayer checks against the bare engine must hold when the messages travel
 through Mosquitto/amqtt and Home Assistant's MQTT integration and the calendar events come from a
-``local_calendar`` entity. Simulated time is Home Assistant's own clock (``dt_util.now``), which the
-engine reads; the broker and the event loop keep real time, so a message still takes its real round
-trip. The hub's tick runs once per simulated minute, as its interval timer would.
+``local_calendar`` entity. Simulated time is the plugin's ``freezer`` (freezegun): Home Assistant's
+clock, which the engine reads, stands at the scenario's time and moves a minute per tick, while the event
+loop and MQTT keep real time (``frozen_time.HOME_ASSISTANT_CLOCK_FROZEN``), so a message still takes its
+real round trip. The hub's tick runs once per simulated minute, as its interval timer would.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from datetime import datetime, timedelta
 import json
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
@@ -26,6 +27,7 @@ from custom_components.ambient_mesh.engine.ingest import IngestStats
 from custom_components.ambient_mesh.engine.replay import Result, Scenario, check, load_scenario
 
 from .conftest import _subscribed
+from .frozen_time import HOME_ASSISTANT_CLOCK_FROZEN
 from .helpers import record_situations, until
 from .household import mesh_entry, subentries
 
@@ -79,46 +81,54 @@ def _household(scenario: Scenario, calendars: dict[str, str]) -> list[Any]:
     return subentries(household["people"], household["vehicles"], household["zones"])
 
 
-@pytest.mark.parametrize("name", RUN_IN_HA)
-async def test_scenario_runs_the_same_through_home_assistant(
-    hass: HomeAssistant, mqtt_entry: MockConfigEntry, name: str, tmp_path: Path
-) -> None:
+async def _start(hass: HomeAssistant, freezer: FrozenDateTimeFactory, name: str, tmp_path: Path) -> Scenario:
+    """Home Assistant at a scenario's start: the clock frozen there, its time zone, storage for calendars."""
     scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    freezer.move_to(scenario.start)
     hass.config.config_dir = str(tmp_path)  # local_calendar keeps its .ics file there
     (tmp_path / ".storage").mkdir()
     await hass.config.async_set_time_zone(scenario.tz_name)
+    assert await async_setup_component(hass, "homeassistant", {})
+    return scenario
+
+
+async def _load_mesh(hass: HomeAssistant, scenario: Scenario, **options: Any) -> MockConfigEntry:
+    """The scenario's household with a local calendar per person, loaded and subscribed on the broker."""
+    calendars = await _calendars(hass, scenario)
+    entry = mesh_entry(subentries_data=_household(scenario, calendars), options=options)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await _subscribed(hass)
+    return entry
+
+
+@HOME_ASSISTANT_CLOCK_FROZEN
+@pytest.mark.parametrize("name", RUN_IN_HA)
+async def test_scenario_runs_the_same_through_home_assistant(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    mqtt_entry: MockConfigEntry,
+    name: str,
+    tmp_path: Path,
+) -> None:
+    scenario = await _start(hass, freezer, name, tmp_path)
     if (home := scenario.household.home) is not None:  # home is Home Assistant's zone.home
         await hass.config.async_update(latitude=home.lat, longitude=home.lon, radius=round(home.radius_m))
-    clock = {"now": scenario.start}
+    entry = await _load_mesh(hass, scenario, shadow=scenario.policy.shadow)
+    hub = entry.runtime_data.hub
+    assert hub.clock.now() == scenario.start  # the engine reads the frozen clock
+    situations = record_situations(hass)
 
-    def utcnow() -> datetime:
-        return clock["now"]
-
-    def now(time_zone: Any = None) -> datetime:
-        return clock["now"].astimezone(time_zone or dt_util.get_default_time_zone())
-
-    with patch.object(dt_util, "utcnow", utcnow), patch.object(dt_util, "now", now):
-        assert await async_setup_component(hass, "homeassistant", {})
-        calendars = await _calendars(hass, scenario)
-        entry = mesh_entry(
-            subentries_data=_household(scenario, calendars), options={"shadow": scenario.policy.shadow}
-        )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
-        await _subscribed(hass)
-        hub = entry.runtime_data.hub
-        situations = record_situations(hass)
-
-        result = await play(hass, hub, scenario, clock, situations)
-        failures = check(result)
-        assert not failures, failures
-        stats = hub.mesh.ingestor.stats
-        # every message arrived (our own commands on the native base come back too, and are ignored)
-        assert stats.accepted + stats.dropped_total + stats.ignored >= len(scenario.timeline)
-        assert stats.accepted + stats.dropped_total <= len(scenario.timeline)
-        await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
+    result = await play(hass, hub, scenario, freezer, situations)
+    failures = check(result)
+    assert not failures, failures
+    stats = hub.mesh.ingestor.stats
+    # every message arrived (our own commands on the native base come back too, and are ignored)
+    assert stats.accepted + stats.dropped_total + stats.ignored >= len(scenario.timeline)
+    assert stats.accepted + stats.dropped_total <= len(scenario.timeline)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
 
 
 def _counted(stats: IngestStats) -> int:
@@ -127,16 +137,15 @@ def _counted(stats: IngestStats) -> int:
 
 
 async def play(
-    hass: HomeAssistant, hub: Any, scenario: Any, clock: dict[str, datetime], situations: list[Any]
+    hass: HomeAssistant, hub: Any, scenario: Any, freezer: FrozenDateTimeFactory, situations: list[Any]
 ) -> Result:
     """Publish a scenario's MQTT events on the real broker at their virtual times, ticking every minute."""
     end = _end(scenario)
     items = [item for item in scenario.timeline if "topic" in item[2]]
     assert len(items) == len(scenario.timeline), "run in Home Assistant: MQTT-only scenarios"
-    while clock["now"] <= end:
-        while items and items[0][0] <= clock["now"]:
-            at, _, item = items.pop(0)
-            clock["now"] = max(clock["now"], at)
+    while dt_util.utcnow() <= end:
+        while items and items[0][0] <= dt_util.utcnow():
+            _, _, item = items.pop(0)
             payload = item["payload"]
             wire = payload if isinstance(payload, str) else json.dumps(payload)
             seen = _counted(hub.mesh.ingestor.stats)
@@ -146,5 +155,5 @@ async def play(
             await hass.async_block_till_done()
         await hub.async_tick()
         await hass.async_block_till_done()
-        clock["now"] += TICK
+        freezer.tick(TICK)
     return Result(scenario, decisions=list(hub.guard.audit), situations=situations)

@@ -134,7 +134,7 @@ async def fed_mesh(
     stats = hub.mesh.ingestor.stats
     messages = [message for name in FORMATS for message in samples(name)]
     for message in messages:
-        await publish(message["topic"], message["payload"], wait=0)
+        await publish(message["topic"], message["payload"])
 
     def heard() -> int:  # strangers' messages are held back (admission.py), the rest counted by ingest
         held = hub.admission.discovery.stats.held_back if hub.admission is not None else 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
@@ -14,7 +13,7 @@ from custom_components.ambient_mesh.engine.signals import KINDS, Location
 from custom_components.ambient_mesh.entity import SETTLE, WRITE_BURST, meaningful
 
 from .conftest import Publish
-from .helpers import fact_state
+from .helpers import fact_state, until
 
 CAR = "teslamate/cars/1"
 
@@ -58,32 +57,32 @@ def test_thresholds_per_kind() -> None:
 async def test_small_changes_settle_and_other_entities_of_the_car_are_not_rewritten(
     hass: HomeAssistant, mesh: MockConfigEntry, publish: Publish
 ) -> None:
-    await publish(f"{CAR}/inside_temp", "20.0", wait=0.05)
-    await publish(f"{CAR}/outside_temp", "-3.0", wait=0.05)
+    await publish(f"{CAR}/inside_temp", "20.0")
+    await publish(f"{CAR}/outside_temp", "-3.0")
     cabin, outside = _entity_id(hass, mesh, "cabin_temp"), _entity_id(hass, mesh, "outside_temp")
     writes = _count_writes(hass)
     for value in ("20.02", "20.04", "20.06"):
-        await publish(f"{CAR}/inside_temp", value, wait=0.05)
+        await publish(f"{CAR}/inside_temp", value)
     assert writes == {}  # below a tenth of a degree: nothing written yet, nothing else rewritten
     await _later(hass, SETTLE + timedelta(seconds=1))
     assert writes == {cabin: 1}  # once it lasted, the last value is shown
     state = hass.states.get(cabin)
     assert state is not None and float(state.state) == 20.06
-    await publish(f"{CAR}/outside_temp", "-2.0", wait=0.05)
+    await publish(f"{CAR}/outside_temp", "-2.0")
     assert writes == {cabin: 1, outside: 1}
-    await publish(f"{CAR}/outside_temp", "-2.0", wait=0.05)
+    await publish(f"{CAR}/outside_temp", "-2.0")
     assert writes == {cabin: 1, outside: 1}  # never the same state twice
 
 
 async def test_a_burst_of_changes_is_capped_and_ends_on_the_last_value(
     hass: HomeAssistant, mesh: MockConfigEntry, publish: Publish
 ) -> None:
-    await publish(f"{CAR}/inside_temp", "10", wait=0.05)
+    await publish(f"{CAR}/inside_temp", "10")
     cabin = _entity_id(hass, mesh, "cabin_temp")
     await _later(hass, timedelta(seconds=5))  # a full burst allowance again
     writes = _count_writes(hass)
     for value in range(11, 21):
-        await publish(f"{CAR}/inside_temp", str(value), wait=0.01)
+        await publish(f"{CAR}/inside_temp", str(value))
     assert writes[cabin] <= WRITE_BURST + 1  # ten changes within a fraction of a second
     await _later(hass, timedelta(seconds=2))
     state = hass.states.get(cabin)
@@ -94,20 +93,20 @@ async def test_a_momentary_fact_going_stale_becomes_unavailable(
     hass: HomeAssistant, mesh: MockConfigEntry, publish: Publish
 ) -> None:
     phone = "owntracks/alice/pixel"
-    fix = dt_util.utcnow() - KINDS["speed"].stale_after + timedelta(seconds=1)  # stale in a second
+    # stale in one to two seconds: the fix's time goes on the wire in whole seconds (OwnTracks' tst)
+    fix = dt_util.utcnow() - KINDS["speed"].stale_after + timedelta(seconds=2)
     await publish(
         phone,
         {"_type": "location", "lat": 52.52, "lon": 13.4, "tst": int(fix.timestamp()), "vel": 20, "batt": 80},
-        wait=0.05,
     )
     speed = fact_state(hass, mesh.entry_id, phone, "speed")
     assert speed is not None and float(speed.state) == 20
-    for _ in range(200):  # the entity's own stale timer, on real time: about two seconds
+
+    def unavailable() -> bool:
         speed = fact_state(hass, mesh.entry_id, phone, "speed")
-        if speed is not None and speed.state == STATE_UNAVAILABLE:
-            break
-        await asyncio.sleep(0.05)
-    assert speed is not None and speed.state == STATE_UNAVAILABLE
+        return speed is not None and speed.state == STATE_UNAVAILABLE
+
+    await until(unavailable)  # the entity's own stale timer, on real time
     tracker = fact_state(hass, mesh.entry_id, phone, "location")
     battery = fact_state(hass, mesh.entry_id, phone, "device_battery")
     # the position and the battery stay valid until they change

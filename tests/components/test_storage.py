@@ -3,7 +3,6 @@ preference learner is watching survive restarts and reloads; what does not read 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import json
@@ -23,7 +22,7 @@ from custom_components.ambient_mesh.engine.model import Caller, ToolCall, Verdic
 from custom_components.ambient_mesh.hub import AmbientMeshHub
 from custom_components.ambient_mesh.storage import AUDIT_KEPT, STORAGE_VERSION
 
-from .helpers import hub_state
+from .helpers import hub_state, until
 from .household import mesh_entry
 
 type Listen = Callable[[str], Awaitable[list[Any]]]
@@ -104,16 +103,6 @@ async def test_stored_audit_is_bounded(
     assert restored.last_decision.call.args == {"n": AUDIT_KEPT + 49}
 
 
-async def _until(hass: HomeAssistant, done: Callable[[], bool]) -> None:
-    """Wait for a condition that needs the broker's round trip, at most a few seconds."""
-    for _ in range(250):
-        if done():
-            break
-        await asyncio.sleep(0.02)
-    await hass.async_block_till_done()
-    assert done()
-
-
 async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Home Assistant stops (the entry saves) and starts again with the same store."""
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -136,7 +125,8 @@ async def _publish_and_wait(hass: HomeAssistant, entry: MockConfigEntry, topic: 
     stats = entry.runtime_data.mesh.ingestor.stats
     accepted = stats.accepted
     await mqtt.async_publish(hass, topic, json.dumps(payload))
-    await _until(hass, lambda: stats.accepted > accepted)
+    await until(lambda: stats.accepted > accepted)
+    await hass.async_block_till_done()
 
 
 async def test_a_snoozed_situation_stays_quiet_after_a_restart(
@@ -244,7 +234,8 @@ async def test_a_target_set_before_a_restart_still_learns_from_an_override_after
 ) -> None:
     sets = await received("zigbee2mqtt/bedroom_trv/set")
     await mqtt.async_publish(hass, "sleep/alice", json.dumps({"event": "sleep_tracking_started"}))
-    await _until(hass, lambda: sets == [{"occupied_heating_setpoint": 18.5}])
+    await until(lambda: sets == [{"occupied_heating_setpoint": 18.5}])
+    await hass.async_block_till_done()
 
     # Home Assistant is down for two minutes; then Alice turns the bedroom up to 21.5 °C.
     assert await hass.config_entries.async_unload(mesh.entry_id)

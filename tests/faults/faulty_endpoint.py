@@ -8,53 +8,35 @@ requests), ``garbage`` (200 with a body that is not Ollama's JSON), ``500`` (an 
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
-import contextlib
 import json
 from typing import Any
 
 from aiohttp import web
 
+from tests.ollama_standin import StandInServer
+
 MODEL = "qwen2.5:3b"
 ANSWER = {"name": "precondition_cabin", "arguments": {"vehicle": "car1", "target_c": 21}}
 
 
-class FaultyEndpoint:
+class FaultyEndpoint(StandInServer):
     """An aiohttp server on 127.0.0.1 with a queue of faults for its next chat requests."""
 
     def __init__(self, slow_s: float = 5.0) -> None:
-        """Stopped until ``start``."""
+        """Stopped until ``start``; ``stop`` ends hanging requests at once."""
+        super().__init__()
         self.faults: deque[str] = deque()
         self.slow_s = slow_s
         self.served: list[str] = []
-        self._stopping = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self.url = ""
 
-    async def start(self) -> str:
-        """Bind a free port; return the base URL."""
-        app = web.Application()
-        app.router.add_post("/api/chat", self._chat)
-        app.router.add_get("/api/tags", self._tags)
-        app.router.add_get("/api/version", self._version)
-        self._runner = web.AppRunner(app, handle_signals=False)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-        return self.url
-
-    async def stop(self) -> None:
-        """Stop; hanging requests end at once."""
-        self._stopping.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def _wait(self, seconds: float | None) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
+    def routes(self) -> list[web.RouteDef]:
+        """The Ollama paths a planner's client uses."""
+        return [
+            web.post("/api/chat", self._chat),
+            web.get("/api/tags", self._tags),
+            web.get("/api/version", self._version),
+        ]
 
     async def _tags(self, request: web.Request) -> web.Response:
         return web.json_response({"models": [{"name": MODEL, "model": MODEL}]})
@@ -67,14 +49,14 @@ class FaultyEndpoint:
         fault = self.faults.popleft() if self.faults else "ok"
         self.served.append(fault)
         if fault == "hang":
-            await self._wait(None)
+            await self.pause(None)
             raise web.HTTPServiceUnavailable
         if fault == "500":
             return web.json_response({"error": "internal error"}, status=500)
         if fault == "garbage":
             return web.Response(text="<html>502 Bad Gateway</html>\x00\xff", content_type="application/json")
         if fault == "slow":
-            await self._wait(self.slow_s)
+            await self.pause(self.slow_s)
         message = {"role": "assistant", "content": "", "tool_calls": [{"function": ANSWER}]}
         final = {"model": MODEL, "created_at": "2026-01-12T06:00:00Z", "done": True, "done_reason": "stop"}
         if not body.get("stream", True):

@@ -1,16 +1,24 @@
-"""The broker killed and restarted: entities resume, and Ambient Mesh says so once each way."""
+"""The broker killed and restarted: entities resume, and Ambient Mesh says so once each way.
+
+Home Assistant's MQTT client retries every ``RECONNECT_INTERVAL_SECONDS`` (10 s) of the event loop's clock;
+the test moves that clock with the plugin's ``freezer`` (``frozen_time.LOOP_FOLLOWS_FREEZER``) and waits for
+each retry to be made, instead of sleeping through the intervals.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 import logging
 from pathlib import Path
 import subprocess
 import sys
 import tempfile
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import mqtt
+from homeassistant.components.mqtt.client import RECONNECT_INTERVAL_SECONDS
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
@@ -19,6 +27,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from ..broker import _free_port, _mosquitto, _wait_listening
 from ..components.conftest import _subscribed
+from ..components.frozen_time import LOOP_FOLLOWS_FREEZER, move_on
 from ..components.helpers import fact_state
 from ..components.household import mesh_entry
 
@@ -74,7 +83,9 @@ async def _until(condition: object, seconds: float = 40.0) -> None:
     raise AssertionError("condition not reached")
 
 
+@LOOP_FOLLOWS_FREEZER
 async def test_entities_resume_after_the_broker_is_killed_and_restarted(
+    freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
     broker: RestartableBroker,
     socket_enabled: None,
@@ -82,6 +93,15 @@ async def test_entities_resume_after_the_broker_is_killed_and_restarted(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="custom_components.ambient_mesh")
+    caplog.set_level(logging.DEBUG, logger="homeassistant.components.mqtt.client")  # its failed retries
+
+    def retries() -> int:
+        return sum("Error re-connecting" in r.getMessage() for r in caplog.records)
+
+    async def next_retry() -> None:
+        """The client's next reconnect: its interval passed on the loop's clock."""
+        move_on(freezer, timedelta(seconds=RECONNECT_INTERVAL_SECONDS))
+
     mqtt_entry = MockConfigEntry(
         domain=mqtt.DOMAIN, data={"broker": "127.0.0.1", "port": broker.port}, version=1, minor_version=2
     )
@@ -108,8 +128,11 @@ async def test_entities_resume_after_the_broker_is_killed_and_restarted(
     await hass.async_block_till_done(wait_background_tasks=True)  # Home Assistant's birth message is out
     broker.kill()
     await _until(lambda: not mqtt.is_connected(hass))
-    await asyncio.sleep(1)  # a retry or two against the dead port: still one line
+    for tried in range(1, 3):  # a retry or two against the dead port: still one line
+        await next_retry()
+        await _until(lambda tried=tried: retries() >= tried)
     broker.start()
+    await next_retry()
     await _until(lambda: mqtt.is_connected(hass))
     await hass.async_block_till_done(wait_background_tasks=True)  # Home Assistant's resubscribe and birth
     await _subscribed(hass)
