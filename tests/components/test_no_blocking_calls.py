@@ -212,7 +212,7 @@ async def test_a_first_request_in_another_language_reads_its_sentences_off_the_l
     await _subscribed(hass)
     await mqtt.async_publish(hass, "teslamate/cars/1/battery_level", "76")
     hub = entry.runtime_data.hub
-    await _until(hass, lambda: hub.mesh.ingestor.stats.accepted >= 1)
+    await until(lambda: hub.mesh.ingestor.stats.accepted >= 1)
 
     # German has sentences of its own: read the first time German is asked for
     german = await conversation.async_converse(
