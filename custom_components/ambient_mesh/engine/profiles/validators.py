@@ -103,7 +103,71 @@ def _compile_mapping(rule: dict[Any, Any], parent: vol.Schema) -> _Check | None:
         if (check := _compile(value, parent)) is None:
             return None
         fields[name] = check
-    return partial(_mapping, fields, tuple(required), tuple(defaults), parent.extra is vol.ALLOW_EXTRA)
+    allow_extra = parent.extra is vol.ALLOW_EXTRA
+    if len(fields) <= _UNROLLED_FIELDS:
+        return _unrolled(fields, frozenset(required), dict(defaults), allow_extra)
+    return partial(_mapping, fields, tuple(required), tuple(defaults), allow_extra)
+
+
+_UNROLLED_FIELDS = 12
+"""Up to this many fields a mapping is checked field by field in generated code; past it (the native
+schema names every signal kind, a message carries a few) along the payload's own keys."""
+
+
+class _Missing:
+    """The marker of a field the payload does not have."""
+
+
+def _unrolled(
+    fields: dict[str, _Check],
+    required: frozenset[str],
+    defaults: dict[str, Callable[[], Any]],
+    allow_extra: bool,
+) -> _Check:
+    """``_mapping`` for one schema as straight-line code: one ``if`` per field, no loop, no lookups.
+
+    Generated (like ``dataclasses`` and ``namedtuple`` generate their methods) because a message is
+    a handful of fields and a loop over them, with a dictionary lookup and a call per field, costs
+    several times the JSON decode. The code does what ``_mapping`` does, field by field in the
+    schema's order: a missing required field, a value the inline checks do not accept outright, or
+    (``allow_extra`` off) a key the schema does not name, raises, and voluptuous decides.
+    """
+    env: dict[str, Any] = {
+        "_Slow": _SlowPathError,
+        "_names": frozenset(fields),
+        "_INF": math.inf,
+        "MAX_TEXT": MAX_TEXT,
+    }
+    lines = ["def check_mapping(data):", "    if type(data) is not dict: raise _Slow"]
+    if not allow_extra:
+        lines.append("    if not _names.issuperset(data): raise _Slow")
+    lines.append("    out = dict(data)")
+    for index, (name, check) in enumerate(fields.items()):
+        env[f"check_{index}"] = check
+        key = repr(name)
+        lines.append(f"    if {key} in data:")
+        lines.append(f"        value = data[{key}]")
+        if check is number or check is optional_number:
+            # A finite float stays as it is (it is in ``out`` already); an int becomes a float.
+            lines.append("        kind = type(value)")
+            lines.append("        if kind is float:")
+            lines.append(f"            if not -_INF < value < _INF: out[{key}] = check_{index}(value)")
+            lines.append(f"        elif kind is int: out[{key}] = float(value)")
+            lines.append(f"        else: out[{key}] = check_{index}(value)")
+        elif check is text:
+            lines.append(
+                f"        out[{key}] = value.strip()[:MAX_TEXT] if type(value) is str else check_{index}(value)"
+            )
+        else:
+            lines.append(f"        out[{key}] = check_{index}(value)")
+        if name in required:
+            lines.append("    else: raise _Slow")
+        elif name in defaults:
+            env[f"default_{index}"] = defaults[name]
+            lines.append(f"    else: out[{key}] = default_{index}()")
+    lines.append("    return out")
+    exec("\n".join(lines), env)  # noqa: S102 - our own code, from the schema's field names (repr'd)
+    return cast(_Check, env["check_mapping"])
 
 
 def _mapping(
