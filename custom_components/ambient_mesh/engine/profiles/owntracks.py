@@ -106,9 +106,8 @@ def _message(source: str, nothing: Parsed, payload: bytes, now: datetime) -> Par
 def _location(source: str, data: dict[str, Any], now: datetime) -> Parsed:
     ts = epoch_seconds(data["tst"], now) if "tst" in data else now
     regions: list[str] = data.get("inregions", [])
-    location = _new(
-        Signal, (source, "location", Location(data["lat"], data["lon"], data.get("acc")), ts, None)
-    )
+    fix = _new(Location, (data["lat"], data["lon"], data.get("acc")))
+    location = _new(Signal, (source, "location", fix, ts, None))
     place = _new(Signal, (source, "place", regions[0] if regions else "", ts, None))
     online = _new(Signal, (source, "online", True, ts, None))
     # iOS reports -1 when it has no speed estimate: that is "unknown", not a bad fact.
@@ -131,6 +130,6 @@ def _transition(source: str, data: dict[str, Any], now: datetime) -> Parsed:
     place = _new(Signal, (source, "place", region if event == "enter" else "", ts, None))
     signals: tuple[Signal, ...] = (transition, place)
     if "lat" in data and "lon" in data:
-        location = Location(data["lat"], data["lon"], data.get("acc"))
-        signals = (transition, place, _new(Signal, (source, "location", location, ts, None)))
+        fix = _new(Location, (data["lat"], data["lon"], data.get("acc")))
+        signals = (transition, place, _new(Signal, (source, "location", fix, ts, None)))
     return _new(Parsed, (source, _PHONE, signals, FORMAT, data.get("tid")))
