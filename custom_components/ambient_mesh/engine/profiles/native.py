@@ -30,6 +30,7 @@ from .validators import (
     boolean,
     epoch_seconds,
     load_json,
+    nested,
     nullable,
     number,
     optional_number,
@@ -81,10 +82,12 @@ def _when(value: Any) -> datetime:
 
 
 # Wrapped in a Schema so it is compiled once; a bare vol.All recompiles its parts on every call.
-_LOCATION = vol.Schema(
-    vol.All(
-        {vol.Required("lat"): number, vol.Required("lon"): number, vol.Optional("acc"): number},
-        lambda fix: Location(fix["lat"], fix["lon"], fix.get("acc")),
+_LOCATION = nested(
+    vol.Schema(
+        vol.All(
+            {vol.Required("lat"): number, vol.Required("lon"): number, vol.Optional("acc"): number},
+            lambda fix: Location(fix["lat"], fix["lon"], fix.get("acc")),
+        )
     )
 )
 

@@ -194,8 +194,9 @@ def _mapping(
             # number() inlined for what JSON gives (a finite float, an int; bools are no ints here):
             # most fields of most messages are numbers, and a call each is most of their cost.
             kind = type(value)
-            if kind is float and math.isfinite(value):
-                out[name] = value
+            if kind is float and -math.inf < value < math.inf:  # finite: NaN fails too
+                if not allow_extra:
+                    out[name] = value  # with extras allowed, out is a copy that has it already
                 continue
             if kind is int:
                 out[name] = float(value)  # too large for a float: the slow path's NotFinite
@@ -268,6 +269,27 @@ def validator(schema: vol.Schema) -> Callable[[Any], Any]:
             return _voluptuous(schema, data)
 
     return validate_compiled
+
+
+def nested(schema: vol.Schema) -> Callable[[Any], Any]:
+    """A schema as a rule inside another schema's field, compiled like ``validator`` compiles.
+
+    A bare ``vol.Schema`` in a field is a callable the compiled path can only call, and so walks
+    voluptuous' general code for every value. This is the compiled check, and where that is not sure,
+    the schema itself, raising its own ``vol.Invalid``: the outer schema's verdict and error stay
+    voluptuous'.
+    """
+    check = _compile(schema.schema, schema)
+    if check is None:
+        return cast(Callable[[Any], Any], schema)
+
+    def nested_schema(data: Any) -> Any:
+        try:
+            return check(data)
+        except Exception:  # noqa: BLE001 - the schema below decides, and words the error
+            return schema(data)
+
+    return nested_schema
 
 
 _COMPILED: dict[int, tuple[vol.Schema, Callable[[Any], Any]]] = {}
