@@ -402,3 +402,36 @@ def test_random_input_is_always_accepted_ignored_or_counted(
     assert stats.dropped_total > 0
     # everything that reached the context obeys its kind's rules
     assert all(check(signal) is None for signal in _all_facts(mesh))
+
+
+def test_a_topic_no_format_has_is_dropped_every_time_it_speaks() -> None:
+    mesh = engine()
+    for _ in range(3):  # the refusal is kept per topic: the same reason every time, nothing stored
+        assert mesh.send("teslamate/cars", b"78") is None
+        assert mesh.send("nobody/listens/here", b"1") is None
+    assert mesh.ingestor.stats.dropped == {DropReason.UNKNOWN_TOPIC: 6}
+    assert mesh.context.sources == {}
+
+
+def test_the_same_plain_payload_again_gives_the_same_fact_at_its_own_time() -> None:
+    mesh = engine()
+    first = mesh.send("teslamate/cars/1/battery_level", b"78")
+    mesh.clock.advance(timedelta(minutes=1))
+    again = mesh.send("teslamate/cars/1/battery_level", b"78")
+    assert first is not None and again is not None
+    assert (first.signals[0].value, again.signals[0].value) == (78.0, 78.0)
+    assert again.signals[0].ts == first.signals[0].ts + timedelta(minutes=1)
+    assert len(mesh.context.history("teslamate/cars/1", "soc")) == 2
+
+
+def test_a_refused_plain_payload_is_refused_again_and_not_remembered() -> None:
+    mesh = engine()
+    assert mesh.send("ovms/bob/leaf/metric/v/b/soc", b"64") is not None
+    for _ in range(2):  # out of range is decided by the kind's rule, every time
+        assert mesh.send("ovms/bob/leaf/metric/v/b/soc", b"140") is None
+    for _ in range(2):
+        assert mesh.send("ovms/bob/leaf/metric/v/b/soc", b"nan") is None
+    assert mesh.ingestor.stats.dropped == {DropReason.OUT_OF_RANGE: 2, DropReason.NOT_FINITE: 2}
+    soc = mesh.context.latest("ovms/bob/leaf", "soc")
+    assert soc is not None
+    assert soc.value == 64.0

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import voluptuous as vol
 
-from custom_components.ambient_mesh.engine.profiles.validators import number, text, validate
+from custom_components.ambient_mesh.engine.profiles.validators import nested, number, text, validate
 from custom_components.ambient_mesh.engine.signals import DropReason, ProfileError
 
 OPEN = vol.Schema(
@@ -67,3 +67,29 @@ def test_scalar_rules_pass_or_fail_as_in_voluptuous() -> None:
     with pytest.raises(ProfileError) as err:
         validate(vol.Schema(number), "4")
     assert err.value.reason is DropReason.WRONG_TYPE
+
+
+FIX = vol.Schema({vol.Required("lat"): number, vol.Optional("acc"): number})
+WITH_FIX = vol.Schema({vol.Optional("fix"): nested(FIX), vol.Optional("tid"): text}, extra=vol.ALLOW_EXTRA)
+PLAIN_FIX = vol.Schema({vol.Optional("fix"): FIX, vol.Optional("tid"): text}, extra=vol.ALLOW_EXTRA)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"fix": {"lat": 52, "acc": 3.5}, "tid": "al"},
+        {"fix": {"lat": 52.5}, "x": 1},
+        {"fix": {"acc": 3}},  # the nested required key missing
+        {"fix": {"lat": "52"}},
+        {"fix": {"lat": 1, "surprise": 2}},  # the nested schema allows no extra keys
+        {"fix": [52.5]},
+    ],
+)
+def test_a_nested_compiled_schema_gives_what_the_plain_nested_schema_gives(data: dict[str, Any]) -> None:
+    def outcome(schema: vol.Schema) -> Any:
+        try:
+            return ("ok", validate(schema, data))
+        except ProfileError as err:
+            return ("error", err.reason, err.detail)
+
+    assert outcome(WITH_FIX) == outcome(PLAIN_FIX)

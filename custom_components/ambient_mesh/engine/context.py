@@ -65,14 +65,15 @@ class ContextStore:
         if facts is None:
             facts = self._facts[source] = {}
         for signal in parsed.signals:
-            if signal.source != source:  # profiles emit facts of the message's own source only
-                self._store(self._of(signal.source), signal)
+            origin, kind, _, ts, _ = signal  # one unpack, not three attribute lookups
+            if origin != source:  # profiles emit facts of the message's own source only
+                self._store(self._of(origin), signal)
                 continue
-            current = facts.get(signal.kind)  # _store, inlined: this runs for every fact received
+            current = facts.get(kind)  # _store, inlined: this runs for every fact received
             if current is None:
-                facts[signal.kind] = _Facts(signal, self._history)
+                facts[kind] = _Facts(signal, self._history)
                 continue
-            if signal.ts >= current.latest.ts:
+            if ts >= current.latest.ts:
                 current.latest = signal
             current.series.append(signal)
         return new

@@ -20,7 +20,7 @@ from enum import StrEnum
 from .context import SourceInfo
 from .events import NO_EVENTS, DiscoveryEvents
 from .household import Household
-from .profiles import Parsed, SourceKind
+from .profiles import Parsed
 from .signals import Location
 
 MAX_DISCOVERED = 50
@@ -41,16 +41,12 @@ class CapReason(StrEnum):
 
 
 @dataclass(slots=True)
-class DiscoveredSource:
-    """A source heard on the broker that the household does not name (yet)."""
+class DiscoveredSource(SourceInfo):
+    """A source heard on the broker that the household does not name (yet).
 
-    source: str
-    kind: SourceKind
-    format: str
-    name: str | None
-    first_seen: datetime
-    last_seen: datetime
-    messages: int = 0
+    What the context keeps of a device it has heard from, and what this one reported last.
+    """
+
     reported: dict[str, str] = field(default_factory=dict)  # kind → short text of the last value
 
     def as_source_info(self) -> SourceInfo:

@@ -11,11 +11,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 import logging
 
 from .clock import Clock
 from .context import ContextStore
-from .profiles import Parsed, ParseFn
+from .profiles import Handler, HandlerFactory, Parsed, ParseFn
 from .signals import DropReason, ProfileError, first_broken
 
 _LOGGER = logging.getLogger(__name__)
@@ -23,10 +24,26 @@ _LOGGER = logging.getLogger(__name__)
 MAX_PAYLOAD = 16 * 1024
 """Largest payload read; a legitimate message of any supported format is far smaller."""
 ROUTE_CACHE = 4096
-"""Topics whose route is remembered (a household has dozens; a flood of random topics resets it)."""
+"""Topics whose handler is kept (a household has dozens; a flood of random topics resets them)."""
 
-type _Route = tuple[str, str, str, ParseFn]
-"""(base topic, topic below the base, format, parser) for one topic."""
+
+def _factory(profile: ParseFn) -> HandlerFactory:
+    """How a topic's handler is built: the profile's own factory, or its parser bound to the topic."""
+    factory: HandlerFactory | None = getattr(profile, "handler", None)  # a TopicProfile
+    if factory is not None:
+        return factory
+
+    def bound(base: str, rest: str) -> Handler:
+        return partial(profile, base, rest)
+
+    return bound
+
+
+def _refuse(reason: DropReason, detail: str, payload: bytes, now: datetime) -> Parsed:
+    raise ProfileError(reason, detail)
+
+
+_NO_FORMAT: Handler = partial(_refuse, DropReason.UNKNOWN_TOPIC, "no format listens here")
 
 type Admit = Callable[[str, Parsed, datetime], bool]
 """Whether a valid message (topic, what it said, when) comes from a source the household names."""
@@ -80,22 +97,38 @@ class Ingestor:
         self.clock = clock
         self.stats = IngestStats()
         self._routes = sorted(
-            ((base.strip("/"), fmt, profiles[fmt]) for fmt, base in bases.items() if fmt in profiles),
+            (
+                (base.strip("/"), fmt, _factory(profiles[fmt]))
+                for fmt, base in bases.items()
+                if fmt in profiles
+            ),
             key=lambda route: -len(route[0]),
         )
-        self._route_of: dict[str, _Route] = {}
+        self._handlers: dict[str, Handler] = {}
         self._on_update = on_update
         self._admit = admit
 
-    def _route(self, topic: str) -> _Route | None:
-        """The format listening on a topic (the longest base that is a prefix), remembered per topic."""
-        for base, fmt, parse in self._routes:
+    def _handler(self, topic: str) -> Handler:
+        """The topic's handler, built on its first message and kept (the longest matching base wins).
+
+        A topic no format has (no base matches, or the format refuses the topic's shape) is kept too,
+        as a handler that drops every message, so a topic is read once whatever it is.
+        """
+        if len(self._handlers) >= ROUTE_CACHE:
+            self._handlers.clear()  # random topics must not grow it without bound
+        handler: Handler = _NO_FORMAT
+        for base, _, factory in self._routes:
             if topic.startswith(base + "/"):
-                if len(self._route_of) >= ROUTE_CACHE:
-                    self._route_of.clear()  # random topics must not grow it without bound
-                route = self._route_of[topic] = (base, topic[len(base) + 1 :], fmt, parse)
-                return route
-        return None
+                try:
+                    handler = factory(base, topic[len(base) + 1 :])
+                except ProfileError as err:
+                    handler = partial(_refuse, err.reason, err.detail)
+                break
+        self._handlers[topic] = handler
+        return handler
+
+    def _format_of(self, topic: str) -> str | None:
+        return next((fmt for base, fmt, _ in self._routes if topic.startswith(base + "/")), None)
 
     def handle(self, topic: str, payload: bytes | str) -> Parsed | None:
         """Ingest one MQTT message; return what it said, or None when it was dropped or ignored."""
@@ -104,18 +137,13 @@ class Ingestor:
         if len(raw) > MAX_PAYLOAD:
             self._drop(DropReason.TOO_LARGE, topic, f"{len(raw)} bytes", now)
             return None
-        route = self._route_of.get(topic) or self._route(topic)
-        if route is None:
-            self._drop(DropReason.UNKNOWN_TOPIC, topic, "no format listens here", now)
-            return None
-        base, rest, fmt, parse = route
         try:
-            parsed = parse(base, rest, raw, now)
+            parsed = (self._handlers.get(topic) or self._handler(topic))(raw, now)
         except ProfileError as err:
             self._drop(err.reason, topic, err.detail, now)
             return None
         except Exception as err:  # a profile bug must not break the MQTT callback
-            _LOGGER.exception("Profile %s failed on %s", fmt, topic)
+            _LOGGER.exception("Profile %s failed on %s", self._format_of(topic), topic)
             self._drop(DropReason.MALFORMED, topic, f"profile error: {type(err).__name__}", now)
             return None
         if not parsed.signals:

@@ -10,9 +10,14 @@ import math
 from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
-    """A position fix (WGS84 degrees, accuracy in metres)."""
+class Location(NamedTuple):
+    """A position fix (WGS84 degrees, accuracy in metres).
+
+    A named tuple, not a frozen dataclass, for the reasons ``Signal`` is one, and one more: a fix
+    kept in a fact's history is then a tuple of numbers, which the garbage collector stops tracking,
+    where every dataclass instance (and every fact holding one) stays tracked and is walked by each
+    full collection.
+    """
 
     lat: float
     lon: float
@@ -169,13 +174,13 @@ def first_broken(signals: Iterable[Signal]) -> tuple[Signal, DropReason] | None:
     reason is ``check``'s.
     """
     for signal in signals:
-        rule = _EVERYDAY.get(signal.kind)
+        _, kind, value, _, unit = signal  # one unpack, not three attribute lookups
+        rule = _EVERYDAY.get(kind)
         if rule is not None:
-            value = signal.value
-            expected = rule[0]
+            expected, low, high, canonical = rule
             if type(value) is expected:
                 if expected is float:
-                    if rule[1] <= value <= rule[2] and signal.unit == rule[3]:  # type: ignore[operator]
+                    if low <= value <= high and unit == canonical:  # type: ignore[operator]
                         continue
                 elif expected is str:
                     if len(value) <= MAX_TEXT:  # type: ignore[arg-type]

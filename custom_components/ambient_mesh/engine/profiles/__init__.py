@@ -5,14 +5,20 @@ base ``owntracks`` arrives as ``alice/pixel``), the raw payload and the receive 
 ``Parsed`` (possibly with no signals, for valid messages we do not use) or raises ``ProfileError``
 with the reason the message is dropped. It never raises anything else: the ingestor treats any other
 exception as a profile bug, counts it as malformed and logs it.
+
+Each format is a ``Profile``: a factory that reads a topic once and returns that topic's
+``Handler`` (source, key, kind, unit and the value rule already chosen), which the ingestor keeps per
+topic, so a message does no routing or topic parsing. Calling the profile with all four arguments
+is the same parse in one step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from ..signals import Signal
 
@@ -44,3 +50,30 @@ ROUTE_CACHE = 4096
 
 type ParseFn = Callable[[str, str, bytes, datetime], Parsed]
 """(base topic, topic below the base, payload, receive time) -> Parsed; raises ProfileError."""
+
+type Handler = Callable[[bytes, datetime], Parsed]
+"""One topic's parser: (payload, receive time) -> Parsed; raises ProfileError."""
+
+type HandlerFactory = Callable[[str, str], Handler]
+"""(base topic, topic below the base) -> the topic's Handler; raises ProfileError for a topic the
+format does not have (UNKNOWN_TOPIC)."""
+
+
+@runtime_checkable
+class TopicProfile(Protocol):
+    """A parser that can also build one topic's handler (what the ingestor keeps per topic)."""
+
+    def handler(self, base: str, rest: str) -> Handler:
+        """The topic's handler; raises ProfileError for a topic the format does not have."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A format's parser: a handler per topic, built on the topic's first message."""
+
+    handler: HandlerFactory
+
+    def __call__(self, base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
+        """Parse one message (a ``ParseFn``)."""
+        return self.handler(base, rest)(payload, now)

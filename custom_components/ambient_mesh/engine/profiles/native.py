@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 import re
 from typing import Any
 
@@ -23,12 +23,14 @@ import voluptuous as vol
 
 from ..clock import aware_datetime
 from ..signals import KINDS, DropReason, Location, ProfileError, Signal, SignalValue
-from . import ROUTE_CACHE, Parsed, SourceKind
+from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind
+from .plain import nothing_from
 from .validators import (
     OutOfRange,
     boolean,
     epoch_seconds,
     load_json,
+    nested,
     nullable,
     number,
     optional_number,
@@ -80,10 +82,12 @@ def _when(value: Any) -> datetime:
 
 
 # Wrapped in a Schema so it is compiled once; a bare vol.All recompiles its parts on every call.
-_LOCATION = vol.Schema(
-    vol.All(
-        {vol.Required("lat"): number, vol.Required("lon"): number, vol.Optional("acc"): number},
-        lambda fix: Location(fix["lat"], fix["lon"], fix.get("acc")),
+_LOCATION = nested(
+    vol.Schema(
+        vol.All(
+            {vol.Required("lat"): number, vol.Required("lon"): number, vol.Optional("acc"): number},
+            lambda fix: Location(fix["lat"], fix["lon"], fix.get("acc")),
+        )
     )
 )
 
@@ -134,30 +138,32 @@ def _converters(declared: dict[str, str]) -> dict[str, Callable[[float], float]]
 
 
 @lru_cache(maxsize=ROUTE_CACHE)
-def _topic(base: str, rest: str) -> tuple[str, bool]:
-    """The device's source, and whether the topic is one reserved for messages to it; per topic."""
+def handler(base: str, rest: str) -> Handler:
+    """The parser of one device's topic; its ``set`` and ``cmd`` topics carry messages to it."""
     parts = rest.split("/")
     if len(parts) != 2 or not DEVICE_ID.fullmatch(parts[0]):
         raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected ambient_mesh/<device_id>/state")
     source = f"{base}/{parts[0]}"
     if parts[1] in _RESERVED:
-        return source, True
+        return nothing_from(Parsed(source, SourceKind.WEARABLE, (), FORMAT))
     if parts[1] != "state":
         raise ProfileError(DropReason.UNKNOWN_TOPIC, f"unknown sub-topic {parts[1][:20]!r}")
-    return source, False
+    return partial(_state, source)
 
 
-def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
-    """Parse one native Ambient Mesh message."""
-    source, reserved = _topic(base, rest)
-    if reserved:
-        return Parsed(source, SourceKind.WEARABLE, (), FORMAT)
+parse = Profile(handler)
+"""Parse one native Ambient Mesh message."""
+
+_new = tuple.__new__  # Signal and Parsed built without their generated __new__ (a Python function)
+
+
+def _state(source: str, payload: bytes, now: datetime) -> Parsed:
     data = _validate_state(load_json(payload))
     source_kind = _SOURCE_KINDS[data["kind"]]
     ts = now
     if (stamp := data.get("ts")) is not None:
         ts = epoch_seconds(stamp / 1000 if stamp >= _MS_FROM else stamp, now)
-    converters = _converters(data["units"]) if "units" in data else {}
+    converters = _converters(data["units"]) if "units" in data else None
     # The kinds the message carries, in the order of signals.KINDS (a message names a few of them).
     kinds = _FIELD_ORDER.keys() & data.keys()
     signals: list[Signal] = []
@@ -165,8 +171,11 @@ def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
         value: SignalValue | None = data[kind]
         if value is None:
             continue
-        unit = _UNITS.get(kind)
-        if (convert := converters.get(kind)) is not None and isinstance(value, float):
+        if (
+            converters is not None
+            and (convert := converters.get(kind)) is not None
+            and isinstance(value, float)
+        ):
             value = round(convert(value), 3)
-        signals.append(Signal(source, kind, value, ts, unit))
-    return Parsed(source, source_kind, tuple(signals), FORMAT, data.get("name"))
+        signals.append(_new(Signal, (source, kind, value, ts, _UNITS.get(kind))))
+    return _new(Parsed, (source, source_kind, tuple(signals), FORMAT, data.get("name")))

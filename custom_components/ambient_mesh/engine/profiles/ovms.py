@@ -19,15 +19,17 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache
+from functools import partial
 
 import voluptuous as vol
 
 from ..signals import DropReason, Location, ProfileError, Signal, SignalValue
-from . import ROUTE_CACHE, Parsed, SourceKind
+from . import Handler, Parsed, SourceKind
+from .plain import nothing_from, plain_value
 from .validators import load_text, text, text_bool, text_number, validator
 
 FORMAT = "ovms"
+_CAR = SourceKind.CAR
 
 # metric path → (signal kind, value rule, unit)
 _METRICS: dict[str, tuple[str, Callable[[str], SignalValue], str | None]] = {
@@ -47,18 +49,6 @@ _AXES = {"v/p/latitude": 0, "v/p/longitude": 1}
 _EMPTY_MEANS: dict[str, SignalValue] = {"v/p/location": ""}
 
 
-@lru_cache(maxsize=ROUTE_CACHE)
-def _topic(base: str, rest: str) -> tuple[str, str | None]:
-    """The vehicle's source and the metric path (None on other channels), per topic."""
-    parts = rest.split("/", 3)
-    if len(parts) < 3 or not parts[0] or not parts[1]:
-        raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected ovms/<user>/<vehicle>/<channel>/…")
-    source = f"{base}/{parts[0]}/{parts[1]}"
-    if parts[2] != "metric" or len(parts) < 4:
-        return source, None
-    return source, parts[3]
-
-
 class OvmsProfile:
     """The OVMS parser, with the per-vehicle memory of the last latitude and longitude."""
 
@@ -69,28 +59,33 @@ class OvmsProfile:
 
     def __call__(self, base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
         """Parse one OVMS message."""
-        source, metric = _topic(base, rest)
-        if metric is None:
-            return Parsed(source, SourceKind.CAR, (), FORMAT)
-        if metric in _AXES:
-            return Parsed(source, SourceKind.CAR, self._coordinate(source, metric, payload, now), FORMAT)
-        if (known := _METRICS.get(metric)) is None:
-            return Parsed(source, SourceKind.CAR, (), FORMAT)
-        kind, _, unit = known
-        value = load_text(payload)
-        if not value:
-            empty = _EMPTY_MEANS.get(metric)
-            signals = () if empty is None else (Signal(source, kind, empty, now, unit),)
-            return Parsed(source, SourceKind.CAR, signals, FORMAT)
-        signal = Signal(source, kind, _CHECKS[metric](value), now, unit)
-        return Parsed(source, SourceKind.CAR, (signal,), FORMAT)
+        return self.handler(base, rest)(payload, now)
 
-    def _coordinate(self, source: str, metric: str, payload: bytes, now: datetime) -> tuple[Signal, ...]:
+    def handler(self, base: str, rest: str) -> Handler:
+        """The parser of one OVMS topic: the vehicle's source and what its metric carries, read once."""
+        parts = rest.split("/", 3)
+        if len(parts) < 3 or not parts[0] or not parts[1]:
+            raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected ovms/<user>/<vehicle>/<channel>/…")
+        source = f"{base}/{parts[0]}/{parts[1]}"
+        nothing = Parsed(source, _CAR, (), FORMAT)
+        if parts[2] != "metric" or len(parts) < 4:
+            return nothing_from(nothing)  # client/…, notify/…, event
+        metric = parts[3]
+        if (axis := _AXES.get(metric)) is not None:
+            return partial(self._coordinate, source, metric, axis, nothing)
+        if (known := _METRICS.get(metric)) is None:
+            return nothing_from(nothing)
+        kind, _, unit = known
+        return plain_value(source, _CAR, FORMAT, kind, unit, _CHECKS[metric], _EMPTY_MEANS.get(metric))
+
+    def _coordinate(
+        self, source: str, metric: str, axis: int, nothing: Parsed, payload: bytes, now: datetime
+    ) -> Parsed:
         value = load_text(payload)
         if not value:
-            return ()
+            return nothing
         coordinate: float = _COORDINATE(value)
-        limit = 90 if metric == "v/p/latitude" else 180
+        limit = 90 if axis == 0 else 180
         if not -limit <= coordinate <= limit:
             # Checked here, not only by check(): a bad value must not be remembered either.
             raise ProfileError(DropReason.OUT_OF_RANGE, f"{metric}={coordinate}")
@@ -99,10 +94,10 @@ class OvmsProfile:
             pair = self._coordinates[source] = [None, None]
         else:
             self._coordinates.move_to_end(source)  # the least recently heard vehicle goes first
-        pair[_AXES[metric]] = coordinate
+        pair[axis] = coordinate
         if len(self._coordinates) > self._max:
             self._coordinates.popitem(last=False)
         lat, lon = pair
         if lat is None or lon is None:
-            return ()
-        return (Signal(source, "location", Location(lat, lon), now),)
+            return nothing
+        return Parsed(source, _CAR, (Signal(source, "location", Location(lat, lon), now),), FORMAT)

@@ -13,16 +13,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import voluptuous as vol
 
 from ..signals import MAX_TEXT, DropReason, Location, ProfileError, Signal
-from . import ROUTE_CACHE, Parsed, SourceKind
+from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind
+from .plain import nothing_from
 from .validators import epoch_seconds, load_json, number, text, validator
 
 FORMAT = "owntracks"
+_PHONE = SourceKind.PHONE
+_new = tuple.__new__  # Signal and Parsed built without their generated __new__ (a Python function)
 
 _TYPE = validator(vol.Schema({vol.Required("_type"): text}, extra=vol.ALLOW_EXTRA))
 
@@ -65,20 +68,25 @@ _LWT = validator(
 
 
 @lru_cache(maxsize=ROUTE_CACHE)
-def _topic(base: str, rest: str) -> tuple[str, bool]:
-    """The phone's source, and whether the sub-topic is one we read (none or ``event``); per topic."""
+def handler(base: str, rest: str) -> Handler:
+    """The parser of one OwnTracks topic: the phone's source, and whether the sub-topic is one we read."""
     parts = rest.split("/")
     if len(parts) < 2 or not parts[0] or not parts[1]:
         raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected owntracks/<user>/<device>")
-    return f"{base}/{parts[0]}/{parts[1]}", "/".join(parts[2:]) in ("", "event")
+    source = f"{base}/{parts[0]}/{parts[1]}"
+    nothing = Parsed(source, _PHONE, (), FORMAT)
+    if "/".join(parts[2:]) not in ("", "event"):
+        return nothing_from(nothing)  # cmd, waypoints, info, step, dump…
+    return partial(_message, source, nothing)
 
 
-def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
-    """Parse one OwnTracks message."""
-    source, used = _topic(base, rest)
-    if not used or not payload:
-        # cmd, waypoints, info, step, dump…, and empty payloads (a retained message being cleared).
-        return Parsed(source, SourceKind.PHONE, (), FORMAT)
+parse = Profile(handler)
+"""Parse one OwnTracks message."""
+
+
+def _message(source: str, nothing: Parsed, payload: bytes, now: datetime) -> Parsed:
+    if not payload:  # a retained message being cleared
+        return nothing
     data = load_json(payload)
     # Peek at _type to pick the one schema to run (each schema requires _type itself).
     kind = data.get("_type") if isinstance(data, dict) else None
@@ -88,37 +96,40 @@ def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
         return _transition(source, _TRANSITION(data), now)
     if kind == "lwt":
         _LWT(data)
-        return Parsed(source, SourceKind.PHONE, (Signal(source, "online", False, now),), FORMAT)
+        return Parsed(source, _PHONE, (Signal(source, "online", False, now),), FORMAT)
     _TYPE(data)
     if kind == "encrypted":
         raise ProfileError(DropReason.UNSUPPORTED, "encrypted payload; clear the secret key in OwnTracks")
-    return Parsed(source, SourceKind.PHONE, (), FORMAT)
+    return nothing
 
 
 def _location(source: str, data: dict[str, Any], now: datetime) -> Parsed:
     ts = epoch_seconds(data["tst"], now) if "tst" in data else now
     regions: list[str] = data.get("inregions", [])
-    signals: tuple[Signal, ...] = (
-        Signal(source, "location", Location(data["lat"], data["lon"], data.get("acc")), ts),
-        Signal(source, "place", regions[0] if regions else "", ts),
-        Signal(source, "online", True, ts),
-    )
+    fix = _new(Location, (data["lat"], data["lon"], data.get("acc")))
+    location = _new(Signal, (source, "location", fix, ts, None))
+    place = _new(Signal, (source, "place", regions[0] if regions else "", ts, None))
+    online = _new(Signal, (source, "online", True, ts, None))
     # iOS reports -1 when it has no speed estimate: that is "unknown", not a bad fact.
-    if (vel := data.get("vel")) is not None and vel >= 0:
-        signals += (Signal(source, "speed", vel, ts, "km/h"),)
-    if (batt := data.get("batt")) is not None and batt >= 0:
-        signals += (Signal(source, "device_battery", batt, ts, "%"),)
-    return Parsed(source, SourceKind.PHONE, signals, FORMAT, data.get("tid"))
+    vel = data.get("vel")
+    speed = None if vel is None or vel < 0 else _new(Signal, (source, "speed", vel, ts, "km/h"))
+    batt = data.get("batt")
+    battery = None if batt is None or batt < 0 else _new(Signal, (source, "device_battery", batt, ts, "%"))
+    if speed is not None and battery is not None:  # the usual fix: all five, in one tuple
+        signals: tuple[Signal, ...] = (location, place, online, speed, battery)
+    else:
+        signals = tuple(signal for signal in (location, place, online, speed, battery) if signal is not None)
+    return _new(Parsed, (source, _PHONE, signals, FORMAT, data.get("tid")))
 
 
 def _transition(source: str, data: dict[str, Any], now: datetime) -> Parsed:
     ts = epoch_seconds(data["tst"], now) if "tst" in data else now
     region: str = data["desc"]
     event: str = data["event"]
-    signals = [
-        Signal(source, "transition", f"{event}:{region}"[:MAX_TEXT], ts),
-        Signal(source, "place", region if event == "enter" else "", ts),
-    ]
+    transition = _new(Signal, (source, "transition", f"{event}:{region}"[:MAX_TEXT], ts, None))
+    place = _new(Signal, (source, "place", region if event == "enter" else "", ts, None))
+    signals: tuple[Signal, ...] = (transition, place)
     if "lat" in data and "lon" in data:
-        signals.append(Signal(source, "location", Location(data["lat"], data["lon"], data.get("acc")), ts))
-    return Parsed(source, SourceKind.PHONE, tuple(signals), FORMAT, data.get("tid"))
+        fix = _new(Location, (data["lat"], data["lon"], data.get("acc")))
+        signals = (transition, place, _new(Signal, (source, "location", fix, ts, None)))
+    return _new(Parsed, (source, _PHONE, signals, FORMAT, data.get("tid")))

@@ -20,16 +20,18 @@ Events follow the app's automation documentation:
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import voluptuous as vol
 
 from ..signals import DropReason, ProfileError, Signal
-from . import ROUTE_CACHE, Parsed, SourceKind
+from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind
 from .validators import load_json, number, text_number, validator, word
 
 FORMAT = "sleep_as_android"
+_WEARABLE = SourceKind.WEARABLE
+_new = tuple.__new__  # Signal and Parsed built without their generated __new__ (a Python function)
 
 _SLEEP_STATE = {
     "sleep_tracking_started": "tracking",
@@ -63,28 +65,44 @@ _EVENT = validator(vol.Schema({vol.Required("event"): word}, extra=vol.ALLOW_EXT
 _ALARM = validator(vol.Schema({vol.Optional("value1"): _number_or_text}, extra=vol.ALLOW_EXTRA))
 
 
-def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
-    """Parse one Sleep as Android message."""
-    source = _source(base, rest)
-    if not payload:  # a retained message being cleared
-        return Parsed(source, SourceKind.WEARABLE, (), FORMAT)
-    data = _EVENT(load_json(payload))
-    event: str = data["event"]
-    signals: list[Signal] = []
-    if (state := _SLEEP_STATE.get(event)) is not None:
-        signals.append(Signal(source, "sleep_state", state, now))
-    if event in _NEXT_ALARM and "value1" in data:
-        alarm: float = _ALARM(data)["value1"]
-        signals.append(Signal(source, "next_alarm", _alarm_time(alarm), now))
-    return Parsed(source, SourceKind.WEARABLE, tuple(signals), FORMAT)
-
-
 @lru_cache(maxsize=ROUTE_CACHE)
-def _source(base: str, rest: str) -> str:
-    """The person's source, per topic."""
+def handler(base: str, rest: str) -> Handler:
+    """The parser of one person's topic (everything below the base is the person part)."""
     if not rest or "" in rest.split("/"):
         raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected sleep/<person>")
-    return f"{base}/{rest}"
+    source = f"{base}/{rest}"
+    return partial(_event, source, Parsed(source, _WEARABLE, (), FORMAT))
+
+
+parse = Profile(handler)
+"""Parse one Sleep as Android message."""
+
+
+def _event(source: str, nothing: Parsed, payload: bytes, now: datetime) -> Parsed:
+    if not payload:  # a retained message being cleared
+        return nothing
+    data = _EVENT(load_json(payload))
+    event: str = data["event"]
+    state = _SLEEP_STATE.get(event)
+    if event in _NEXT_ALARM and "value1" in data:
+        alarm = _new(Signal, (source, "next_alarm", _alarm_time(_ALARM(data)["value1"]), now, None))
+        if state is None:
+            return _new(Parsed, (source, _WEARABLE, (alarm,), FORMAT, None))
+        return _new(
+            Parsed,
+            (
+                source,
+                _WEARABLE,
+                (_new(Signal, (source, "sleep_state", state, now, None)), alarm),
+                FORMAT,
+                None,
+            ),
+        )
+    if state is None:
+        return nothing
+    return _new(
+        Parsed, (source, _WEARABLE, (_new(Signal, (source, "sleep_state", state, now, None)),), FORMAT, None)
+    )
 
 
 def _alarm_time(value: float) -> datetime:

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import voluptuous as vol
 
 from ..signals import DropReason, Location, ProfileError, Signal, SignalValue
-from . import ROUTE_CACHE, Parsed, SourceKind
+from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind
+from .plain import nothing_from, plain_value
 from .validators import (
     load_json,
     load_text,
@@ -42,6 +43,7 @@ from .validators import (
 )
 
 FORMAT = "teslamate"
+_CAR = SourceKind.CAR
 
 # key → (signal kind, value rule, unit)
 _PLAIN: dict[str, tuple[str, Callable[[str], SignalValue], str | None]] = {
@@ -78,15 +80,9 @@ _ROUTE = validator(
 )
 
 
-def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
-    """Parse one TeslaMate message."""
-    source, key = _topic(base, rest)
-    return Parsed(source, SourceKind.CAR, _signals(source, key, payload, now), FORMAT)
-
-
 @lru_cache(maxsize=ROUTE_CACHE)
-def _topic(base: str, rest: str) -> tuple[str, str]:
-    """The car's source and the key, per topic (a car publishes the same few dozen topics)."""
+def handler(base: str, rest: str) -> Handler:
+    """The parser of one TeslaMate topic: the car's source and what its key carries, read once."""
     parts = rest.split("/")
     if len(parts) == 3 and parts[0] == "cars":
         source = f"{base}/cars/{parts[1]}"
@@ -97,32 +93,48 @@ def _topic(base: str, rest: str) -> tuple[str, str]:
     car, key = parts[-2], parts[-1]
     if not car or not key:
         raise ProfileError(DropReason.UNKNOWN_TOPIC, "empty car id or key")
-    return source, key
-
-
-def _signals(source: str, key: str, payload: bytes, now: datetime) -> tuple[Signal, ...]:
-    plain = _PLAIN.get(key)
-    if plain is not None:
-        value = load_text(payload)
+    nothing = Parsed(source, SourceKind.CAR, (), FORMAT)
+    if (plain := _PLAIN.get(key)) is not None:
         kind, _, unit = plain
-        if value:
-            return (Signal(source, kind, _CHECKS[key](value), now, unit),)
-        empty = _EMPTY_MEANS.get(key)
-        return () if empty is None else (Signal(source, kind, empty, now, unit),)
+        return plain_value(source, _CAR, FORMAT, kind, unit, _CHECKS[key], _EMPTY_MEANS.get(key))
     if key == "location":
-        data = _LOCATION(load_json(payload))
-        return (Signal(source, "location", Location(data["latitude"], data["longitude"]), now),)
+        return partial(_location, source)
     if key == "active_route":
-        route = load_json(payload)
-        return () if route is None else _route(source, _ROUTE(route), now)
-    if key not in ("charging_state", "is_preconditioning"):
-        return ()
-    value = load_text(payload)
-    if not value:
-        return ()
+        return partial(_active_route, source)
     if key == "charging_state":
-        return (Signal(source, "charging", _CHARGING_STATE(value) in _CHARGING, now),)
-    return (Signal(source, "climate_on", True, now),) if _PRECONDITIONING(value) else ()
+        return partial(_charging_state, source, nothing)
+    if key == "is_preconditioning":
+        return partial(_preconditioning, source, nothing)
+    return nothing_from(nothing)  # since, healthy, ranges, doors, …: valid, not used
+
+
+parse = Profile(handler)
+"""Parse one TeslaMate message."""
+
+
+def _location(source: str, payload: bytes, now: datetime) -> Parsed:
+    data = _LOCATION(load_json(payload))
+    signal = Signal(source, "location", Location(data["latitude"], data["longitude"]), now)
+    return Parsed(source, _CAR, (signal,), FORMAT)
+
+
+def _active_route(source: str, payload: bytes, now: datetime) -> Parsed:
+    route = load_json(payload)
+    signals = () if route is None else _route(source, _ROUTE(route), now)
+    return Parsed(source, _CAR, signals, FORMAT)
+
+
+def _charging_state(source: str, nothing: Parsed, payload: bytes, now: datetime) -> Parsed:
+    if not (value := load_text(payload)):
+        return nothing
+    signal = Signal(source, "charging", _CHARGING_STATE(value) in _CHARGING, now)
+    return Parsed(source, _CAR, (signal,), FORMAT)
+
+
+def _preconditioning(source: str, nothing: Parsed, payload: bytes, now: datetime) -> Parsed:
+    if not (value := load_text(payload)) or not _PRECONDITIONING(value):
+        return nothing
+    return Parsed(source, _CAR, (Signal(source, "climate_on", True, now),), FORMAT)
 
 
 def _route(source: str, data: dict[str, Any], now: datetime) -> tuple[Signal, ...]:

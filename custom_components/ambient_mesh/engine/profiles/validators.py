@@ -103,7 +103,71 @@ def _compile_mapping(rule: dict[Any, Any], parent: vol.Schema) -> _Check | None:
         if (check := _compile(value, parent)) is None:
             return None
         fields[name] = check
-    return partial(_mapping, fields, tuple(required), tuple(defaults), parent.extra is vol.ALLOW_EXTRA)
+    allow_extra = parent.extra is vol.ALLOW_EXTRA
+    if len(fields) <= _UNROLLED_FIELDS:
+        return _unrolled(fields, frozenset(required), dict(defaults), allow_extra)
+    return partial(_mapping, fields, tuple(required), tuple(defaults), allow_extra)
+
+
+_UNROLLED_FIELDS = 12
+"""Up to this many fields a mapping is checked field by field in generated code; past it (the native
+schema names every signal kind, a message carries a few) along the payload's own keys."""
+
+
+class _Missing:
+    """The marker of a field the payload does not have."""
+
+
+def _unrolled(
+    fields: dict[str, _Check],
+    required: frozenset[str],
+    defaults: dict[str, Callable[[], Any]],
+    allow_extra: bool,
+) -> _Check:
+    """``_mapping`` for one schema as straight-line code: one ``if`` per field, no loop, no lookups.
+
+    Generated (like ``dataclasses`` and ``namedtuple`` generate their methods) because a message is
+    a handful of fields and a loop over them, with a dictionary lookup and a call per field, costs
+    several times the JSON decode. The code does what ``_mapping`` does, field by field in the
+    schema's order: a missing required field, a value the inline checks do not accept outright, or
+    (``allow_extra`` off) a key the schema does not name, raises, and voluptuous decides.
+    """
+    env: dict[str, Any] = {
+        "_Slow": _SlowPathError,
+        "_names": frozenset(fields),
+        "_INF": math.inf,
+        "MAX_TEXT": MAX_TEXT,
+    }
+    lines = ["def check_mapping(data):", "    if type(data) is not dict: raise _Slow"]
+    if not allow_extra:
+        lines.append("    if not _names.issuperset(data): raise _Slow")
+    lines.append("    out = dict(data)")
+    for index, (name, check) in enumerate(fields.items()):
+        env[f"check_{index}"] = check
+        key = repr(name)
+        lines.append(f"    if {key} in data:")
+        lines.append(f"        value = data[{key}]")
+        if check is number or check is optional_number:
+            # A finite float stays as it is (it is in ``out`` already); an int becomes a float.
+            lines.append("        kind = type(value)")
+            lines.append("        if kind is float:")
+            lines.append(f"            if not -_INF < value < _INF: out[{key}] = check_{index}(value)")
+            lines.append(f"        elif kind is int: out[{key}] = float(value)")
+            lines.append(f"        else: out[{key}] = check_{index}(value)")
+        elif check is text:
+            lines.append(
+                f"        out[{key}] = value.strip()[:MAX_TEXT] if type(value) is str else check_{index}(value)"
+            )
+        else:
+            lines.append(f"        out[{key}] = check_{index}(value)")
+        if name in required:
+            lines.append("    else: raise _Slow")
+        elif name in defaults:
+            env[f"default_{index}"] = defaults[name]
+            lines.append(f"    else: out[{key}] = default_{index}()")
+    lines.append("    return out")
+    exec("\n".join(lines), env)  # noqa: S102 - our own code, from the schema's field names (repr'd)
+    return cast(_Check, env["check_mapping"])
 
 
 def _mapping(
@@ -130,8 +194,9 @@ def _mapping(
             # number() inlined for what JSON gives (a finite float, an int; bools are no ints here):
             # most fields of most messages are numbers, and a call each is most of their cost.
             kind = type(value)
-            if kind is float and math.isfinite(value):
-                out[name] = value
+            if kind is float and -math.inf < value < math.inf:  # finite: NaN fails too
+                if not allow_extra:
+                    out[name] = value  # with extras allowed, out is a copy that has it already
                 continue
             if kind is int:
                 out[name] = float(value)  # too large for a float: the slow path's NotFinite
@@ -204,6 +269,27 @@ def validator(schema: vol.Schema) -> Callable[[Any], Any]:
             return _voluptuous(schema, data)
 
     return validate_compiled
+
+
+def nested(schema: vol.Schema) -> Callable[[Any], Any]:
+    """A schema as a rule inside another schema's field, compiled like ``validator`` compiles.
+
+    A bare ``vol.Schema`` in a field is a callable the compiled path can only call, and so walks
+    voluptuous' general code for every value. This is the compiled check, and where that is not sure,
+    the schema itself, raising its own ``vol.Invalid``: the outer schema's verdict and error stay
+    voluptuous'.
+    """
+    check = _compile(schema.schema, schema)
+    if check is None:
+        return cast(Callable[[Any], Any], schema)
+
+    def nested_schema(data: Any) -> Any:
+        try:
+            return check(data)
+        except Exception:  # noqa: BLE001 - the schema below decides, and words the error
+            return schema(data)
+
+    return nested_schema
 
 
 _COMPILED: dict[int, tuple[vol.Schema, Callable[[Any], Any]]] = {}

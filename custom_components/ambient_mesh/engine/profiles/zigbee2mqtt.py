@@ -15,15 +15,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import voluptuous as vol
 
 from ..signals import DropReason, ProfileError, Signal, SignalValue
-from . import ROUTE_CACHE, Parsed, SourceKind
+from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind
+from .plain import nothing_from
 from .validators import boolean, load_json, load_text, nullable, optional_number, validator, word
 
 FORMAT = "zigbee2mqtt"
+_ROOM = SourceKind.ROOM
+_new = tuple.__new__  # Signal and Parsed built without their generated __new__ (a Python function)
 
 _NUMBERS: tuple[tuple[str, str, str], ...] = (
     # (attribute, kind, unit); the first attribute present wins for each kind
@@ -56,51 +59,48 @@ _COMMANDS = ("set", "get")
 
 
 @lru_cache(maxsize=ROUTE_CACHE)
-def _topic(base: str, rest: str) -> tuple[str, str, str]:
-    """(role: bridge, command, availability or state; source; friendly name), per topic."""
+def handler(base: str, rest: str) -> Handler:
+    """The parser of one Zigbee2MQTT topic: bridge, our command echoing back, availability or state."""
     if not rest or rest.startswith("/") or rest.endswith("/"):
         raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected zigbee2mqtt/<friendly_name>")
     if rest == "bridge" or rest.startswith("bridge/"):
-        return "bridge", f"{base}/bridge", "bridge"
+        return nothing_from(Parsed(f"{base}/bridge", _ROOM, (), FORMAT))
     parts = rest.split("/")
     for index, part in enumerate(parts[1:], start=1):
         if part in _COMMANDS:
             name = "/".join(parts[:index])
-            return "command", f"{base}/{name}", name
+            return nothing_from(Parsed(f"{base}/{name}", _ROOM, (), FORMAT, name))
     if parts[-1] == "availability" and len(parts) > 1:
         name = "/".join(parts[:-1])
-        return "availability", f"{base}/{name}", name
-    return "state", f"{base}/{rest}", rest
+        return partial(_availability, f"{base}/{name}", name)
+    return partial(_state, f"{base}/{rest}", rest, Parsed(f"{base}/{rest}", _ROOM, (), FORMAT, rest))
 
 
-def parse(base: str, rest: str, payload: bytes, now: datetime) -> Parsed:
-    """Parse one Zigbee2MQTT message."""
-    role, source, name = _topic(base, rest)
-    if role == "bridge":
-        return Parsed(source, SourceKind.ROOM, (), FORMAT)
-    if role == "command":
-        return Parsed(source, SourceKind.ROOM, (), FORMAT, name)
-    if role == "availability":
-        return Parsed(source, SourceKind.ROOM, (_availability(source, payload, now),), FORMAT, name)
+parse = Profile(handler)
+"""Parse one Zigbee2MQTT message."""
+
+_EXTRAS: tuple[tuple[str, str], ...] = (("occupancy", "occupancy"), ("system_mode", "hvac_mode"))
+
+
+def _state(source: str, name: str, nothing: Parsed, payload: bytes, now: datetime) -> Parsed:
     if not payload:  # a retained state being cleared
-        return Parsed(source, SourceKind.ROOM, (), FORMAT, rest)
+        return nothing
     data = _STATE(load_json(payload))
     signals: dict[str, Signal] = {}
     for attr, kind, unit in _NUMBERS:
         if kind not in signals and (value := data.get(attr)) is not None:
-            signals[kind] = Signal(source, kind, value, now, unit)
-    extras: tuple[tuple[str, str], ...] = (("occupancy", "occupancy"), ("system_mode", "hvac_mode"))
-    for attr, kind in extras:
+            signals[kind] = _new(Signal, (source, kind, value, now, unit))
+    for attr, kind in _EXTRAS:
         state: SignalValue | None = data.get(attr)
         if state is not None:
-            signals[kind] = Signal(source, kind, state, now)
-    return Parsed(source, SourceKind.ROOM, tuple(signals.values()), FORMAT, rest)
+            signals[kind] = _new(Signal, (source, kind, state, now, None))
+    return _new(Parsed, (source, _ROOM, tuple(signals.values()), FORMAT, name))
 
 
-def _availability(source: str, payload: bytes, now: datetime) -> Signal:
+def _availability(source: str, name: str, payload: bytes, now: datetime) -> Parsed:
     body = load_text(payload)
     if body.startswith("{"):
         state = _AVAILABILITY(load_json(payload))["state"]
     else:
         state = _LEGACY_AVAILABILITY(body)
-    return Signal(source, "online", state == "online", now)
+    return Parsed(source, _ROOM, (Signal(source, "online", state == "online", now),), FORMAT, name)
