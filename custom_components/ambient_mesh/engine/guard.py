@@ -21,13 +21,13 @@ from typing import Any
 import voluptuous as vol
 
 from .assumptions import resolve
-from .clock import Clock
+from .clock import Clock, aware_datetime
 from .context import ContextStore
 from .events import NO_EVENTS, GuardEvents
 from .household import Household
 from .kinds import NESTED_FORBIDDEN, SituationKind, ToolName
 from .model import Caller, Decision, ExecutionError, Executor, Risk, Situation, ToolCall, Verdict
-from .scheduler import ScheduledCall, Scheduler, SchedulerFullError
+from .scheduler import SCHEDULE_ID, ScheduledCall, Scheduler, SchedulerFullError
 from .situations import lead_minutes
 from .tools import CATALOGUE, ToolSpec, check_subjects, is_available, show
 
@@ -657,8 +657,8 @@ class Guard:
         for record in pending:
             decision = decision_from_record(record)
             try:
-                expires = _aware(record.get("expires"))
-            except (TypeError, ValueError):
+                expires = aware_datetime(record.get("expires"))
+            except vol.Invalid:
                 decision = None
             if decision is None or decision.verdict is not Verdict.PENDING:
                 skipped += 1
@@ -675,7 +675,7 @@ class Guard:
 
 _RECORD = vol.Schema(
     {
-        vol.Required("id"): vol.All(str, vol.Length(min=1, max=40)),
+        vol.Required("id"): SCHEDULE_ID,
         vol.Required("time"): str,
         vol.Required("tool"): vol.All(str, vol.Length(min=1, max=64)),
         vol.Required("args"): dict,
@@ -699,7 +699,7 @@ def decision_from_record(record: Any) -> Decision | None:
     """Read back ``Decision.as_dict`` output (the stored audit); None when it does not read."""
     try:
         item = _RECORD(dict(record))
-        at = _aware(item["time"])
+        at = aware_datetime(item["time"])
     except (vol.Invalid, TypeError, ValueError):
         return None
     situation = None
@@ -746,13 +746,6 @@ def _ready_by(value: Any, now: datetime) -> datetime | None:
             when += timedelta(days=1)
         return when
     return when if when.tzinfo is not None else when.replace(tzinfo=now.tzinfo)
-
-
-def _aware(value: Any) -> datetime:
-    when = datetime.fromisoformat(value)
-    if when.tzinfo is None:
-        raise ValueError("naive datetime")
-    return when
 
 
 def _join(head: str, notes: Sequence[str]) -> str:

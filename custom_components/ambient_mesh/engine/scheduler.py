@@ -23,9 +23,13 @@ MAX_SCHEDULED = 100
 """Upper bound on waiting calls; a planner cannot fill memory with schedules."""
 
 
+SCHEDULE_ID = vol.All(str, vol.Length(min=1, max=40))
+"""The id of a scheduled call or of a decision (opaque to a model: it copies it); the guard issues both
+from one generator, and reads them back from storage with this."""
+
 ENTRY_SCHEMA = vol.Schema(
     {
-        vol.Required("id"): vol.All(str, vol.Length(min=1, max=40)),
+        vol.Required("id"): SCHEDULE_ID,
         vol.Required("at"): aware_datetime,
         vol.Required("tool"): vol.All(str, vol.Length(min=1, max=64)),
         vol.Required("args"): dict,

@@ -25,6 +25,7 @@ from .household import ID, Household, Subject, SubjectType
 from .json_schema import described, to_json_schema
 from .kinds import ToolName
 from .model import Risk
+from .scheduler import SCHEDULE_ID
 
 _NUMERIC = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$")
 
@@ -79,9 +80,6 @@ def _boolean(value: Any) -> bool:
 
 
 HVAC_MODES = ("heat", "cool", "auto", "off", "eco")
-
-SCHEDULE_ID = vol.All(str, vol.Length(min=1, max=40))
-"""A scheduled call's id, as the scheduler issued it (opaque to a model: it copies it)."""
 
 
 @dataclass(frozen=True, slots=True)
