@@ -202,13 +202,10 @@ async def through_broker(hass: HomeAssistant) -> None:
 
 @pytest.fixture
 def publish(hass: HomeAssistant) -> Publish:
-    """Publish like a device (through the real broker) and wait until Home Assistant processed it.
+    """Publish like a device (through the real broker) and wait until Home Assistant processed it: the
+    fence (``through_broker``) comes back once the message is through."""
 
-    ``wait`` (seconds) is still accepted from callers written when this slept, and not used: the fence
-    (``through_broker``) waits exactly until the message is through.
-    """
-
-    async def _publish(topic: str, payload: Any, *, retain: bool = False, wait: float | None = None) -> None:
+    async def _publish(topic: str, payload: Any, *, retain: bool = False) -> None:
         wire = payload if isinstance(payload, str | bytes) else json.dumps(payload)
         await mqtt.async_publish(hass, topic, wire, retain=retain)
         await through_broker(hass)
