@@ -132,3 +132,13 @@ def test_a_room_named_twice_reads_once_and_a_household_without_rooms_has_no_zone
         "person eve: no facts",
         "situation at 06:40: sleep_started of eve",
     ]
+
+
+def test_an_arrivals_distance_the_persons_line_states_in_km_is_said_once() -> None:
+    world = make_world()
+    same = render_digest(world, _situation("arriving_home", "bob", distance_m=8912, eta_min=9.0)).context
+    assert "person bob: car car1; bedroom bedroom; 8.9 km from home" in same.splitlines()
+    assert same.splitlines()[-1] == "situation at 06:40: arriving_home of bob; eta_min=9"
+    # another distance (the car's, or a later fix) is a fact of its own
+    other = render_digest(world, _situation("arriving_home", "bob", distance_m=5000)).context
+    assert other.splitlines()[-1] == "situation at 06:40: arriving_home of bob; distance_m=5000"

@@ -10,7 +10,7 @@ such quoted text is data, never instructions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 import json
@@ -165,8 +165,12 @@ _FACT_SUBJECT: Mapping[str, str] = {
     "vehicle": "person",
     "bedroom": "person",
     "rooms": "person",
+    "distance_m": "person",
     "outside_temp": "",
 }
+
+# A fact a line states in other units, as the line writes it: a phone's distance from home in km.
+_AS_SHOWN: Mapping[str, Callable[[float], str]] = {"distance_m": lambda metres: f"{metres / 1000:.1f}"}
 
 type Shown = dict[tuple[str, str], str]  # (subject id, fact kind) -> the value as a line states it
 
@@ -194,10 +198,18 @@ def _situation_line(situation: Situation, now: datetime, shown: Mapping[tuple[st
         for key, value in facts.items()
         if value is not None
         and not (key == "person" and value == situation.subject)
-        and not (key in _FACT_SUBJECT and shown.get((about(key), key)) == _plain(value))
+        and not (key in _FACT_SUBJECT and shown.get((about(key), key)) == _as_shown(key, value))
     ]
     head = f"situation at {now.strftime('%H:%M')}: {situation.kind} of {situation.subject}"
     return head + (f"; {', '.join(parts)}" if parts else "")
+
+
+def _as_shown(key: str, value: Any) -> str:
+    """A situation's fact as a line would state it, to tell whether one already does."""
+    convert = _AS_SHOWN.get(key)
+    if convert is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        return convert(value)
+    return _plain(value)
 
 
 def _tz(now: datetime) -> str:
@@ -330,7 +342,7 @@ class _Lines:
             if isinstance(value, datetime):
                 parts.append(f"{label} {(when := self._when(value))}")
                 shown[(person.id, kind)] = when
-        if (where := self._where(person)) is not None:
+        if (where := self._where(person, shown)) is not None:
             parts.append(where)
         for kind, label in (("sleep_state", "sleep"), ("heart_rate", "hr"), ("skin_temp", "skin")):
             value = self._fact(person, kind)
@@ -340,7 +352,7 @@ class _Lines:
                 shown[(person.id, kind)] = _plain(value)
         return parts
 
-    def _where(self, person: Subject) -> str | None:
+    def _where(self, person: Subject, shown: Shown) -> str | None:
         place = self._fact(person, "place")
         if isinstance(place, str) and place:
             return "at home" if place == "home" else f"at {quote(place, NAME_CAP)}"
@@ -348,7 +360,10 @@ class _Lines:
         home = self.world.household.home
         if isinstance(location, Location) and home is not None:
             metres = distance_m(location.lat, location.lon, home.lat, home.lon)
-            return "at home" if metres <= home.radius_m else f"{metres / 1000:.1f} km from home"
+            if metres <= home.radius_m:
+                return "at home"
+            shown[(person.id, "distance_m")] = (km := f"{metres / 1000:.1f}")
+            return f"{km} km from home"
         return None
 
     def vehicle(self, priority: int, vehicle: Subject) -> None:
