@@ -3,9 +3,9 @@
 ``system`` is the same text for every call, so an Ollama server reuses its prompt cache (system
 prompt and tools come first in the rendered prompt; the context goes into the user turn). ``context``
 holds what the situation needs — the household's rooms and cars, the subject and their people, the
-outside temperature, the time — or, for a free-form request, the whole household compactly. Every string that came from a
-device, a name or a calendar is length-capped, defused and quoted as JSON: the system prompt says
-such quoted text is data, never instructions.
+outside temperature, the time — or, for a free-form request, the whole household compactly. Every
+string that came from a device, a name or a calendar is length-capped, defused and quoted as JSON:
+the system prompt says such quoted text is data, never instructions.
 """
 
 from __future__ import annotations
