@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ollama._types import ChatRequest
 
+from custom_components.ambient_mesh.engine.assumptions import resolve
 from custom_components.ambient_mesh.engine.clock import VirtualClock
 from custom_components.ambient_mesh.engine.context import ContextStore
 from custom_components.ambient_mesh.engine.digest import render_digest
@@ -377,7 +378,8 @@ def evening(arriving: str = "alice") -> list[tuple[str, str, Facts, list[Change]
     Alice falls asleep and later runs warm. Four kinds, each offered its own tools.
     """
     phone = {"alice": "owntracks/alice/pixel", "bob": "owntracks/bob/phone"}[arriving]
-    rooms = "kitchen,office" if arriving == "alice" else ""
+    # The arrival's rooms as the detector says them (engine/situations/arrival.py): linked, or assumed.
+    rooms = ",".join(resolve(household()).rooms.get(arriving, ()))
     return [
         (
             "departure_soon",

@@ -21,6 +21,13 @@ NOW = datetime(2026, 1, 12, 6, 40, tzinfo=TZ)
 ROOMS = ["bedroom", "kids_room", "guest_room", "kitchen", "living_room", "bathroom", "office", "garage"]
 
 
+ZONES_LINE = (
+    "zones with climate,lights unless marked, set to 20°C, °C now: guest_room 20, living_room 21, bathroom 21.5,"
+    " garage [climate,lights,cover] 22.5, kitchen 20.5, office 22, kids_room 19.5, bedroom 19"
+)
+"""Every room in one line, whoever the subject: unlinked rooms first, then arrival rooms, bedrooms last."""
+
+
 def household_dict(zone_names: dict[str, str] | None = None) -> dict[str, Any]:
     zone_names = zone_names or {}
     return {
@@ -125,47 +132,39 @@ def test_situation_digest_holds_the_subject_their_car_rooms_outside_and_time() -
     lines = digest.context.splitlines()
     # what changes with every decision comes last, for the server's prompt cache
     assert lines[0] == "2026-01-12 Mon CET"
-    assert lines[-2] == "now: 06:40"
     # the facts the readings state (leaves 07:05, outside -4.5) are not said twice
-    assert lines[-1] == "situation: departure_soon of alice"
+    assert lines[-1] == "situation at 06:40: departure_soon of alice"
     assert "outside: -4.5°C" in lines
     alice = next(line for line in lines if line.startswith("person alice"))
+    # her line names her bedroom and arrival rooms: the zones line has every room
     assert (
         alice
         == 'person alice: car car1; bedroom bedroom; rooms kitchen,office; leaves 07:05; at home; sleep "awake"'
     )
     assert 'vehicle car1 "Model 3"' in lines
     assert "car1: soc 81%; cabin 2.5°C; climate no; plugged yes" in lines
-    assert lines[1] == (
-        "zones with climate,lights unless marked: bedroom, kids_room, guest_room, kitchen, living_room,"
-        " bathroom, office, garage [climate,lights,cover]"
-    )
-    # the subject's rooms' readings (the bedroom with its humidity), the shared setpoint said once
-    assert lines[-5:-2] == ["kitchen: 20.5°C", "office: 22°C", "bedroom: 19°C; 45%"]
-    assert "rooms below set to 20°C" in lines
-    # people and rooms the situation does not need have no lines of their own
-    assert not any(line.startswith(("person carla", "person bob", "kids_room", "garage")) for line in lines)
+    # every room's reading in one line, the shared setpoint said once; her bedroom's humidity after her
+    assert ZONES_LINE in lines
+    assert lines[-2] == "bedroom humidity 45%"
+    # people the situation does not need have no lines of their own
+    assert not any(line.startswith(("person carla", "person bob")) for line in lines)
 
 
 def test_the_structure_comes_first_then_the_readings_then_the_minute_and_situation() -> None:
     lines = render_digest(make_world(), departure()).context.splitlines()
     assert lines == [
         "2026-01-12 Mon CET",
-        lines[1],  # the household's zones (above)
         'vehicle car1 "Model 3"',
         "outside: -4.5°C",
         "car1: soc 81%; cabin 2.5°C; climate no; plugged yes",
-        "rooms below set to 20°C",
+        ZONES_LINE,
         'person alice: car car1; bedroom bedroom; rooms kitchen,office; leaves 07:05; at home; sleep "awake"',
-        "kitchen: 20.5°C",
-        "office: 22°C",
-        "bedroom: 19°C; 45%",
-        "now: 06:40",
-        "situation: departure_soon of alice",
+        "bedroom humidity 45%",
+        "situation at 06:40: departure_soon of alice",
     ]
 
 
-def test_situations_of_one_person_differ_only_in_their_last_lines() -> None:
+def test_situations_of_one_person_differ_only_in_their_last_line() -> None:
     """A server's prompt cache reuses the unchanged prefix: another kind a minute later adds little."""
     world = make_world()
     first = render_digest(world, departure()).context.splitlines()
@@ -178,24 +177,52 @@ def test_situations_of_one_person_differ_only_in_their_last_lines() -> None:
         facts={"person": "alice", "bedroom": "bedroom", "source": None, "room_temp": 20.0},
     )
     second = render_digest(world, sleep).context.splitlines()
-    assert first[:-2] == second[:-2]
+    assert first[:-1] == second[:-1]
     assert first[0] == second[0] == "2026-01-12 Mon CET"
     # the bedroom is Alice's (her line says so); its reading is 19, not the 20 the detector saw
-    assert second[-2:] == ["now: 06:41", "situation: sleep_started of alice; room_temp=20"]
+    assert second[-1] == "situation at 06:41: sleep_started of alice; room_temp=20"
     # the person's ties come before their readings, the readings last among the subject's lines
     alice = next(line for line in second if line.startswith("person alice"))
     assert alice.index("car car1") < alice.index("at home") < alice.index("sleep")
 
 
-def test_another_persons_situation_shares_the_structure() -> None:
-    """Bob's arrival between Alice's situations: the same lines up to the readings."""
+def test_another_persons_situation_shares_the_structure_and_every_rooms_readings() -> None:
+    """Bob's arrival between Alice's situations: the same lines up to the people's own."""
     world = make_world()
     alice = render_digest(world, departure()).context.splitlines()
     bob = render_digest(
         world, Situation(kind="arriving_home", subject="bob", at=NOW, key="a", facts={"eta_min": 6.0})
     ).context.splitlines()
-    assert alice[:6] == bob[:6]
-    assert bob[6] == "person bob: car car1; bedroom bedroom; 8.9 km from home"
+    assert alice[:5] == bob[:5]
+    assert alice[4] == ZONES_LINE
+    assert bob[5] == "person bob: car car1; bedroom bedroom; 8.9 km from home"
+
+
+def test_the_zones_line_orders_rooms_by_who_links_them_and_marks_their_own_setpoint() -> None:
+    """Rooms nobody links first, arrival rooms by how many people come home to them, bedrooms last."""
+    world = make_world()
+    world.context.record([Signal("zigbee2mqtt/office_trv", "setpoint", 22.0, NOW, "°C")])
+    lines = render_digest(world, departure()).context.splitlines()
+    zones = next(line for line in lines if line.startswith("zones"))
+    # no setpoint shared by all: each room says its own, and the situation's setpoint fact is kept
+    assert zones.startswith("zones with climate,lights unless marked, °C now: guest_room 20 set 20, ")
+    assert "office 22 set 22, kids_room 19.5 set 20, bedroom 19 set 20" in zones
+    alone = Household.from_dict(
+        {
+            "people": [{"id": "dora", "sources": {"sleep": "sleep/dora"}, "bedroom": "attic"}],
+            "zones": [
+                {"id": "attic", "sources": {"climate": "climate.attic"}},
+                {"id": "hall", "sources": {"climate": "climate.hall"}},
+                {"id": "den", "sources": {"climate": "climate.den"}},
+            ],
+            # dora comes home to the hall and the den (assumed: every room that is not her bedroom)
+        }
+    )
+    lines = render_digest(
+        World(alone, ContextStore(), VirtualClock(NOW), calendar=[]),
+        Situation(kind="sleep_started", subject="dora", at=NOW, key="s"),
+    ).context.splitlines()
+    assert "zones with climate unless marked, °C now: hall, den, attic" in lines
 
 
 def test_free_form_digest_lists_the_whole_household_within_400_tokens() -> None:
@@ -230,9 +257,19 @@ def test_budget_drops_lower_priority_lines_and_keeps_time_and_situation() -> Non
     impossible = render_digest(world, departure(), budget_tokens=1)
     # only the day, the minute and the situation are never dropped
     kept = impossible.context.splitlines()
-    assert kept[:2] == ["2026-01-12 Mon CET", "now: 06:40"]
-    assert len(kept) == 3
-    assert kept[2].startswith("situation: departure_soon of alice")
+    assert kept == [
+        "2026-01-12 Mon CET",
+        'situation at 06:40: departure_soon of alice; departure="07:05", outside_temp=-4.5',
+    ]
+    # a tight situation keeps the zones line and the subject's rooms; the others' readings go first
+    budget = render_digest(world, departure()).tokens - 20
+    focused = render_digest(world, departure(), budget_tokens=budget)
+    assert focused.tokens <= budget
+    zones = next(line for line in focused.context.splitlines() if line.startswith("zones"))
+    assert zones.startswith("zones with climate,lights unless marked, set to 20°C, °C now: ")
+    assert zones.endswith(" kitchen 20.5, office 22, bedroom 19")
+    assert "kids_room" not in zones
+    assert "person alice" in focused.context
 
 
 def test_device_names_and_calendar_titles_are_quoted_capped_and_defused() -> None:
@@ -293,7 +330,8 @@ def test_vehicle_and_zone_situations_bring_their_people() -> None:
     room = render_digest(
         world, Situation(kind="night_overheating", subject="kids_room", at=NOW, key="k2")
     ).context
-    assert "kids_room: 19.5°C; 45%; set 20°C" in room.splitlines()
+    assert ZONES_LINE in room.splitlines()
+    assert "kids_room humidity 45%" in room.splitlines()
     assert "person carla" in room
     assert "person alice" not in room
     assert "car1:" not in room  # the household's car is named, but its readings stay out

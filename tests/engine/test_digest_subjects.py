@@ -12,7 +12,7 @@ from custom_components.ambient_mesh.engine.mesh import World
 from custom_components.ambient_mesh.engine.model import Situation
 from custom_components.ambient_mesh.engine.signals import Signal
 
-from .test_digest import NOW, make_world
+from .test_digest import NOW, ZONES_LINE, make_world
 
 
 def _situation(kind: str, subject: str, **facts: object) -> Situation:
@@ -23,21 +23,26 @@ def test_a_rooms_situation_shows_the_room_and_who_sleeps_or_stays_there() -> Non
     lines = render_digest(
         make_world(), _situation("night_overheating", "bedroom", room_temp=26.5)
     ).context.splitlines()
-    assert lines[-1] == "situation: night_overheating of bedroom; room_temp=26.5"  # the room reads 19
-    assert [line.split(":")[0] for line in lines if line.startswith(("bedroom:", "person "))] == [
-        "person alice",
-        "person bob",
-        "bedroom",
-    ]  # Carla sleeps in the kids' room
+    # the room reads 19
+    assert lines[-1] == "situation at 06:40: night_overheating of bedroom; room_temp=26.5"
+    # every room's reading, as in every situation; then who sleeps there (Carla sleeps in the kids'
+    # room) and the room's humidity
+    assert lines[-5:-1] == [
+        ZONES_LINE,
+        'person alice: car car1; bedroom bedroom; rooms kitchen,office; leaves 07:05; at home; sleep "awake"',
+        "person bob: car car1; bedroom bedroom; 8.9 km from home",
+        "bedroom humidity 45%",
+    ]
 
 
 def test_a_situations_fact_the_readings_state_is_said_once() -> None:
     lines = render_digest(
         make_world(), _situation("night_overheating", "bedroom", room_temp=19.0, setpoint=21.0, nudge_c=-1.0)
     ).context.splitlines()
-    assert "bedroom: 19°C; 45%; set 20°C" in lines
+    assert ZONES_LINE in lines
+    assert "bedroom humidity 45%" in lines
     # the room's reading says 19 and the setpoint 20: only what differs, and what no line says, stays
-    assert lines[-1] == "situation: night_overheating of bedroom; setpoint=21, nudge_c=-1"
+    assert lines[-1] == "situation at 06:40: night_overheating of bedroom; setpoint=21, nudge_c=-1"
 
 
 def test_a_cars_situation_shows_the_car_its_drivers_and_their_day() -> None:
@@ -51,11 +56,15 @@ def test_a_cars_situation_shows_the_car_its_drivers_and_their_day() -> None:
     lines = render_digest(
         make_world(calendar=calendar), _situation("low_battery", "car1", soc=12)
     ).context.splitlines()
-    assert lines[-1] == "situation: low_battery of car1; soc=12"
-    # the drivers' day is structure (it moves slowly), the car's readings follow the outside
-    assert lines[2] == 'vehicle car1 "Model 3"'
+    assert lines[-1] == "situation at 06:40: low_battery of car1; soc=12"
+    # the drivers' day is structure (it moves slowly), the car's readings follow the outside, the
+    # rooms' follow the car's (the same line as in every situation)
+    assert lines[1] == 'vehicle car1 "Model 3"'
     readings = lines.index("outside: -4.5°C")
-    assert lines[readings + 1] == "car1: soc 81%; cabin 2.5°C; climate no; plugged yes"
+    assert lines[readings + 1 : readings + 3] == [
+        "car1: soc 81%; cabin 2.5°C; climate no; plugged yes",
+        ZONES_LINE,
+    ]
     assert [line for line in lines[:readings] if line.startswith("event")] == [
         'event alice 08:40 "Dentist"',
         'event bob 09:40 "Gym"',  # a naive start is the household's time
@@ -66,15 +75,13 @@ def test_a_cars_situation_shows_the_car_its_drivers_and_their_day() -> None:
 def test_a_household_wide_situation_has_the_households_rooms_and_cars_and_no_one() -> None:
     digest = render_digest(make_world(), _situation("house_empty", "household", since=NOW, who=None))
     lines = digest.context.splitlines()
-    # an unknown fact (who=None) is left out; the rooms and cars are every situation's structure
+    # an unknown fact (who=None) is left out; the rooms and cars are every situation's
     assert lines == [
         "2026-01-12 Mon CET",
-        "zones with climate,lights unless marked: bedroom, kids_room, guest_room, kitchen,"
-        " living_room, bathroom, office, garage [climate,lights,cover]",
         'vehicle car1 "Model 3"',
         "outside: -4.5°C",
-        "now: 06:40",
-        "situation: house_empty of household; since=2026-01-12T06:40+01:00",
+        ZONES_LINE,
+        "situation at 06:40: house_empty of household; since=2026-01-12T06:40+01:00",
     ]
 
 
@@ -99,8 +106,8 @@ def test_a_person_without_car_or_bedroom_and_an_alarm_tomorrow() -> None:
     assert "person dora: rooms study,study,attic; alarm Tue 06:40" in lines
     # the study once, though named twice; the attic is no zone of the household
     assert [line for line in lines if line.startswith(("zone", "study"))] == [
-        "zones with no devices unless marked: study"
-    ]  # and no readings line: the study has none
+        "zones with no devices unless marked, °C now: study"
+    ]  # the study has no readings
 
 
 def test_a_room_named_twice_reads_once_and_a_household_without_rooms_has_no_zones_line() -> None:
@@ -115,7 +122,7 @@ def test_a_room_named_twice_reads_once_and_a_household_without_rooms_has_no_zone
     lines = render_digest(
         World(household, context, VirtualClock(NOW), calendar=[]), _situation("sleep_started", "dora")
     ).context.splitlines()
-    assert lines.count("study: 18.5°C") == 1
+    assert lines[1] == "zones with climate unless marked, °C now: study 18.5"
     alone = Household.from_dict({"people": [{"id": "eve", "sources": {"sleep": "sleep/eve"}}]})
     lines = render_digest(
         World(alone, ContextStore(), VirtualClock(NOW), calendar=[]), _situation("sleep_started", "eve")
@@ -123,6 +130,15 @@ def test_a_room_named_twice_reads_once_and_a_household_without_rooms_has_no_zone
     assert lines == [
         "2026-01-12 Mon CET",
         "person eve: no facts",
-        "now: 06:40",
-        "situation: sleep_started of eve",
+        "situation at 06:40: sleep_started of eve",
     ]
+
+
+def test_an_arrivals_distance_the_persons_line_states_in_km_is_said_once() -> None:
+    world = make_world()
+    same = render_digest(world, _situation("arriving_home", "bob", distance_m=8912, eta_min=9.0)).context
+    assert "person bob: car car1; bedroom bedroom; 8.9 km from home" in same.splitlines()
+    assert same.splitlines()[-1] == "situation at 06:40: arriving_home of bob; eta_min=9"
+    # another distance (the car's, or a later fix) is a fact of its own
+    other = render_digest(world, _situation("arriving_home", "bob", distance_m=5000)).context
+    assert other.splitlines()[-1] == "situation at 06:40: arriving_home of bob; distance_m=5000"

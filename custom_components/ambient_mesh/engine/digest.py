@@ -2,15 +2,15 @@
 
 ``system`` is the same text for every call, so an Ollama server reuses its prompt cache (system
 prompt and tools come first in the rendered prompt; the context goes into the user turn). ``context``
-holds only what the situation needs — the subject, their car and rooms, the outside temperature,
-the time — or, for a free-form request, the whole household compactly. Every string that came from a
-device, a name or a calendar is length-capped, defused and quoted as JSON: the system prompt says
-such quoted text is data, never instructions.
+holds what the situation needs — the household's rooms and cars, the subject and their people, the
+outside temperature, the time — or, for a free-form request, the whole household compactly. Every
+string that came from a device, a name or a calendar is length-capped, defused and quoted as JSON:
+the system prompt says such quoted text is data, never instructions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 import json
@@ -74,10 +74,11 @@ def render_digest(world: World, situation: Situation | None, budget_tokens: int 
             lines.events(4, person)
     else:
         # A server's prompt cache reuses the longest unchanged prefix, so the context goes from the
-        # slowest-moving to the fastest: the day, then what the subject's world is made of (their
-        # rooms, car, ties and calendar: the same all day), then one block of live readings (the
-        # outside, each room, the car, the person: a changed reading recomputes only what follows
-        # it), and last the minute and the situation, which change with every decision.
+        # slowest-moving to the fastest, and what is the same whoever the subject before what is
+        # theirs: the day, the household's cars and the people's calendar (the same all day), one
+        # block of live readings (the outside, the car, every room — the same lines for every
+        # subject — then the subject's people and room: a changed reading recomputes only what
+        # follows it), and last the minute and the situation, which change with every decision.
         lines.add(0, f"{now.strftime('%Y-%m-%d %a')}{_tz(now)}")
         _situation_subjects(lines, household, situation.subject)
         lines.situation = situation
@@ -85,55 +86,65 @@ def render_digest(world: World, situation: Situation | None, budget_tokens: int 
 
 
 def _situation_subjects(lines: _Lines, household: Household, subject_id: str) -> None:
-    """The subject's rooms, car and people: their structure lines, then their readings."""
-    zones: list[tuple[int, Subject]] = []
+    """The household's structure and shared readings, then the subject's people and their room's humidity."""
+    links = resolve(household)  # linked, or assumed by default (engine/assumptions.py)
     vehicles: list[tuple[int, Subject]] = []
     people: list[tuple[int, Subject]] = []
-    bedroom_id: str | None = None
+    near: dict[str, int] = {}  # the rooms the situation is about, by priority (the rest: 3)
+    humid: Subject | None = None  # the room whose humidity the situation shows
     if (person := household.people.get(subject_id)) is not None:
-        links = resolve(household)  # linked, or assumed by default (engine/assumptions.py)
         bedroom_id = links.bedrooms.get(person.id)
-        # The bedroom (a room a household shares) first, then the person's other rooms.
-        if bedroom_id and (bedroom := household.zones.get(bedroom_id)):
-            zones.append((2, bedroom))
-        zones += [
-            (3, zone)
-            for room in links.rooms.get(person.id, person.rooms)
-            if room != bedroom_id and (zone := household.zones.get(room))
-        ]
+        near = dict.fromkeys(links.rooms.get(person.id, person.rooms), 2)
+        if bedroom_id and (humid := household.zones.get(bedroom_id)):
+            near[bedroom_id] = 2
         if vehicle := household.vehicles.get(links.vehicles.get(person.id) or ""):
             vehicles.append((2, vehicle))
         people.append((1, person))
     elif (vehicle := household.vehicles.get(subject_id)) is not None:
         vehicles.append((1, vehicle))
         people += [(2, driver) for driver in household.drivers_of(vehicle.id)]
-    elif (zone := household.zones.get(subject_id)) is not None:
-        zones.append((1, zone))
+    elif (humid := household.zones.get(subject_id)) is not None:
+        near[humid.id] = 1
         people += [
             (2, person)
             for person in household.people.values()
-            if person.bedroom == zone.id or zone.id in person.rooms
+            if person.bedroom == humid.id or humid.id in person.rooms
         ]
-    # The rooms and cars are the whole household's, whoever the subject: the same lines for every
-    # situation of the day, so a server's cache keeps them from one person's decision to another's.
-    lines.zones_head([(2, zone) for zone in household.zones.values()])
+    # The cars are the whole household's, whoever the subject: the same lines for every situation
+    # of the day, so a server's cache keeps them from one person's decision to another's.
     for vehicle in household.vehicles.values():
         lines.add(2, lines.head("vehicle", vehicle), _STRUCTURE)
     if subject_id not in household.zones:  # a room's situation is not about anyone's day
         for _, person in people:
             lines.events(3, person, _STRUCTURE)
     # The readings, the longest unchanged run first: the outside; the car (its cabin moves only
-    # while it is readied); the rooms' setpoint; the people, whose lines begin with what stays (ties,
-    # alarm, departure) and end with what moves (where they are, asleep or not, heart and skin);
-    # then each room's temperature, a short line, the bedroom's last (at night it is what moves).
+    # while it is readied); then every room of the household, whoever the subject, in one line in
+    # a fixed order (the rooms whose readings move least first, the bedrooms last: at night they
+    # are what moves), so that a second person's decision reuses all of it; last what is the
+    # subject's own: the people, whose lines begin with what stays (ties, alarm, departure) and end
+    # with what moves (where they are, asleep or not, heart and skin), and their room's humidity.
     lines.outside(1, _READINGS)
     for priority, vehicle in vehicles:
         lines.vehicle_readings(priority, vehicle)
-    shared = lines.shared_setpoint([zone for _, zone in zones])
+    lines.zones_readings([(near.get(zone.id, 3), zone) for zone in _reading_order(household)])
     for priority, person in people:
         lines.person_readings(priority, person)
-    for priority, zone in sorted(zones, key=lambda item: item[1].id == bedroom_id):
-        lines.zone_readings(priority, zone, with_setpoint=shared is None)
+    if humid is not None:
+        lines.humidity(near[humid.id], humid)
+
+
+def _reading_order(household: Household) -> list[Subject]:
+    """The household's rooms, those whose readings move least first: the same order for every subject.
+
+    A room nobody comes home to or sleeps in drifts; an arrival room moves when someone comes home
+    (the more people, the more often); a bedroom moves at night.
+    """
+    links = resolve(household)
+    bedrooms = {zone for zone in links.bedrooms.values() if zone}
+    linked = [zone for rooms in links.rooms.values() for zone in rooms] + [
+        zone for zone in links.bedrooms.values() if zone
+    ]
+    return sorted(household.zones.values(), key=lambda zone: (zone.id in bedrooms, linked.count(zone.id)))
 
 
 # Which subject a situation's fact is about, so that the fact can be left out of the situation's line
@@ -154,14 +165,18 @@ _FACT_SUBJECT: Mapping[str, str] = {
     "vehicle": "person",
     "bedroom": "person",
     "rooms": "person",
+    "distance_m": "person",
     "outside_temp": "",
 }
+
+# A fact a line states in other units, as the line writes it: a phone's distance from home in km.
+_AS_SHOWN: Mapping[str, Callable[[float], str]] = {"distance_m": lambda metres: f"{metres / 1000:.1f}"}
 
 type Shown = dict[tuple[str, str], str]  # (subject id, fact kind) -> the value as a line states it
 
 
-def _situation_line(situation: Situation, shown: Mapping[tuple[str, str], str]) -> str:
-    """The situation's kind and its facts, less those the context's lines already state."""
+def _situation_line(situation: Situation, now: datetime, shown: Mapping[tuple[str, str], str]) -> str:
+    """The minute, the situation's kind and its facts, less those the context's lines already state."""
     facts = situation.facts
 
     def about(key: str) -> str:
@@ -183,9 +198,18 @@ def _situation_line(situation: Situation, shown: Mapping[tuple[str, str], str]) 
         for key, value in facts.items()
         if value is not None
         and not (key == "person" and value == situation.subject)
-        and not (key in _FACT_SUBJECT and shown.get((about(key), key)) == _plain(value))
+        and not (key in _FACT_SUBJECT and shown.get((about(key), key)) == _as_shown(key, value))
     ]
-    return f"situation: {situation.kind} of {situation.subject}" + (f"; {', '.join(parts)}" if parts else "")
+    head = f"situation at {now.strftime('%H:%M')}: {situation.kind} of {situation.subject}"
+    return head + (f"; {', '.join(parts)}" if parts else "")
+
+
+def _as_shown(key: str, value: Any) -> str:
+    """A situation's fact as a line would state it, to tell whether one already does."""
+    convert = _AS_SHOWN.get(key)
+    if convert is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        return convert(value)
+    return _plain(value)
 
 
 def _tz(now: datetime) -> str:
@@ -213,7 +237,7 @@ def _plain(value: Any) -> str:
 
 
 # Where a line goes in the context: the free-form digest keeps the order lines were added in; a
-# situation's goes day, structure (what the subject's world is made of), readings, then its tail.
+# situation's goes day, structure (the cars, the people's calendar), readings, then its tail.
 _TOP = 0
 _STRUCTURE = 1
 _READINGS = 2
@@ -235,6 +259,7 @@ class _Line:
     section: int
     text: str
     shown: Shown
+    joined: bool = False  # a part of the line before it (a room of the zones line)
 
 
 class _Lines:
@@ -244,7 +269,6 @@ class _Lines:
         self.world = world
         self.now = now
         self.items: list[_Line] = []
-        self.seen: set[str] = set()
         self.situation: Situation | None = None  # its minute and line close the context
         # Most rooms have the same devices: say that once and mark only the rooms that differ.
         sets = [_roles(zone) for zone in world.household.zones.values()]
@@ -318,7 +342,7 @@ class _Lines:
             if isinstance(value, datetime):
                 parts.append(f"{label} {(when := self._when(value))}")
                 shown[(person.id, kind)] = when
-        if (where := self._where(person)) is not None:
+        if (where := self._where(person, shown)) is not None:
             parts.append(where)
         for kind, label in (("sleep_state", "sleep"), ("heart_rate", "hr"), ("skin_temp", "skin")):
             value = self._fact(person, kind)
@@ -328,7 +352,7 @@ class _Lines:
                 shown[(person.id, kind)] = _plain(value)
         return parts
 
-    def _where(self, person: Subject) -> str | None:
+    def _where(self, person: Subject, shown: Shown) -> str | None:
         place = self._fact(person, "place")
         if isinstance(place, str) and place:
             return "at home" if place == "home" else f"at {quote(place, NAME_CAP)}"
@@ -336,7 +360,10 @@ class _Lines:
         home = self.world.household.home
         if isinstance(location, Location) and home is not None:
             metres = distance_m(location.lat, location.lon, home.lat, home.lon)
-            return "at home" if metres <= home.radius_m else f"{metres / 1000:.1f} km from home"
+            if metres <= home.radius_m:
+                return "at home"
+            shown[(person.id, "distance_m")] = (km := f"{metres / 1000:.1f}")
+            return f"{km} km from home"
         return None
 
     def vehicle(self, priority: int, vehicle: Subject) -> None:
@@ -370,31 +397,38 @@ class _Lines:
             self.add(priority, f"zones have {','.join(self.common) or 'no devices'} unless marked")
         self.add(priority, f"{self._zone_head(zone)}: " + "; ".join(parts or ["no facts"]))
 
-    def zones_head(self, zones: Sequence[tuple[int, Subject]]) -> None:
-        """The household's zones in one line, their devices marked where they differ from most."""
+    def zones_readings(self, zones: Sequence[tuple[int, Subject]]) -> None:
+        """Every room in one line: the devices most have, the setpoint they share, each one's reading.
+
+        Each room is its own item, joined to the line when rendered, so a tight budget drops the
+        rooms the situation is not about and keeps the line.
+        """
         if not zones:
             return
-        named = ", ".join(self._zone_head(zone).removeprefix("zone ") for _, zone in zones)
+        setpoints = {_plain(self._fact(zone, "setpoint")) for _, zone in zones}
+        shared = setpoints.pop() if len(setpoints) == 1 and len(zones) > 1 else None
+        if shared in ("-", "?"):
+            shared = None
         common = ",".join(self.common) or "no devices"
-        self.add(min(p for p, _ in zones), f"zones with {common} unless marked: {named}", _STRUCTURE)
+        head = f"zones with {common} unless marked" + (f", set to {shared}°C" if shared else "") + ", °C now:"
+        shown: Shown = {(zone.id, "setpoint"): shared for _, zone in zones} if shared else {}
+        self.add(min(p for p, _ in zones), head, _READINGS, shown)
+        kinds = [
+            ("room_temp", "", ""),
+            *([] if shared else [("setpoint", "set", "")]),
+            ("hvac_mode", "mode", ""),
+            ("occupancy", "occupied", ""),
+        ]
+        for priority, zone in zones:
+            shown = {}
+            parts = [self._zone_head(zone).removeprefix("zone "), *self._facts(zone, kinds, shown)]
+            self.items.append(_Line(priority, _READINGS, " ".join(parts), shown, joined=True))
 
-    def shared_setpoint(self, zones: Sequence[Subject]) -> str | None:
-        """One line for the rooms' setpoint when they share it (most of the time): said once."""
-        values = {_plain(self._fact(zone, "setpoint")) for zone in zones}
-        if len(zones) < 2 or len(values) != 1 or (value := values.pop()) in ("-", "?"):
-            return None
-        shown: Shown = {(zone.id, "setpoint"): value for zone in zones}
-        self.add(2, f"rooms below set to {value}°C", _READINGS, shown)
-        return value
-
-    def zone_readings(self, priority: int, zone: Subject, *, with_setpoint: bool = True) -> None:
-        if zone.id in self.seen:  # a person's rooms may name a room twice, or their bedroom
-            return
-        self.seen.add(zone.id)
+    def humidity(self, priority: int, zone: Subject) -> None:
+        """The humidity of the room the situation is about (the subject's bedroom, or the room itself)."""
         shown: Shown = {}
-        kinds = [kind for kind in self._zone_facts(priority) if with_setpoint or kind[0] != "setpoint"]
-        if parts := self._facts(zone, kinds, shown):
-            self.add(priority, f"{zone.id}: " + "; ".join(parts), _READINGS, shown)
+        if parts := self._facts(zone, [("humidity", "humidity", "%")], shown):
+            self.add(priority, f"{zone.id} {parts[0]}", _READINGS, shown)
 
     def _facts(
         self, subject: Subject, kinds: Iterable[tuple[str, str, str]], shown: Shown | None = None
@@ -430,9 +464,9 @@ class _Lines:
         tail: list[str] = []
         if self.situation is not None:
             # Costed with every fact (what the kept lines state is only known after dropping).
-            tail = [f"now: {self.now.strftime('%H:%M')}", _situation_line(self.situation, {})]
+            tail = [_situation_line(self.situation, self.now, {})]
         system_tokens = count_tokens(SYSTEM_PROMPT)
-        costs = [count_tokens(item.text + "\n") for item in items]
+        costs = [count_tokens((", " if item.joined else "") + item.text + "\n") for item in items]
         keep = [True] * len(items)
         total = system_tokens + sum(costs) + sum(count_tokens(line + "\n") for line in tail)
         # Drop the lowest priority first, and within it the last line first.
@@ -445,8 +479,14 @@ class _Lines:
         kept = [item for item, kept in zip(items, keep, strict=True) if kept]
         if self.situation is not None:
             shown: Shown = {key: text for item in kept for key, text in item.shown.items()}
-            tail[-1] = _situation_line(self.situation, shown)
-        context = "\n".join([*(item.text for item in kept), *tail])
+            tail[-1] = _situation_line(self.situation, self.now, shown)
+        texts: list[str] = []
+        for item in kept:
+            if item.joined and texts:
+                texts[-1] += (" " if texts[-1].endswith(":") else ", ") + item.text
+            else:
+                texts.append(item.text)
+        context = "\n".join([*texts, *tail])
         tokens = system_tokens + count_tokens(context)
         return Digest(SYSTEM_PROMPT, context, tokens, dropped=keep.count(False))
 

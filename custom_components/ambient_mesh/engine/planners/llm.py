@@ -139,7 +139,7 @@ SITUATION_REQUEST = (
 
 
 def situation_turn(context: str, offered: Collection[str] | None = None) -> str:
-    """The user turn of a situation: the request, then the context (its last lines the clock and the situation).
+    """The user turn of a situation: the request, then the context (its last line the minute and the situation).
 
     A server's prompt cache reuses the longest unchanged prefix, so the request, the same for
     every kind (for a constrained endpoint with how to answer), comes first and the context ends
