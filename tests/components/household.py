@@ -28,6 +28,23 @@ VEHICLES: list[dict[str, Any]] = [
     },
     {"id": "leaf", "name": "Leaf", "sources": {"telemetry": "ovms/bob/leaf"}},
 ]
+
+# The short way (a household that leaves links out: Alice has no car, bedroom or rooms; Bob drives
+# car1 and comes home to no room): the assumptions fill them in. The leaf is a car nobody drives.
+SHORT_PEOPLE: list[dict[str, Any]] = [
+    {"id": "alice", "name": "Alice", "sources": {"phone": "owntracks/alice/pixel", "sleep": "sleep/alice"}},
+    {
+        "id": "bob",
+        "name": "Bob",
+        "sources": {"phone": "owntracks/bob/iphone"},
+        "vehicle": "car1",
+        "rooms": [],
+    },
+]
+SHORT_VEHICLES: list[dict[str, Any]] = [
+    {"id": "car1", "name": "Model 3", "sources": {"telemetry": "teslamate/cars/1"}}
+]
+UNDRIVEN_LEAF: dict[str, Any] = {"id": "leaf", "name": "Leaf", "sources": {"telemetry": "ovms/bob/leaf"}}
 ZONES: list[dict[str, Any]] = [
     {
         "id": "bedroom",

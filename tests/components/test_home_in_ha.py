@@ -28,7 +28,7 @@ from custom_components.ambient_mesh.engine.replay import check
 from .conftest import _subscribed
 from .frozen_time import HOME_ASSISTANT_CLOCK_FROZEN
 from .helpers import record_situations, until
-from .household import mesh_entry, subentries
+from .household import SHORT_PEOPLE, SHORT_VEHICLES, UNDRIVEN_LEAF, mesh_entry, subentries
 from .test_scenarios_in_ha import _load_mesh, _start, play
 
 # scenario → Home Assistant's home location (lat, lon, radius m) for the run
@@ -75,21 +75,6 @@ async def test_short_way_scenario_runs_through_home_assistant_with_zone_home(
         assert "inferred" not in decision.call.reason
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-
-
-SHORT_PEOPLE: list[dict[str, Any]] = [
-    {"id": "alice", "name": "Alice", "sources": {"phone": "owntracks/alice/pixel", "sleep": "sleep/alice"}},
-    {
-        "id": "bob",
-        "name": "Bob",
-        "sources": {"phone": "owntracks/bob/iphone"},
-        "vehicle": "car1",
-        "rooms": [],
-    },
-]
-SHORT_VEHICLES: list[dict[str, Any]] = [
-    {"id": "car1", "name": "Model 3", "sources": {"telemetry": "teslamate/cars/1"}}
-]
 
 
 async def _setup(
@@ -182,7 +167,7 @@ async def test_missing_links_are_repair_issues_that_go_when_the_entry_unloads(
         {"id": "bedroom", "name": "Bedroom", "sources": {"climate": "zigbee2mqtt/bedroom_trv"}},
         {"id": "kids_bedroom", "name": "Kids' bedroom", "sources": {"climate": "zigbee2mqtt/kids_trv"}},
     ]
-    vehicles = [*SHORT_VEHICLES, {"id": "leaf", "name": "Leaf", "sources": {"telemetry": "ovms/bob/leaf"}}]
+    vehicles = [*SHORT_VEHICLES, UNDRIVEN_LEAF]
     entry = await _setup(hass, zones, vehicles)
     issues = ir.async_get(hass).issues
     bedroom = issues[(DOMAIN, f"missing_link_{entry.entry_id}_alice_bedroom")]

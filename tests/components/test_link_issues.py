@@ -17,23 +17,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ambient_mesh.const import DOMAIN
 
-from .household import mesh_entry, subentries
+from .household import SHORT_PEOPLE, SHORT_VEHICLES, UNDRIVEN_LEAF, mesh_entry, subentries
 
 ENTRY_ID = "01JDLASTRUN0000000000000000"
-PEOPLE: list[dict[str, Any]] = [
-    {"id": "alice", "name": "Alice", "sources": {"phone": "owntracks/alice/pixel", "sleep": "sleep/alice"}},
-    {
-        "id": "bob",
-        "name": "Bob",
-        "sources": {"phone": "owntracks/bob/iphone"},
-        "vehicle": "car1",
-        "rooms": [],
-    },
-]
-VEHICLES: list[dict[str, Any]] = [
-    {"id": "car1", "name": "Model 3", "sources": {"telemetry": "teslamate/cars/1"}},
-    {"id": "leaf", "name": "Leaf", "sources": {"telemetry": "ovms/bob/leaf"}},  # nobody drives it
-]
 
 
 def _saved(issue_id: str, *, domain: str = DOMAIN, ignored_in: str | None = None) -> dict[str, Any]:
@@ -49,7 +35,9 @@ def _saved(issue_id: str, *, domain: str = DOMAIN, ignored_in: str | None = None
 
 async def _set_up(hass: HomeAssistant, zones: list[dict[str, Any]]) -> MockConfigEntry:
     assert await async_setup_component(hass, "homeassistant", {})
-    entry = mesh_entry(entry_id=ENTRY_ID, subentries_data=subentries(PEOPLE, VEHICLES, zones))
+    entry = mesh_entry(
+        entry_id=ENTRY_ID, subentries_data=subentries(SHORT_PEOPLE, [*SHORT_VEHICLES, UNDRIVEN_LEAF], zones)
+    )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
