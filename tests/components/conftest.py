@@ -28,11 +28,16 @@ async def mesh(hass: HomeAssistant, mqtt_entry: MockConfigEntry) -> MockConfigEn
     """A loaded Ambient Mesh entry with the test household, subscribed on the real broker."""
     assert await async_setup_component(hass, "homeassistant", {})
     entry = mesh_entry()
+    await load_entry(hass, entry)
+    return entry
+
+
+async def load_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add an entry, set it up, and wait until its MQTT subscriptions are acknowledged by the broker."""
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     await _subscribed(hass)
-    return entry
 
 
 async def _subscribed(hass: HomeAssistant) -> None:
@@ -132,10 +137,7 @@ async def mesh_with_devices(
     """Ambient Mesh with a household bound to real climate, light, lock and cover entities."""
     assert await async_setup_component(hass, "homeassistant", {})
     entry = mesh_entry(subentries_data=subentries(vehicles=ENTITY_VEHICLES, zones=ENTITY_ZONES))
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     return entry
 
 

@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ambient_mesh.engine.model import Caller, ToolCall, Verdict
 
-from .conftest import _subscribed
+from .conftest import load_entry
 from .household import PEOPLE, ZONES, mesh_entry, subentries
 
 
@@ -38,10 +38,7 @@ async def test_everyone_with_the_companion_app_is_asked_and_a_lost_phone_is_skip
     zones = [*ZONES, {"id": "garage", "name": "Garage", "sources": {"cover": "cover.garage_door"}}]
     assert await async_setup_component(hass, "homeassistant", {})
     entry = mesh_entry(subentries_data=subentries(people=people, zones=zones))
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     caplog.set_level(logging.DEBUG, logger="custom_components.ambient_mesh")
 
     held = await entry.runtime_data.hub.async_submit(

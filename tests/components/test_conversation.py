@@ -24,7 +24,7 @@ from custom_components.ambient_mesh.engine.tools import available_tools
 from tests import ollama_standin as standin_module
 from tests.ollama_standin import OllamaStandIn, OpenAIStandIn, Reply
 
-from .conftest import _subscribed
+from .conftest import load_entry
 from .helpers import hub_state, make_llm_context, until
 from .household import PEOPLE, mesh_entry, subentries
 
@@ -42,10 +42,7 @@ async def _agent_entry(
         {"url": url, "model": model, "kind": kind, "priority": i, "timeout": 5} for i, url in enumerate(urls)
     ]
     entry = mesh_entry(options={"endpoints": endpoints, **options})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     return entry
 
 
@@ -235,10 +232,7 @@ async def test_a_voice_request_runs_with_the_speakers_permissions(
     entry = mesh_entry(
         options={"permissions": {"alice": ["notify"]}}, subentries_data=subentries(people=people)
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     commands = await received("ambient_mesh/car1/cmd")
 
     result = await conversation.async_converse(
@@ -263,6 +257,21 @@ def _chat_log(hass: HomeAssistant, conversation_id: str) -> list[conversation.Co
         conversation.async_get_chat_log(hass, session) as chat_log,
     ):
         return list(chat_log.content)
+
+
+def _assert_bedroom_set_to_19(content: list[Any]) -> None:
+    """The chat log holds the model's call to set the bedroom to 19 °C and, answering it, the guard's
+    verdict: executed."""
+    call = content[2]
+    assert isinstance(call, conversation.AssistantContent) and call.tool_calls
+    assert (call.tool_calls[0].tool_name, call.tool_calls[0].tool_args) == (
+        "set_room_climate",
+        {"zone": "bedroom", "target_c": 19},
+    )
+    verdict = content[3]
+    assert isinstance(verdict, conversation.ToolResultContent)
+    assert verdict.tool_call_id == call.tool_calls[0].id
+    assert _result_data(verdict)["verdict"] == "executed"
 
 
 def _result_data(content: conversation.ToolResultContent) -> dict[str, Any]:
@@ -295,16 +304,7 @@ async def test_the_tool_call_and_its_verdict_appear_in_the_chat_log(
     content = _chat_log(hass, result.conversation_id)
     assert [c.role for c in content] == ["system", "user", "assistant", "tool_result", "assistant"]
     assert "Ambient Mesh" in content[0].content  # our prompt and the digest, through our LLM API
-    call = content[2]
-    assert isinstance(call, conversation.AssistantContent) and call.tool_calls
-    assert (call.tool_calls[0].tool_name, call.tool_calls[0].tool_args) == (
-        "set_room_climate",
-        {"zone": "bedroom", "target_c": 19},
-    )
-    verdict = content[3]
-    assert isinstance(verdict, conversation.ToolResultContent)
-    assert verdict.tool_call_id == call.tool_calls[0].id
-    assert _result_data(verdict)["verdict"] == "executed"
+    _assert_bedroom_set_to_19(content)
     await hass.async_block_till_done()
     assert sets == [{"occupied_heating_setpoint": 19.0}]
     decision = entry.runtime_data.hub.guard.audit[-1]
@@ -407,10 +407,7 @@ async def test_a_constrained_endpoint_answers_its_first_round_with_calls_into_th
     assert await async_setup_component(hass, "homeassistant", {})
     endpoint = {"url": server.url, "model": "smollm2", "kind": "openai", "priority": 1, "timeout": 5}
     entry = mesh_entry(options={"endpoints": [{**endpoint, "constrained": True}]})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     sets = await received("zigbee2mqtt/bedroom_trv/set")
 
     result = await _converse(hass, "too warm in the bedroom")
@@ -491,15 +488,7 @@ async def test_a_call_through_the_catalogue_runs_as_the_tool_it_names(
 
     # the chat log (and so Assist's trace and the guard's audit) holds the tool the call named
     content = _chat_log(hass, result.conversation_id)
-    call = content[2]
-    assert isinstance(call, conversation.AssistantContent) and call.tool_calls
-    assert (call.tool_calls[0].tool_name, call.tool_calls[0].tool_args) == (
-        "set_room_climate",
-        {"zone": "bedroom", "target_c": 19},
-    )
-    verdict = content[3]
-    assert isinstance(verdict, conversation.ToolResultContent)
-    assert _result_data(verdict)["verdict"] == "executed"
+    _assert_bedroom_set_to_19(content)
     await hass.async_block_till_done()
     assert sets == [{"occupied_heating_setpoint": 19.0}]
     assert entry.runtime_data.hub.guard.audit[-1].call.tool == "set_room_climate"

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.ambient_mesh.compat import lovelace_dashboards
 from custom_components.ambient_mesh.dashboard import URL_PATH
 
-from .conftest import Publish, _subscribed
+from .conftest import Publish, load_entry
 from .household import mesh_entry
 
 
@@ -79,10 +79,7 @@ async def test_a_dashboard_the_user_already_has_at_our_url_is_left_alone(
     assert await async_setup_component(hass, "frontend", {})
     assert await async_setup_component(hass, "lovelace", {})
     entry = mesh_entry()
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
 
     assert entry.state is ConfigEntryState.LOADED  # the integration works without its dashboard
     dashboards = lovelace_dashboards(hass)
@@ -117,10 +114,7 @@ async def test_a_lovelace_whose_storage_changed_leaves_the_entry_working_without
     monkeypatch.setattr(lovelace_dashboard, "LovelaceStorage", ChangedStorage)
     assert await async_setup_component(hass, "homeassistant", {})
     entry = mesh_entry()
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
 
     assert entry.state is ConfigEntryState.LOADED
     assert "The Ambient Mesh dashboard needs a newer integration" in caplog.text

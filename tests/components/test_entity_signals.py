@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ambient_mesh.engine.signals import Location, SignalValue
 
-from .conftest import _subscribed
+from .conftest import load_entry
 from .household import PEOPLE, VEHICLES, ZONES, mesh_entry, subentries
 
 ALICE = {
@@ -40,10 +40,7 @@ async def _household_on_entities(hass: HomeAssistant, mqtt_entry: MockConfigEntr
             people=[ALICE, PEOPLE[1]], vehicles=[CAR, VEHICLES[1]], zones=[*ZONES, STUDY]
         )
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     return entry
 
 

@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.engine.model import Caller, Decision, ToolCall, Verdict
 
-from .conftest import _subscribed
+from .conftest import load_entry
 from .helpers import async_setup_template_entities, until
 from .household import ENTITY_VEHICLES, PEOPLE, VEHICLES, ZONES, mesh_entry, subentries
 
@@ -37,10 +37,7 @@ async def _submit(entry: MockConfigEntry, tool: str, **args: Any) -> Decision:
 async def _mesh(hass: HomeAssistant, **household: Any) -> MockConfigEntry:
     assert await async_setup_component(hass, "homeassistant", {})
     entry = mesh_entry(subentries_data=subentries(**household))
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     return entry
 
 

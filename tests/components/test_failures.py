@@ -17,7 +17,7 @@ from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.engine.model import Verdict
 from tests.broker import Broker
 
-from .conftest import _subscribed
+from .conftest import _subscribed, load_entry
 from .helpers import until
 from .household import ENTITY_VEHICLES, mesh_entry, subentries
 
@@ -64,10 +64,7 @@ async def test_an_action_the_device_cannot_carry_out_fails_the_service_readably(
     """The car's climate entity is configured but its integration is not loaded (no climate service)."""
     assert await async_setup_component(hass, "homeassistant", {})
     entry = mesh_entry(subentries_data=subentries(vehicles=ENTITY_VEHICLES))
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
 
     with pytest.raises(HomeAssistantError) as raised:
         await hass.services.async_call(

@@ -18,7 +18,7 @@ from custom_components.ambient_mesh.compat import device_by_identifier
 from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.engine.model import Caller, ToolCall
 
-from .conftest import Publish, _subscribed
+from .conftest import Publish, _subscribed, load_entry
 from .helpers import fact_state, hub_state, until
 
 
@@ -136,10 +136,7 @@ async def test_retained_junk_at_startup_is_dropped_and_the_good_retained_state_i
     await publish("zigbee2mqtt/hall_junk", b"\xff\xfe\x00junk", retain=True)
     assert await async_setup_component(hass, "homeassistant", {})
     entry = mesh_entry()
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     await publish("test/settle", "x")
     stats = entry.runtime_data.hub.mesh.ingestor.stats
     assert stats.dropped["not_finite"] == 1

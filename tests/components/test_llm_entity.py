@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from tests import ollama_standin as standin_module
 from tests.ollama_standin import OllamaStandIn, OpenAIStandIn, Reply
 
-from .conftest import _subscribed
+from .conftest import load_entry
 from .household import mesh_entry
 
 AGENT = "conversation.ambient_mesh_agent"
@@ -32,10 +32,7 @@ async def _agent(hass: HomeAssistant, endpoint: dict[str, Any]) -> MockConfigEnt
     """The test household with one model endpoint."""
     assert await async_setup_component(hass, "homeassistant", {})
     entry = mesh_entry(options={"endpoints": [{"priority": 0, "timeout": 5, **endpoint}]})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     return entry
 
 

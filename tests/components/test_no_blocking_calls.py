@@ -36,7 +36,7 @@ from custom_components.ambient_mesh.engine.model import Verdict
 
 from ..ollama_standin import OllamaStandIn, Reply
 from ..speech import speak, whisper_dir
-from .conftest import _subscribed
+from .conftest import load_entry
 from .helpers import until
 from .household import ENTITY_VEHICLES, ENTITY_ZONES, mesh_entry, subentries
 from .test_voice_pipeline import _create_pipeline, _run
@@ -104,10 +104,7 @@ async def test_setup_messages_decisions_services_voice_reload_and_unload_block_n
     for component in ("homeassistant", "frontend", "lovelace", "diagnostics"):
         assert await async_setup_component(hass, component, {})
     entry = mesh_entry(options={"endpoints": [endpoint]})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     hub = entry.runtime_data.hub
     assert URL_PATH in (lovelace_dashboards(hass) or {})  # the dashboard was generated
 
@@ -172,10 +169,7 @@ async def test_a_spoken_command_through_whisper_and_a_rules_decision_block_nothi
         options={"stt_model": str(whisper_dir()), "stt_language": "auto"},
         subentries_data=subentries(vehicles=ENTITY_VEHICLES, zones=ENTITY_ZONES),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     assert await async_setup_component(hass, "assist_pipeline", {})
     pipeline_id = await _create_pipeline(hass_ws_client, "en")
 
@@ -206,10 +200,7 @@ async def test_a_first_request_in_another_language_reads_its_sentences_off_the_l
     intents.load.cache_clear()
     assert await async_setup_component(hass, "homeassistant", {})
     entry = mesh_entry()  # no model: every sentence is answered locally
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     await mqtt.async_publish(hass, "teslamate/cars/1/battery_level", "76")
     hub = entry.runtime_data.hub
     await until(lambda: hub.mesh.ingestor.stats.accepted >= 1)

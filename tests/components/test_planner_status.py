@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ambient_mesh.engine.model import Situation
 from tests.ollama_standin import OllamaStandIn, Reply
 
-from .conftest import _subscribed
+from .conftest import load_entry
 from .helpers import hub_state
 from .household import mesh_entry
 
@@ -26,10 +26,7 @@ async def test_a_fallback_to_the_rules_shows_on_the_planner_sensor_without_a_tic
     assert await async_setup_component(hass, "homeassistant", {})
     endpoint = {"url": server.url, "model": "qwen2.5:3b", "kind": "ollama", "priority": 0, "timeout": 5}
     entry = mesh_entry(options={"endpoints": [endpoint]})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     hub = entry.runtime_data.hub
     before = hub_state(hass, entry.entry_id, "planner")
     assert before is not None and before.state == "llm"

@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ambient_mesh.engine.ingest import IngestStats
 from custom_components.ambient_mesh.engine.replay import Result, Scenario, check, load_scenario
 
-from .conftest import _subscribed
+from .conftest import load_entry
 from .frozen_time import HOME_ASSISTANT_CLOCK_FROZEN
 from .helpers import record_situations, until
 from .household import mesh_entry, subentries
@@ -96,10 +96,7 @@ async def _load_mesh(hass: HomeAssistant, scenario: Scenario, **options: Any) ->
     """The scenario's household with a local calendar per person, loaded and subscribed on the broker."""
     calendars = await _calendars(hass, scenario)
     entry = mesh_entry(subentries_data=_household(scenario, calendars), options=options)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     return entry
 
 

@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.engine.model import Caller, ToolCall, Verdict
 
-from .conftest import _subscribed
+from .conftest import load_entry
 from .household import PEOPLE, ZONES, mesh_entry, subentries
 
 
@@ -64,10 +64,7 @@ async def test_answering_with_nothing_waiting_and_denying_the_oldest_request(
     assert await async_setup_component(hass, "homeassistant", {})
     zones = [*ZONES, {"id": "garage", "name": "Garage", "sources": {"cover": "cover.garage_door"}}]
     entry = mesh_entry(subentries_data=subentries(zones=zones))
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
 
     error = await _refused(hass, "approve", {})
     assert error.translation_key == "nothing_pending"

@@ -29,7 +29,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from .conftest import Publish, _subscribed
+from .conftest import Publish, load_entry
 from .helpers import samples, until
 from .household import mesh_entry
 
@@ -126,10 +126,7 @@ async def fed_mesh(
     """A loaded entry that has heard every payload sample once, in order."""
     assert await async_setup_component(hass, "homeassistant", {})
     entry = mesh_entry(entry_id=ENTRY_ID)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     hub = entry.runtime_data.hub
     stats = hub.mesh.ingestor.stats
     messages = [message for name in FORMATS for message in samples(name)]

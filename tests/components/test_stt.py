@@ -21,7 +21,7 @@ from custom_components.ambient_mesh.const import DOMAIN
 from custom_components.ambient_mesh.stt import AmbientMeshSpeechToText
 from tests.speech import speak, whisper_dir
 
-from .conftest import _subscribed
+from .conftest import load_entry
 from .household import mesh_entry
 
 STT_ENTITY = "stt.ambient_mesh_whisper"
@@ -48,10 +48,7 @@ async def _stream(audio: bytes, chunk: int = 4096) -> AsyncIterator[bytes]:
 async def _entry(hass: HomeAssistant, model: str) -> MockConfigEntry:
     assert await async_setup_component(hass, "homeassistant", {})
     entry = mesh_entry(options={"stt_model": model, "stt_language": "auto"})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     return entry
 
 
@@ -151,10 +148,7 @@ async def test_a_fixed_language_narrows_what_the_entity_offers(
 ) -> None:
     assert await async_setup_component(hass, "homeassistant", {})
     entry = mesh_entry(options={"stt_language": "de"})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     entity = _entity(hass)
     assert entity.supported_languages == ["de"]
     assert entity._recognizer is None  # no model named in the options: nothing loads until it is needed

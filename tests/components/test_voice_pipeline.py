@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from tests.speech import speak, whisper_dir
 
-from .conftest import _subscribed
+from .conftest import load_entry
 from .household import ENTITY_VEHICLES, ENTITY_ZONES, mesh_entry, subentries
 
 STT_ENTITY = "stt.ambient_mesh_whisper"
@@ -30,10 +30,7 @@ async def voice_mesh(hass: HomeAssistant, mqtt_entry: MockConfigEntry, devices: 
         options={"stt_model": str(whisper_dir()), "stt_language": "auto"},
         subentries_data=subentries(vehicles=ENTITY_VEHICLES, zones=ENTITY_ZONES),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     assert await async_setup_component(hass, "assist_pipeline", {})
     return entry
 

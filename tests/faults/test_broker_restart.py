@@ -26,7 +26,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from ..broker import _free_port, _mosquitto, _wait_listening
-from ..components.conftest import _subscribed
+from ..components.conftest import _subscribed, load_entry
 from ..components.frozen_time import LOOP_FOLLOWS_FREEZER, move_on
 from ..components.helpers import fact_state
 from ..components.household import mesh_entry
@@ -110,10 +110,7 @@ async def test_entities_resume_after_the_broker_is_killed_and_restarted(
     await _until(lambda: mqtt.is_connected(hass))
     assert await async_setup_component(hass, "homeassistant", {})
     entry = mesh_entry()
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
 
     async def temperature(value: float) -> None:
         await mqtt.async_publish(hass, SENSOR, f'{{"temperature": {value}}}')

@@ -24,7 +24,7 @@ from custom_components.ambient_mesh.engine.model import Verdict
 from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS, LlmPlanner
 from custom_components.ambient_mesh.engine.tools import CATALOGUE
 
-from ..components.conftest import _subscribed
+from ..components.conftest import load_entry
 from ..components.household import mesh_entry
 from ..engine.test_digest import departure, make_world
 from ..engine.test_llm_planner import guard_for
@@ -113,10 +113,7 @@ async def test_the_agent_streams_a_two_round_tool_loop_into_the_chat_log(
             "allowlist": ["set_room_climate", "set_lights", "notify"],
         }
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await _subscribed(hass)
+    await load_entry(hass, entry)
     result = await conversation.async_converse(
         hass,
         "It's too warm in the bedroom, set it to 19 degrees",
