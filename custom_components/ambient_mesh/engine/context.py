@@ -1,4 +1,4 @@
-"""The context store: the current value and a short bounded history of every fact, per source."""
+"""The context store: the current value of every fact, per source, and a short series where one is read."""
 
 from __future__ import annotations
 
@@ -6,13 +6,21 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from .household import Subject
 from .profiles import Parsed, SourceKind
-from .signals import Signal, SignalValue, is_stale
+from .signals import KINDS, Location, Signal, SignalValue, is_stale
 
-HISTORY = 48
-"""Facts kept per (source, kind); enough for a night of 10-minute skin-temperature readings."""
+_SERIES: dict[str, int] = {kind: spec.series for kind, spec in KINDS.items() if spec.series > 1}
+"""kind → facts kept per source, for the kinds a detector reads as a series (``KindSpec.series``)."""
+
+type _Kept = tuple[datetime, SignalValue | tuple[float, float, float | None], str | None]
+"""A fact in a series: (time, value, unit), a position as a plain (lat, lon, accuracy) tuple.
+
+Plain tuples of numbers, text and times, which the garbage collector stops tracking after its first
+look; a series' facts live for hours, and a ``Signal`` (a tuple subclass) or ``Location`` would be
+walked by every full collection of the Home Assistant process for as long. Read back as Signals."""
 
 
 @dataclass(slots=True)
@@ -28,24 +36,28 @@ class SourceInfo:
     messages: int = 0
 
 
-class _Facts:
-    """The current fact of one kind from one source, and its bounded history."""
+def _time(fact: _Kept) -> datetime:
+    return fact[0]
 
-    __slots__ = ("latest", "series")
 
-    def __init__(self, signal: Signal, history: int) -> None:
-        self.latest = signal
-        self.series: deque[Signal] = deque((signal,), maxlen=history)
+def _value(kept: SignalValue | tuple[float, float, float | None]) -> SignalValue:
+    return Location(*kept) if type(kept) is tuple else cast(SignalValue, kept)
 
 
 class ContextStore:
-    """Facts per source; subject views pick the freshest fact among a subject's sources."""
+    """Facts per source; subject views pick the freshest fact among a subject's sources.
 
-    def __init__(self, history: int = HISTORY) -> None:
+    Every kind keeps its current fact; only the kinds read as a series (a trend, an approach, the
+    transitions of a morning) keep the last few as well. A car's state of charge said again a minute
+    later replaces the fact, where a series would keep both: most of a stream is such facts, and
+    keeping them would cost memory, and garbage-collector time, that nothing ever reads.
+    """
+
+    def __init__(self) -> None:
         """Start empty."""
-        self._history = history
-        # source → kind → facts: keyed by plain strings, so the hot path builds and hashes no tuples.
-        self._facts: dict[str, dict[str, _Facts]] = {}
+        # source → kind → fact: keyed by plain strings, so the hot path builds and hashes no tuples.
+        self._latest: dict[str, dict[str, Signal]] = {}
+        self._series: dict[str, dict[str, deque[_Kept]]] = {}
         self.sources: dict[str, SourceInfo] = {}
 
     def apply(self, parsed: Parsed, received: datetime) -> bool:
@@ -57,63 +69,76 @@ class ContextStore:
             info = self.sources[source] = SourceInfo(
                 source, parsed.source_kind, parsed.format, parsed.name, received, received
             )
+            self._latest.setdefault(source, {})  # a source with info always has its facts
         info.last_seen = received
         info.messages += 1
         if parsed.name and not info.name:
             info.name = parsed.name
-        facts = self._facts.get(source)
-        if facts is None:
-            facts = self._facts[source] = {}
+        latest = self._latest[source]
+        series = _SERIES
         for signal in parsed.signals:
             origin, kind, _, ts, _ = signal  # one unpack, not three attribute lookups
             if origin != source:  # profiles emit facts of the message's own source only
-                self._store(self._of(origin), signal)
+                self._store(signal)
                 continue
-            current = facts.get(kind)  # _store, inlined: this runs for every fact received
-            if current is None:
-                facts[kind] = _Facts(signal, self._history)
-                continue
-            if ts >= current.latest.ts:
-                current.latest = signal
-            current.series.append(signal)
+            current = latest.get(kind)  # _store, inlined: this runs for every fact received
+            # An out-of-order (older) fact joins the series but does not replace the current value.
+            if current is None or ts >= current.ts:
+                latest[kind] = signal
+            if kind in series:
+                self._append(source, kind, signal)
         return new
 
     def record(self, signals: Iterable[Signal]) -> None:
         """Store facts (also used for facts from Home Assistant entities, which have no device)."""
         for signal in signals:
-            self._store(self._of(signal.source), signal)
+            self._store(signal)
 
-    def _of(self, source: str) -> dict[str, _Facts]:
-        facts = self._facts.get(source)
-        if facts is None:
-            facts = self._facts[source] = {}
-        return facts
+    def _store(self, signal: Signal) -> None:
+        source, kind = signal.source, signal.kind
+        latest = self._latest.get(source)
+        if latest is None:
+            latest = self._latest[source] = {}
+        current = latest.get(kind)
+        if current is None or signal.ts >= current.ts:
+            latest[kind] = signal
+        if kind in _SERIES:
+            self._append(source, kind, signal)
 
-    def _store(self, facts: dict[str, _Facts], signal: Signal) -> None:
-        current = facts.get(signal.kind)
-        if current is None:
-            facts[signal.kind] = _Facts(signal, self._history)
-            return
-        # An out-of-order (older) fact joins the history but does not replace the current value.
-        if signal.ts >= current.latest.ts:
-            current.latest = signal
-        current.series.append(signal)
+    def _append(self, source: str, kind: str, signal: Signal) -> None:
+        _, _, value, ts, unit = signal
+        fact: _Kept = (
+            ts,
+            (value.lat, value.lon, value.accuracy_m) if type(value) is Location else value,
+            unit,
+        )
+        kinds = self._series.get(source)
+        if kinds is None:
+            kinds = self._series[source] = {}
+        kept = kinds.get(kind)
+        if kept is None:
+            kinds[kind] = deque((fact,), maxlen=_SERIES[kind])
+        else:
+            kept.append(fact)
 
     def latest(self, source: str, kind: str) -> Signal | None:
         """The current fact of one kind from one source."""
-        facts = self._facts.get(source)
-        current = None if facts is None else facts.get(kind)
-        return None if current is None else current.latest
+        latest = self._latest.get(source)
+        return None if latest is None else latest.get(kind)
 
     def history(self, source: str, kind: str) -> list[Signal]:
-        """The bounded history of one kind from one source, oldest first."""
-        facts = self._facts.get(source)
-        current = None if facts is None else facts.get(kind)
-        return [] if current is None else sorted(current.series, key=lambda s: s.ts)
+        """The facts of one kind from one source, oldest first: its series, or its current fact."""
+        kept = self._series.get(source, {}).get(kind)
+        if kept is not None:
+            return [
+                Signal(source, kind, _value(value), ts, unit) for ts, value, unit in sorted(kept, key=_time)
+            ]
+        current = self.latest(source, kind)
+        return [] if current is None else [current]
 
     def source_values(self, source: str) -> Mapping[str, Signal]:
         """Every current fact of one source, by kind."""
-        return {kind: facts.latest for kind, facts in self._facts.get(source, {}).items()}
+        return dict(self._latest.get(source, {}))
 
     def fact(self, subject: Subject, kind: str, now: datetime | None = None) -> Signal | None:
         """The freshest fact of a kind among a subject's sources; with ``now``, only if not stale."""
@@ -132,15 +157,14 @@ class ContextStore:
         return None if signal is None else signal.value
 
     def subject_history(self, subject: Subject, kind: str) -> list[Signal]:
-        """The merged history of a kind across a subject's sources, oldest first."""
+        """The merged facts of a kind across a subject's sources, oldest first (see ``history``)."""
         merged: list[Signal] = []
         for source in subject.sources.values():
-            current = self._facts.get(source, {}).get(kind)
-            if current is not None:
-                merged.extend(current.series)
+            merged.extend(self.history(source, kind))
         return sorted(merged, key=lambda s: s.ts)
 
     def remove_source(self, source: str) -> None:
         """Forget a device and everything it said."""
         self.sources.pop(source, None)
-        self._facts.pop(source, None)
+        self._latest.pop(source, None)
+        self._series.pop(source, None)

@@ -71,15 +71,25 @@ class ProfileError(Exception):
         self.detail = detail
 
 
+SERIES = 48
+"""Facts kept of a kind read as a series: enough for a night of 10-minute skin-temperature readings."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KindSpec:
-    """What a signal kind carries: value type, canonical unit, plausible range, when it goes stale."""
+    """What a signal kind carries: value type, canonical unit, plausible range, when it goes stale.
+
+    ``series`` is how many facts of the kind the context keeps per source, newest included: 1 for a
+    kind that is only ever read as its current value, ``SERIES`` for one a detector reads as a series
+    (a trend, the fixes of an approach, the transitions of a morning).
+    """
 
     type: type
     unit: str | None = None
     low: float | None = None
     high: float | None = None
     stale_after: timedelta = timedelta(hours=1)
+    series: int = 1
 
 
 _MIN = timedelta(minutes=1)
@@ -88,16 +98,18 @@ _HOUR = timedelta(hours=1)
 # Canonical units: °C, %, bpm, km/h, min, lx, m. Profiles convert before emitting.
 KINDS: dict[str, KindSpec] = {
     # people (phone, wearable, sleep app)
-    "location": KindSpec(type=Location, stale_after=30 * _MIN),
-    "place": KindSpec(type=str, stale_after=2 * _HOUR),  # region/geofence name ("home", "" = none)
-    "transition": KindSpec(type=str, stale_after=24 * _HOUR),  # "enter:home" / "leave:home"
+    "location": KindSpec(type=Location, stale_after=30 * _MIN, series=SERIES),
+    "place": KindSpec(
+        type=str, stale_after=2 * _HOUR, series=SERIES
+    ),  # region/geofence name ("home", "" = none)
+    "transition": KindSpec(type=str, stale_after=24 * _HOUR, series=SERIES),  # "enter:home" / "leave:home"
     "speed": KindSpec(type=float, unit="km/h", low=0, high=400, stale_after=10 * _MIN),
     "device_battery": KindSpec(type=float, unit="%", low=0, high=100, stale_after=6 * _HOUR),
     "online": KindSpec(type=bool, stale_after=24 * _HOUR),
-    "heart_rate": KindSpec(type=float, unit="bpm", low=25, high=230, stale_after=15 * _MIN),
-    "skin_temp": KindSpec(type=float, unit="°C", low=25, high=42, stale_after=15 * _MIN),
+    "heart_rate": KindSpec(type=float, unit="bpm", low=25, high=230, stale_after=15 * _MIN, series=SERIES),
+    "skin_temp": KindSpec(type=float, unit="°C", low=25, high=42, stale_after=15 * _MIN, series=SERIES),
     "sleep_state": KindSpec(type=str, stale_after=12 * _HOUR),  # awake/tracking/light/deep/rem/stopped
-    "next_alarm": KindSpec(type=datetime, stale_after=24 * _HOUR),
+    "next_alarm": KindSpec(type=datetime, stale_after=24 * _HOUR, series=SERIES),
     "departure": KindSpec(type=datetime, stale_after=24 * _HOUR),
     # vehicles
     "soc": KindSpec(type=float, unit="%", low=0, high=100, stale_after=12 * _HOUR),
@@ -156,13 +168,14 @@ def check(signal: Signal) -> DropReason | None:
 _EVERYDAY: dict[str, tuple[type, float, float, str | None]] = {
     kind: (
         spec.type,
-        -math.inf if spec.low is None else spec.low,
-        math.inf if spec.high is None else spec.high,
+        -math.inf if spec.low is None else float(spec.low),
+        math.inf if spec.high is None else float(spec.high),
         spec.unit,
     )
     for kind, spec in KINDS.items()
 }
-"""kind → (type, low, high, unit), for ``first_broken``."""
+"""kind → (type, low, high, unit), for ``first_broken`` (bounds as floats: a float compares fastest
+with a float)."""
 
 
 def first_broken(signals: Iterable[Signal]) -> tuple[Signal, DropReason] | None:
@@ -197,6 +210,11 @@ def first_broken(signals: Iterable[Signal]) -> tuple[Signal, DropReason] | None:
         if (reason := check(signal)) is not None:
             return signal, reason
     return None
+
+
+def refusal(signal: Signal, reason: DropReason) -> ProfileError:
+    """The drop of a message because of one of its facts: the reason, and the fact in a few words."""
+    return ProfileError(reason, f"{signal.kind}={signal.value!r:.40}")
 
 
 def is_stale(signal: Signal, now: datetime) -> bool:
