@@ -306,27 +306,24 @@ def validate(schema: vol.Schema, data: Any) -> Any:
     return entry[1](data)
 
 
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):  # "1e999" parses to inf
-        raise ProfileError(DropReason.NOT_FINITE, f"number {text[:20]} is not finite")
-    return value
-
-
 def _no_constant(name: str) -> Any:
     raise ProfileError(DropReason.NOT_FINITE, f"{name} is not a number")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
 _SCAN: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(cast(Any, _DECODER))
 """The scanner ``_DECODER`` itself uses (its ``scan_once``), built from the decoder's settings."""
 
 
 def load_json(payload: bytes) -> Any:
-    """Decode JSON strictly: NaN, Infinity and overflowing numbers are NOT_FINITE drops.
+    """Decode JSON strictly: ``NaN`` and ``Infinity`` anywhere in the payload are NOT_FINITE drops.
 
     Python's json accepts them; a device that sends them has a broken sensor, and the value must not
-    reach the context as a float that compares false with everything.
+    reach the context as a float that compares false with everything. A number too large for a float
+    (``1e999``) decodes to an infinity, as in json itself: every rule that reads a number (``number``,
+    ``text_number``, the compiled checks, the kind's own range) refuses it as NOT_FINITE, so it drops
+    the message exactly when the message would use it. Numbers are parsed by json's C scanner, not a
+    Python callback per number: most fields of most messages are numbers.
     """
     try:
         text = payload.decode("utf-8")
