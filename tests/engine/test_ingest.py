@@ -392,6 +392,8 @@ def test_random_input_is_always_accepted_ignored_or_counted(
             before = mesh.ingestor.stats.accepted
             result = mesh.send(topic, payload)
             assert (result is not None) == (mesh.ingestor.stats.accepted == before + 1)
+            # every fact let in obeys its kind's rules, whoever checked it (plain topics check their own)
+            assert result is None or all(check(signal) is None for signal in result.signals)
     stats = mesh.ingestor.stats
     assert stats.accepted + stats.ignored + stats.dropped_total == count
     # no profile bug reached the ingestor's catch-all (it logs at ERROR)
@@ -421,7 +423,7 @@ def test_the_same_plain_payload_again_gives_the_same_fact_at_its_own_time() -> N
     assert first is not None and again is not None
     assert (first.signals[0].value, again.signals[0].value) == (78.0, 78.0)
     assert again.signals[0].ts == first.signals[0].ts + timedelta(minutes=1)
-    assert len(mesh.context.history("teslamate/cars/1", "soc")) == 2
+    assert mesh.context.latest("teslamate/cars/1", "soc") == again.signals[0]
 
 
 def test_a_refused_plain_payload_is_refused_again_and_not_remembered() -> None:
@@ -432,6 +434,8 @@ def test_a_refused_plain_payload_is_refused_again_and_not_remembered() -> None:
     for _ in range(2):
         assert mesh.send("ovms/bob/leaf/metric/v/b/soc", b"nan") is None
     assert mesh.ingestor.stats.dropped == {DropReason.OUT_OF_RANGE: 2, DropReason.NOT_FINITE: 2}
+    # the topic checks its own fact, and words the drop as the ingestor does for any other format
+    assert mesh.ingestor.stats.last_drop[DropReason.OUT_OF_RANGE].detail == "soc=140.0"
     soc = mesh.context.latest("ovms/bob/leaf", "soc")
     assert soc is not None
     assert soc.value == 64.0

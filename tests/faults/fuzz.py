@@ -36,7 +36,7 @@ from custom_components.ambient_mesh.engine.household import Household
 from custom_components.ambient_mesh.engine.ingest import Ingestor
 from custom_components.ambient_mesh.engine.model import Caller, ToolCall
 from custom_components.ambient_mesh.engine.profiles.registry import DEFAULT_BASES, make_profiles
-from custom_components.ambient_mesh.engine.signals import ProfileError
+from custom_components.ambient_mesh.engine.signals import ProfileError, check
 from custom_components.ambient_mesh.engine.tools import CATALOGUE
 
 PAYLOADS = Path(__file__).parents[1] / "fixtures" / "payloads"
@@ -272,9 +272,17 @@ def fuzz_mqtt(junk: Junk, count: int, errors: _Counting) -> dict[str, Any]:
             except Exception as err:  # noqa: BLE001 - what the fuzzer is looking for
                 unhandled.append(f"{fmt} {topic[:60]}: {type(err).__name__}: {err}"[:200])
         try:
-            ingestor.handle(topic, payload)
+            parsed = ingestor.handle(topic, payload)
         except Exception as err:  # noqa: BLE001
             unhandled.append(f"ingest {topic[:60]}: {type(err).__name__}: {err}"[:200])
+        else:
+            # Whoever checked them (the ingestor, or a handler that checks its own), every fact let
+            # in must pass its kind's rules.
+            unhandled.extend(
+                f"accepted {topic[:60]}: {signal.kind}={signal.value!r:.40} ({reason})"
+                for signal in (parsed.signals if parsed is not None else ())
+                if (reason := check(signal)) is not None
+            )
         if n % 1000 == 0:
             clock.advance(timedelta(seconds=7))
         if n == count // 10:

@@ -16,8 +16,8 @@ import logging
 
 from .clock import Clock
 from .context import ContextStore
-from .profiles import Handler, HandlerFactory, Parsed, ParseFn
-from .signals import DropReason, ProfileError, first_broken
+from .profiles import Handler, HandlerFactory, Parsed, ParseFn, handler_checks_facts
+from .signals import DropReason, ProfileError, first_broken, refusal
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -44,6 +44,9 @@ def _refuse(reason: DropReason, detail: str, payload: bytes, now: datetime) -> P
 
 
 _NO_FORMAT: Handler = partial(_refuse, DropReason.UNKNOWN_TOPIC, "no format listens here")
+
+type Route = tuple[Handler, bool]
+"""A topic's handler, and whether it checks its own facts (``profiles.checks_facts``)."""
 
 type Admit = Callable[[str, Parsed, datetime], bool]
 """Whether a valid message (topic, what it said, when) comes from a source the household names."""
@@ -104,11 +107,11 @@ class Ingestor:
             ),
             key=lambda route: -len(route[0]),
         )
-        self._handlers: dict[str, Handler] = {}
+        self._handlers: dict[str, Route] = {}
         self._on_update = on_update
         self._admit = admit
 
-    def _handler(self, topic: str) -> Handler:
+    def _route(self, topic: str) -> Route:
         """The topic's handler, built on its first message and kept (the longest matching base wins).
 
         A topic no format has (no base matches, or the format refuses the topic's shape) is kept too,
@@ -124,8 +127,8 @@ class Ingestor:
                 except ProfileError as err:
                     handler = partial(_refuse, err.reason, err.detail)
                 break
-        self._handlers[topic] = handler
-        return handler
+        route = self._handlers[topic] = (handler, handler_checks_facts(handler))
+        return route
 
     def _format_of(self, topic: str) -> str | None:
         return next((fmt for base, fmt, _ in self._routes if topic.startswith(base + "/")), None)
@@ -133,12 +136,14 @@ class Ingestor:
     def handle(self, topic: str, payload: bytes | str) -> Parsed | None:
         """Ingest one MQTT message; return what it said, or None when it was dropped or ignored."""
         now = self.clock.now()
-        raw = payload.encode() if isinstance(payload, str) else payload
-        if len(raw) > MAX_PAYLOAD:
-            self._drop(DropReason.TOO_LARGE, topic, f"{len(raw)} bytes", now)
+        if type(payload) is not bytes:
+            payload = payload.encode() if isinstance(payload, str) else bytes(payload)
+        if len(payload) > MAX_PAYLOAD:
+            self._drop(DropReason.TOO_LARGE, topic, f"{len(payload)} bytes", now)
             return None
+        handler, checked = self._handlers.get(topic) or self._route(topic)
         try:
-            parsed = (self._handlers.get(topic) or self._handler(topic))(raw, now)
+            parsed = handler(payload, now)
         except ProfileError as err:
             self._drop(err.reason, topic, err.detail, now)
             return None
@@ -146,19 +151,19 @@ class Ingestor:
             _LOGGER.exception("Profile %s failed on %s", self._format_of(topic), topic)
             self._drop(DropReason.MALFORMED, topic, f"profile error: {type(err).__name__}", now)
             return None
+        if not checked and (broken := first_broken(parsed.signals)) is not None:
+            refused = refusal(*broken)
+            self._drop(refused.reason, topic, refused.detail, now)
+            return None
         if not parsed.signals:
             self.stats.ignored += 1
-            return None
-        if (broken := first_broken(parsed.signals)) is not None:
-            signal, reason = broken
-            self._drop(reason, topic, f"{signal.kind}={signal.value!r:.40}", now)
             return None
         if self._admit is not None and not self._admit(topic, parsed, now):
             self.stats.held_back += 1
             return None
         self.stats.accepted += 1
         self.context.apply(parsed, now)
-        if self._on_update:
+        if self._on_update is not None:
             self._on_update(parsed)
         return parsed
 

@@ -2,9 +2,11 @@
 
 A car reports the same few dozen topics over and over, and most of them say the same thing again
 ("asleep", "false", "64"). The handler remembers the last payload of its topic and the value that
-payload gave, so the same bytes again are neither decoded nor run through their rule a second time:
-the value is the one the rule already accepted for exactly those bytes (a rule is a pure function of
-the text). A payload that fails its rule is not remembered.
+payload gave, so the same bytes again are neither decoded, nor run through their rule, nor checked
+against their kind a second time: the value is the one the rule and the kind's check
+(``signals.check``) already accepted for exactly those bytes (both are pure functions of the text).
+A payload that fails either is not remembered. The handler is marked ``checks_facts``, so the
+ingestor does not check its facts again.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from ..signals import Signal, SignalValue
-from . import Handler, Parsed, SourceKind
+from ..signals import Signal, SignalValue, check, refusal
+from . import Handler, Parsed, SourceKind, checks_facts
 from .validators import load_text
 
 _new = tuple.__new__  # Signal and Parsed built without their generated __new__ (a Python function)
@@ -41,20 +43,19 @@ def plain_value(
         nonlocal last_payload, last_value
         if payload != last_payload:
             text = load_text(payload)
-            if not text:
-                if empty is None:
-                    return nothing
-                return _new(
-                    Parsed,
-                    (source, source_kind, (_new(Signal, (source, kind, empty, now, unit)),), fmt, None),
-                )
-            last_value = rule(text)
+            if not text and empty is None:
+                return nothing
+            fact = _new(Signal, (source, kind, rule(text) if text else empty, now, unit))
+            if (reason := check(fact)) is not None:
+                raise refusal(fact, reason)
+            last_value = fact.value
             last_payload = payload
+            return _new(Parsed, (source, source_kind, (fact,), fmt, None))
         return _new(
             Parsed, (source, source_kind, (_new(Signal, (source, kind, last_value, now, unit)),), fmt, None)
         )
 
-    return plain_value_handler
+    return checks_facts(plain_value_handler)
 
 
 def nothing_from(parsed: Parsed) -> Handler:
