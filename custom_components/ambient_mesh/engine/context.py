@@ -6,21 +6,13 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
 from .household import Subject
 from .profiles import Parsed, SourceKind
-from .signals import KINDS, Location, Signal, SignalValue, is_stale
+from .signals import KINDS, Signal, SignalValue, is_stale
 
 _SERIES: dict[str, int] = {kind: spec.series for kind, spec in KINDS.items() if spec.series > 1}
 """kind → facts kept per source, for the kinds a detector reads as a series (``KindSpec.series``)."""
-
-type _Kept = tuple[datetime, SignalValue | tuple[float, float, float | None], str | None]
-"""A fact in a series: (time, value, unit), a position as a plain (lat, lon, accuracy) tuple.
-
-Plain tuples of numbers, text and times, which the garbage collector stops tracking after its first
-look; a series' facts live for hours, and a ``Signal`` (a tuple subclass) or ``Location`` would be
-walked by every full collection of the Home Assistant process for as long. Read back as Signals."""
 
 
 @dataclass(slots=True)
@@ -36,12 +28,8 @@ class SourceInfo:
     messages: int = 0
 
 
-def _time(fact: _Kept) -> datetime:
-    return fact[0]
-
-
-def _value(kept: SignalValue | tuple[float, float, float | None]) -> SignalValue:
-    return Location(*kept) if type(kept) is tuple else cast(SignalValue, kept)
+def _time(fact: Signal) -> datetime:
+    return fact.ts
 
 
 class ContextStore:
@@ -57,7 +45,7 @@ class ContextStore:
         """Start empty."""
         # source → kind → fact: keyed by plain strings, so the hot path builds and hashes no tuples.
         self._latest: dict[str, dict[str, Signal]] = {}
-        self._series: dict[str, dict[str, deque[_Kept]]] = {}
+        self._series: dict[str, dict[str, deque[Signal]]] = {}
         self.sources: dict[str, SourceInfo] = {}
 
     def apply(self, parsed: Parsed, received: datetime) -> bool:
@@ -106,20 +94,14 @@ class ContextStore:
             self._append(source, kind, signal)
 
     def _append(self, source: str, kind: str, signal: Signal) -> None:
-        _, _, value, ts, unit = signal
-        fact: _Kept = (
-            ts,
-            (value.lat, value.lon, value.accuracy_m) if type(value) is Location else value,
-            unit,
-        )
         kinds = self._series.get(source)
         if kinds is None:
             kinds = self._series[source] = {}
         kept = kinds.get(kind)
         if kept is None:
-            kinds[kind] = deque((fact,), maxlen=_SERIES[kind])
+            kinds[kind] = deque((signal,), maxlen=_SERIES[kind])
         else:
-            kept.append(fact)
+            kept.append(signal)
 
     def latest(self, source: str, kind: str) -> Signal | None:
         """The current fact of one kind from one source."""
@@ -130,9 +112,7 @@ class ContextStore:
         """The facts of one kind from one source, oldest first: its series, or its current fact."""
         kept = self._series.get(source, {}).get(kind)
         if kept is not None:
-            return [
-                Signal(source, kind, _value(value), ts, unit) for ts, value, unit in sorted(kept, key=_time)
-            ]
+            return sorted(kept, key=_time)
         current = self.latest(source, kind)
         return [] if current is None else [current]
 

@@ -13,10 +13,8 @@ from typing import NamedTuple
 class Location(NamedTuple):
     """A position fix (WGS84 degrees, accuracy in metres).
 
-    A named tuple, not a frozen dataclass, for the reasons ``Signal`` is one, and one more: a fix
-    kept in a fact's history is then a tuple of numbers, which the garbage collector stops tracking,
-    where every dataclass instance (and every fact holding one) stays tracked and is walked by each
-    full collection.
+    A named tuple, not a frozen dataclass, for the reason ``Signal`` is one. (Like every tuple
+    subclass it stays tracked by the garbage collector; only plain tuples are untracked.)
     """
 
     lat: float
