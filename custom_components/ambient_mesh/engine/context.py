@@ -64,6 +64,7 @@ class ContextStore:
             info.name = parsed.name
         latest = self._latest[source]
         series = _SERIES
+        kept: dict[str, deque[Signal]] | None = None  # the source's series, looked up once if needed
         for signal in parsed.signals:
             origin, kind, _, ts, _ = signal  # one unpack, not three attribute lookups
             if origin != source:  # profiles emit facts of the message's own source only
@@ -74,7 +75,13 @@ class ContextStore:
             if current is None or ts >= current.ts:
                 latest[kind] = signal
             if kind in series:
-                self._append(source, kind, signal)
+                if kept is None:
+                    kept = self._series_of(source)
+                facts = kept.get(kind)
+                if facts is None:
+                    kept[kind] = deque((signal,), maxlen=series[kind])
+                else:
+                    facts.append(signal)
         return new
 
     def record(self, signals: Iterable[Signal]) -> None:
@@ -94,14 +101,18 @@ class ContextStore:
             self._append(source, kind, signal)
 
     def _append(self, source: str, kind: str, signal: Signal) -> None:
-        kinds = self._series.get(source)
-        if kinds is None:
-            kinds = self._series[source] = {}
-        kept = kinds.get(kind)
-        if kept is None:
-            kinds[kind] = deque((signal,), maxlen=_SERIES[kind])
+        kept = self._series_of(source)
+        facts = kept.get(kind)
+        if facts is None:
+            kept[kind] = deque((signal,), maxlen=_SERIES[kind])
         else:
-            kept.append(signal)
+            facts.append(signal)
+
+    def _series_of(self, source: str) -> dict[str, deque[Signal]]:
+        kept = self._series.get(source)
+        if kept is None:
+            kept = self._series[source] = {}
+        return kept
 
     def latest(self, source: str, kind: str) -> Signal | None:
         """The current fact of one kind from one source."""
