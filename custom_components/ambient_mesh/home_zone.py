@@ -3,12 +3,15 @@
 Home is ``zone.home`` (Home Assistant's home location and radius, set under Settings → System →
 General or ``homeassistant: latitude/longitude/radius``), followed live when it changes. A zone
 (room) of the household gets the area its devices are in, so a room in the area "Schlafzimmer" is
-recognised as a bedroom even when the zone is called something else.
+recognised as a bedroom even when the zone is called something else; that too is followed live
+(an area renamed, an entity or device moved to another area).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from homeassistant.const import ATTR_LATITUDE, ATTR_LONGITUDE, EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
@@ -75,5 +78,27 @@ def async_follow_zone_home(hass: HomeAssistant, mesh: Mesh) -> CALLBACK_TYPE:
     def _unsub() -> None:
         unsub_config()
         unsub_zone()
+
+    return _unsub
+
+
+@callback
+def async_follow_areas(hass: HomeAssistant, on_change: Callable[[], None]) -> CALLBACK_TYPE:
+    """Call ``on_change`` whenever an area, or the area an entity or device is in, may have changed."""
+
+    @callback
+    def _changed(_: Event[Any]) -> None:
+        on_change()
+
+    unsubs = [
+        hass.bus.async_listen(ar.EVENT_AREA_REGISTRY_UPDATED, _changed),
+        hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, _changed),
+        hass.bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, _changed),
+    ]
+
+    @callback
+    def _unsub() -> None:
+        for unsub in unsubs:
+            unsub()
 
     return _unsub

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,7 +68,7 @@ from .engine.profiles import Parsed, SourceKind
 from .engine.situations import SituationDetector, local_tz
 from .entity_signals import signals_from_state
 from .executor import HomeAssistantExecutor
-from .home_zone import async_follow_zone_home, in_home_assistant
+from .home_zone import async_follow_areas, async_follow_zone_home, in_home_assistant
 from .link_issues import async_clear_link_issues, async_update_link_issues
 from .storage import MeshStorage
 
@@ -291,6 +291,7 @@ class AmbientMeshHub:
             async_remove_stranger_devices(self.hass, self.entry_id, self.admission.discovery)
         self._follow_entities()
         self._unsubs.append(async_follow_zone_home(self.hass, self.mesh))
+        self._unsubs.append(async_follow_areas(self.hass, self._follow_areas))
         async_update_link_issues(self.hass, self.entry_id, self.mesh.household)
         self._arm_next_due()
         for decision in self.guard.pending.values():  # restored: notifications do not survive a restart
@@ -516,6 +517,22 @@ class AmbientMeshHub:
             reason=reason,
             person=self.person_for_user(user_id),
         )
+
+    @callback
+    def _follow_areas(self) -> None:
+        """Give the zones the areas Home Assistant has now (a room moved into "Schlafzimmer" is a bedroom).
+
+        The zones as the household configured them, given their areas again; when that changes any,
+        the mesh, the repair issues for missing links and the assumptions sensors follow at once.
+        """
+        configured = Household.from_dict(self.applied["household"])
+        zones = in_home_assistant(self.hass, configured).zones
+        current = self.mesh.household
+        if zones == current.zones:
+            return
+        self.mesh.set_household(replace(current, zones=zones))
+        async_update_link_issues(self.hass, self.entry_id, self.mesh.household)
+        self.notify_changed()
 
     def notify_changed(self) -> None:
         """Refresh the hub's entities (planner status, pending requests, last decision)."""

@@ -160,6 +160,34 @@ async def test_a_room_in_the_area_schlafzimmer_is_the_bedroom(
     assert alice.attributes["rooms"]["assumed"] == ["Wohnzimmer"]
 
 
+async def test_a_room_moved_into_the_area_schlafzimmer_later_is_the_bedroom_at_once(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry
+) -> None:
+    entities = er.async_get(hass)
+    trv = entities.async_get_or_create("climate", "demo", "og_trv", suggested_object_id="og_trv")
+    zones = [
+        {"id": "raum_1", "name": "Raum 1", "sources": {"climate": trv.entity_id}},
+        {"id": "wohnzimmer", "name": "Wohnzimmer", "sources": {"climate": "zigbee2mqtt/wohnzimmer_trv"}},
+    ]
+    entry = await _setup(hass, zones)
+    bedroom = (DOMAIN, f"missing_link_{entry.entry_id}_alice_bedroom")
+    assert bedroom in ir.async_get(hass).issues  # no area yet: nothing is called like a bedroom
+
+    area = ar.async_get(hass).async_create("Schlafzimmer")
+    entities.async_update_entity(trv.entity_id, area_id=area.id)  # the user assigns the area
+    await hass.async_block_till_done()
+    assert entry.runtime_data.hub.mesh.household.zones["raum_1"].area == "Schlafzimmer"
+    assert bedroom not in ir.async_get(hass).issues
+    alice = _assumptions(hass, entry, "alice")
+    assert alice.attributes["bedroom"]["assumed"] == ["Raum 1"]
+
+    ar.async_get(hass).async_update(area.id, name="Arbeitszimmer")  # renamed: no longer a bedroom
+    await hass.async_block_till_done()
+    assert entry.runtime_data.hub.mesh.household.zones["raum_1"].area == "Arbeitszimmer"
+    assert bedroom in ir.async_get(hass).issues
+    assert "bedroom" not in _assumptions(hass, entry, "alice").attributes
+
+
 async def test_missing_links_are_repair_issues_that_go_when_the_entry_unloads(
     hass: HomeAssistant, mqtt_entry: MockConfigEntry
 ) -> None:
