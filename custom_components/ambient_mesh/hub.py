@@ -70,6 +70,7 @@ from .entity_signals import signals_from_state
 from .executor import HomeAssistantExecutor
 from .home_zone import async_follow_areas, async_follow_zone_home, in_home_assistant
 from .link_issues import async_clear_link_issues, async_update_link_issues
+from .model_issues import async_clear_model_issues, async_update_model_issues
 from .storage import MeshStorage
 
 HEALTH_CHECK = timedelta(minutes=5)
@@ -312,6 +313,7 @@ class AmbientMeshHub:
         while self._unsubs:
             self._unsubs.pop()()
         async_clear_link_issues(self.hass, self.entry_id)
+        async_clear_model_issues(self.hass, self.entry_id)
         if self._unsub_due is not None:
             self._unsub_due()
             self._unsub_due = None
@@ -554,13 +556,18 @@ class AmbientMeshHub:
             return
         self._health_checked = now
 
-        async def check() -> None:
-            await llm.check_health()
-            self.notify_changed()
-
         self._health_task = self.entry.async_create_background_task(
-            self.hass, check(), "ambient_mesh endpoint health"
+            self.hass, self.async_check_llm_health(), "ambient_mesh endpoint health"
         )
+
+    async def async_check_llm_health(self) -> None:
+        """Ask the model servers whether they are up and have their model; show it (sensor, repairs)."""
+        llm = self.planner.llm
+        if llm is None:
+            return
+        await llm.check_health()
+        async_update_model_issues(self.hass, self.entry_id, llm.states.values())
+        self.notify_changed()
 
     def _arm_next_due(self) -> None:
         """Fire the next scheduled call on time (Home Assistant's point-in-time helper), not at a tick.

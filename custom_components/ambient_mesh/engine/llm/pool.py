@@ -74,6 +74,7 @@ class EndpointState:
     failures: int = 0
     retry_at: datetime | None = None  # backing off until then
     last_ok: datetime | None = None
+    model_missing: bool = False  # the server listed its models, and the endpoint's is not among them
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,7 @@ class EndpointPool:
                 self.ok(endpoint)
             else:
                 self.failed(endpoint, f"model {endpoint.model} not found")
+                self.states[endpoint.key].model_missing = True
         return dict(self.states)
 
     def ok(self, endpoint: Endpoint) -> None:
@@ -161,6 +163,7 @@ class EndpointPool:
         state.failures = 0
         state.retry_at = None
         state.last_ok = self.clock.now()
+        state.model_missing = False
 
     def failed(self, endpoint: Endpoint, error: str) -> None:
         """The endpoint failed: back off, exponentially."""
