@@ -12,50 +12,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import slugify
 
-from .const import DOMAIN
 from .engine.llm import EndpointState
+from .repairs import async_set_issues
 
 _PREFIX = "model_missing"
 
 
-def _issue_id(entry_id: str, key: str) -> str:
-    return f"{_PREFIX}_{entry_id}_{slugify(key)}"
+def _prefix(entry_id: str) -> str:
+    return f"{_PREFIX}_{entry_id}_"
 
 
 def async_update_model_issues(
     hass: HomeAssistant, entry_id: str, states: Iterable[EndpointState]
 ) -> set[str]:
     """Raise an issue per endpoint whose model is missing, delete the others; returns the raised ids."""
-    raised: set[str] = set()
-    for state in states:
-        if not state.model_missing:
-            continue
-        issue_id = _issue_id(entry_id, state.endpoint.key)
-        raised.add(issue_id)
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="model_missing",
-            translation_placeholders={"model": state.endpoint.model, "url": state.endpoint.url},
+    wanted = {
+        f"{_prefix(entry_id)}{slugify(state.endpoint.key)}": (
+            "model_missing",
+            {"model": state.endpoint.model, "url": state.endpoint.url},
         )
-    _delete(hass, entry_id, keep=raised)
-    return raised
+        for state in states
+        if state.model_missing
+    }
+    return async_set_issues(hass, _prefix(entry_id), wanted)
 
 
 def async_clear_model_issues(hass: HomeAssistant, entry_id: str) -> None:
     """Remove every model issue of an entry (it unloads; the next health check raises what is still missing)."""
-    _delete(hass, entry_id, keep=set())
-
-
-def _delete(hass: HomeAssistant, entry_id: str, keep: set[str]) -> None:
-    prefix = f"{_PREFIX}_{entry_id}_"
-    for domain, issue_id in list(ir.async_get(hass).issues):
-        if domain == DOMAIN and issue_id.startswith(prefix) and issue_id not in keep:
-            ir.async_delete_issue(hass, DOMAIN, issue_id)
+    async_set_issues(hass, _prefix(entry_id), {})

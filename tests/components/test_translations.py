@@ -41,30 +41,47 @@ def test_english_is_the_strings_file() -> None:
 
 
 def _raised_issue_keys() -> set[str]:
-    """Every translation key the integration passes to ``async_create_issue``, read from its source."""
+    """Every translation key the integration raises an issue with, read from its source.
+
+    Directly (``async_create_issue(..., translation_key="…" or a module constant)``), or through
+    ``repairs.async_set_issues`` as the first item of a wanted issue (``"model_missing"``, and the
+    link issues' ``f"missing_{link}"`` for each link a detector cannot do without).
+    """
     keys: set[str] = set()
     for module in PACKAGE.glob("*.py"):
         source = module.read_text(encoding="utf-8")
         for call in re.findall(r"async_create_issue\((.*?)\n\s*\)", source, flags=re.DOTALL):
-            literal = re.search(r'translation_key=(f?)"([^"]+)"', call)
+            if "translation_key=translation_key" in call:
+                continue  # repairs.py: the keys come from its callers, below
+            literal = re.search(r'translation_key="([^"]+)"', call)
             named = re.search(r"translation_key=([A-Z_]+)\b", call)
-            if literal is not None and literal.group(1) == "f":
-                # the link issues: missing_{link}, one per link a detector cannot do without
-                keys |= {literal.group(2).replace("{missing.link}", link) for link in ("bedroom", "driver")}
-            elif literal is not None:
-                keys.add(literal.group(2))
+            if literal is not None:
+                keys.add(literal.group(1))
             elif named is not None:  # a module constant, e.g. stt.ISSUE_ID
                 constant = re.search(rf'^{named.group(1)} = "([^"]+)"', source, flags=re.MULTILINE)
                 assert constant is not None, f"{module.name}: {named.group(1)} is not a string constant"
                 keys.add(constant.group(1))
             else:
                 raise AssertionError(f"{module.name}: an issue whose translation key this test cannot read")
+        if "async_set_issues(" in source and module.name != "repairs.py":
+            for key in re.findall(r'^\s+(f?)"([a-z_{}.]+)",$', source, flags=re.MULTILINE):
+                prefix, name = key
+                if prefix == "f":  # one per link a detector cannot do without
+                    keys |= {name.replace("{missing.link}", link) for link in ("bedroom", "driver")}
+                else:
+                    keys.add(name)
     return keys
 
 
 def test_every_repair_issue_has_a_title_and_a_description() -> None:
     raised = _raised_issue_keys()
-    assert {"store_unreadable", "whisper_unavailable", "missing_bedroom", "missing_driver"} <= raised
+    assert {
+        "store_unreadable",
+        "whisper_unavailable",
+        "missing_bedroom",
+        "missing_driver",
+        "model_missing",
+    } <= raised
     issues = _strict(STRINGS)["issues"]
     for key in raised:
         assert {"title", "description"} <= set(issues.get(key, {})), key
