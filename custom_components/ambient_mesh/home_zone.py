@@ -9,7 +9,7 @@ recognised as a bedroom even when the zone is called something else; that too is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Any
 
@@ -83,16 +83,27 @@ def async_follow_zone_home(hass: HomeAssistant, mesh: Mesh) -> CALLBACK_TYPE:
 
 
 @callback
-def async_follow_areas(hass: HomeAssistant, on_change: Callable[[], None]) -> CALLBACK_TYPE:
-    """Call ``on_change`` whenever an area, or the area an entity or device is in, may have changed."""
+def async_follow_areas(
+    hass: HomeAssistant, watched: Callable[[], Collection[str]], on_change: Callable[[], None]
+) -> CALLBACK_TYPE:
+    """Call ``on_change`` when an area, or the area of a device or a ``watched`` entity, may have changed.
+
+    Entity registry changes of other entities (Home Assistant creates one for every entity set up,
+    ours included) are not looked at.
+    """
 
     @callback
     def _changed(_: Event[Any]) -> None:
         on_change()
 
+    @callback
+    def _entity_changed(event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+        if event.data["entity_id"] in watched():
+            on_change()
+
     unsubs = [
         hass.bus.async_listen(ar.EVENT_AREA_REGISTRY_UPDATED, _changed),
-        hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, _changed),
+        hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, _entity_changed),
         hass.bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, _changed),
     ]
 

@@ -292,7 +292,7 @@ class AmbientMeshHub:
             async_remove_stranger_devices(self.hass, self.entry_id, self.admission.discovery)
         self._follow_entities()
         self._unsubs.append(async_follow_zone_home(self.hass, self.mesh))
-        self._unsubs.append(async_follow_areas(self.hass, self._follow_areas))
+        self._unsubs.append(async_follow_areas(self.hass, self._zone_entities, self._follow_areas))
         async_update_link_issues(self.hass, self.entry_id, self.mesh.household)
         self._arm_next_due()
         for decision in self.guard.pending.values():  # restored: notifications do not survive a restart
@@ -519,6 +519,15 @@ class AmbientMeshHub:
             reason=reason,
             person=self.person_for_user(user_id),
         )
+
+    def _zone_entities(self) -> set[str]:
+        """The Home Assistant entities the household's zones are made of (their areas are the zones')."""
+        return {
+            source
+            for zone in self.mesh.household.zones.values()
+            for source in zone.sources.values()
+            if is_entity_id(source)
+        }
 
     @callback
     def _follow_areas(self) -> None:

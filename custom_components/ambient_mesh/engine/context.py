@@ -152,7 +152,7 @@ class ContextStore:
         merged: list[Signal] = []
         for source in subject.sources.values():
             merged.extend(self.history(source, kind))
-        return sorted(merged, key=lambda s: s.ts)
+        return sorted(merged, key=_time)
 
     def remove_source(self, source: str) -> None:
         """Forget a device and everything it said."""
