@@ -55,6 +55,14 @@ ZONES: list[dict[str, Any]] = [
 ]
 
 
+def raum_1_and_wohnzimmer(raum_1_climate: str = "zigbee2mqtt/raum_1_trv") -> list[dict[str, Any]]:
+    """Two rooms, neither named like a bedroom: "Raum 1" (on the given thermostat) and "Wohnzimmer"."""
+    return [
+        {"id": "raum_1", "name": "Raum 1", "sources": {"climate": raum_1_climate}},
+        {"id": "wohnzimmer", "name": "Wohnzimmer", "sources": {"climate": "zigbee2mqtt/wohnzimmer_trv"}},
+    ]
+
+
 def subentries(
     people: list[dict[str, Any]] = PEOPLE,
     vehicles: list[dict[str, Any]] = VEHICLES,

@@ -28,7 +28,14 @@ from custom_components.ambient_mesh.engine.replay import check
 from .conftest import _subscribed
 from .frozen_time import HOME_ASSISTANT_CLOCK_FROZEN
 from .helpers import record_situations, until
-from .household import SHORT_PEOPLE, SHORT_VEHICLES, UNDRIVEN_LEAF, mesh_entry, subentries
+from .household import (
+    SHORT_PEOPLE,
+    SHORT_VEHICLES,
+    UNDRIVEN_LEAF,
+    mesh_entry,
+    raum_1_and_wohnzimmer,
+    subentries,
+)
 from .test_scenarios_in_ha import _load_mesh, _start, play
 
 # scenario → Home Assistant's home location (lat, lon, radius m) for the run
@@ -149,10 +156,7 @@ async def test_a_room_in_the_area_schlafzimmer_is_the_bedroom(
     area = ar.async_get(hass).async_create("Schlafzimmer")
     entity = er.async_get(hass).async_get_or_create("climate", "demo", "og_trv", suggested_object_id="og_trv")
     er.async_get(hass).async_update_entity(entity.entity_id, area_id=area.id)
-    zones = [
-        {"id": "raum_1", "name": "Raum 1", "sources": {"climate": entity.entity_id}},
-        {"id": "wohnzimmer", "name": "Wohnzimmer", "sources": {"climate": "zigbee2mqtt/wohnzimmer_trv"}},
-    ]
+    zones = raum_1_and_wohnzimmer(entity.entity_id)
     entry = await _setup(hass, zones)
     alice = _assumptions(hass, entry, "alice")
     assert alice.attributes["bedroom"]["assumed"] == ["Raum 1"]
@@ -165,10 +169,7 @@ async def test_a_room_moved_into_the_area_schlafzimmer_later_is_the_bedroom_at_o
 ) -> None:
     entities = er.async_get(hass)
     trv = entities.async_get_or_create("climate", "demo", "og_trv", suggested_object_id="og_trv")
-    zones = [
-        {"id": "raum_1", "name": "Raum 1", "sources": {"climate": trv.entity_id}},
-        {"id": "wohnzimmer", "name": "Wohnzimmer", "sources": {"climate": "zigbee2mqtt/wohnzimmer_trv"}},
-    ]
+    zones = raum_1_and_wohnzimmer(trv.entity_id)
     entry = await _setup(hass, zones)
     bedroom = (DOMAIN, f"missing_link_{entry.entry_id}_alice_bedroom")
     assert bedroom in ir.async_get(hass).issues  # no area yet: nothing is called like a bedroom

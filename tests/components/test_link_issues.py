@@ -17,7 +17,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ambient_mesh.const import DOMAIN
 
-from .household import SHORT_PEOPLE, SHORT_VEHICLES, UNDRIVEN_LEAF, mesh_entry, subentries
+from .household import (
+    SHORT_PEOPLE,
+    SHORT_VEHICLES,
+    UNDRIVEN_LEAF,
+    mesh_entry,
+    raum_1_and_wohnzimmer,
+    subentries,
+)
 
 ENTRY_ID = "01JDLASTRUN0000000000000000"
 
@@ -73,10 +80,7 @@ async def test_a_link_resolved_while_home_assistant_was_off_takes_its_saved_issu
     area = ar.async_get(hass).async_create("Schlafzimmer")
     trv = er.async_get(hass).async_get_or_create("climate", "demo", "og_trv", suggested_object_id="og_trv")
     er.async_get(hass).async_update_entity(trv.entity_id, area_id=area.id)
-    zones = [
-        {"id": "raum_1", "name": "Raum 1", "sources": {"climate": trv.entity_id}},
-        {"id": "wohnzimmer", "name": "Wohnzimmer", "sources": {"climate": "zigbee2mqtt/wohnzimmer_trv"}},
-    ]
+    zones = raum_1_and_wohnzimmer(trv.entity_id)
 
     await _set_up(hass, zones)
 
@@ -102,10 +106,7 @@ async def test_without_the_area_the_bedroom_is_missing_and_its_saved_issue_is_ra
         "data": {"issues": [_saved(bedroom)]},
     }
     await ir.async_load(hass)
-    zones = [
-        {"id": "raum_1", "name": "Raum 1", "sources": {"climate": "zigbee2mqtt/raum_1_trv"}},
-        {"id": "wohnzimmer", "name": "Wohnzimmer", "sources": {"climate": "zigbee2mqtt/wohnzimmer_trv"}},
-    ]
+    zones = raum_1_and_wohnzimmer()
 
     entry = await _set_up(hass, zones)
 

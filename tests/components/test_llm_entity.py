@@ -48,6 +48,14 @@ def _speech(result: conversation.ConversationResult) -> str:
     return str(result.response.speech["plain"]["speech"])
 
 
+def _unusable(result: conversation.ConversationResult) -> str:
+    """What Assist said of an answer it could not use (an error response, worded as such)."""
+    assert result.response.response_type is intent.IntentResponseType.ERROR
+    speech = _speech(result)
+    assert speech.startswith("The language model's answer could not be used: ")
+    return speech
+
+
 async def test_a_tool_call_off_the_protocol_is_an_unusable_answer_and_the_endpoint_stays_in_use(
     hass: HomeAssistant, mqtt_entry: MockConfigEntry, ollama_standin: Factory
 ) -> None:
@@ -56,11 +64,8 @@ async def test_a_tool_call_off_the_protocol_is_an_unusable_answer_and_the_endpoi
     server.script(Reply(tool_calls=[("notify", "tell alice dinner is ready")]), Reply(content="Hello."))
     entry = await _agent(hass, {"url": server.url, "model": "qwen2.5:3b", "kind": "ollama"})
 
-    result = await _converse(hass, "Tell Alice dinner is ready")
+    speech = _unusable(await _converse(hass, "Tell Alice dinner is ready"))
 
-    assert result.response.response_type is intent.IntentResponseType.ERROR
-    speech = _speech(result)
-    assert speech.startswith("The language model's answer could not be used: ")
     assert "tool call off protocol" in speech
     assert not entry.runtime_data.hub.guard.audit  # nothing reached the guard
     # a broken reply is not the server being down: it is not backed off, the next request goes to it
@@ -76,11 +81,8 @@ async def test_a_reply_that_breaks_off_protocol_mid_stream_is_an_unusable_answer
     server.script(Reply(content="Let me tell her.", tool_calls=[("notify", "dinner is ready")]))
     entry = await _agent(hass, {"url": server.url, "model": "qwen2.5:3b", "kind": "ollama"})
 
-    result = await _converse(hass, "Tell Alice dinner is ready")
+    speech = _unusable(await _converse(hass, "Tell Alice dinner is ready"))
 
-    assert result.response.response_type is intent.IntentResponseType.ERROR
-    speech = _speech(result)
-    assert speech.startswith("The language model's answer could not be used: ")
     assert "tool call off protocol" in speech
     assert server.url in speech  # which endpoint broke it
     assert not entry.runtime_data.hub.guard.audit
@@ -115,11 +117,8 @@ async def test_a_constrained_answer_that_is_not_the_calls_object_is_an_unusable_
     endpoint = {"url": server.url, "model": "smollm2", "kind": "openai", "constrained": True}
     entry = await _agent(hass, endpoint)
 
-    result = await _converse(hass, "too warm in the bedroom")
+    speech = _unusable(await _converse(hass, "too warm in the bedroom"))
 
-    assert result.response.response_type is intent.IntentResponseType.ERROR
-    speech = _speech(result)
-    assert speech.startswith("The language model's answer could not be used: ")
     assert "constrained answer is not JSON" in speech
     assert len(server.chats) == 1  # no free round after a broken constrained one
     assert "grammar" in server.chats[0].body
