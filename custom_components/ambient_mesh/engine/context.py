@@ -14,6 +14,19 @@ from .signals import KINDS, Signal, SignalValue, is_stale
 _SERIES: dict[str, int] = {kind: spec.series for kind, spec in KINDS.items() if spec.series > 1}
 """kind → facts kept per source, for the kinds a detector reads as a series (``KindSpec.series``)."""
 
+type _Series = tuple[deque[SignalValue], deque[datetime]]
+"""One source's series of one kind: its facts' values and times, oldest first (two bounded deques).
+
+Not the facts themselves: a series keeps the last 48 facts of every phone's location, and a kept
+object each (a ``Signal``, tracked by the garbage collector, freed cold 48 messages later) cost more
+than storing the current value did. ``history`` builds the facts again when a detector reads them,
+with the kind's canonical unit: the one every fact that passed ``signals.check`` carries.
+"""
+
+
+def _new_series(length: int) -> _Series:
+    return deque(maxlen=length), deque(maxlen=length)
+
 
 @dataclass(slots=True)
 class SourceInfo:
@@ -45,7 +58,7 @@ class ContextStore:
         """Start empty."""
         # source → kind → fact: keyed by plain strings, so the hot path builds and hashes no tuples.
         self._latest: dict[str, dict[str, Signal]] = {}
-        self._series: dict[str, dict[str, deque[Signal]]] = {}
+        self._series: dict[str, dict[str, _Series]] = {}
         self.sources: dict[str, SourceInfo] = {}
 
     def apply(self, parsed: Parsed, received: datetime) -> bool:
@@ -64,9 +77,9 @@ class ContextStore:
             info.name = parsed.name
         latest = self._latest[source]
         series = _SERIES
-        kept: dict[str, deque[Signal]] | None = None  # the source's series, looked up once if needed
+        kept: dict[str, _Series] | None = None  # the source's series, looked up once if needed
         for signal in parsed.signals:
-            origin, kind, _, ts, _ = signal  # one unpack, not three attribute lookups
+            origin, kind, value, ts, _ = signal  # one unpack, not three attribute lookups
             if origin != source:  # profiles emit facts of the message's own source only
                 self._store(signal)
                 continue
@@ -79,9 +92,9 @@ class ContextStore:
                     kept = self._series_of(source)
                 facts = kept.get(kind)
                 if facts is None:
-                    kept[kind] = deque((signal,), maxlen=series[kind])
-                else:
-                    facts.append(signal)
+                    facts = kept[kind] = _new_series(series[kind])
+                facts[0].append(value)
+                facts[1].append(ts)
         return new
 
     def record(self, signals: Iterable[Signal]) -> None:
@@ -98,17 +111,14 @@ class ContextStore:
         if current is None or signal.ts >= current.ts:
             latest[kind] = signal
         if kind in _SERIES:
-            self._append(source, kind, signal)
+            kept = self._series_of(source)
+            facts = kept.get(kind)
+            if facts is None:
+                facts = kept[kind] = _new_series(_SERIES[kind])
+            facts[0].append(signal.value)
+            facts[1].append(signal.ts)
 
-    def _append(self, source: str, kind: str, signal: Signal) -> None:
-        kept = self._series_of(source)
-        facts = kept.get(kind)
-        if facts is None:
-            kept[kind] = deque((signal,), maxlen=_SERIES[kind])
-        else:
-            facts.append(signal)
-
-    def _series_of(self, source: str) -> dict[str, deque[Signal]]:
+    def _series_of(self, source: str) -> dict[str, _Series]:
         kept = self._series.get(source)
         if kept is None:
             kept = self._series[source] = {}
@@ -120,10 +130,15 @@ class ContextStore:
         return None if latest is None else latest.get(kind)
 
     def history(self, source: str, kind: str) -> list[Signal]:
-        """The facts of one kind from one source, oldest first: its series, or its current fact."""
+        """The facts of one kind from one source, oldest first: its series, or its current fact.
+
+        A series' facts are built again from their values and times, in the kind's canonical unit.
+        """
         kept = self._series.get(source, {}).get(kind)
         if kept is not None:
-            return sorted(kept, key=_time)
+            unit = KINDS[kind].unit
+            facts = [Signal(source, kind, value, ts, unit) for value, ts in zip(*kept, strict=True)]
+            return sorted(facts, key=_time)
         current = self.latest(source, kind)
         return [] if current is None else [current]
 
