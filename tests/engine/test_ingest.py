@@ -115,6 +115,63 @@ BAD_INPUT: list[tuple[str, str, bytes, DropReason]] = [
         b'{"kind": "wearable", "heart_rate": 900}',
         DropReason.OUT_OF_RANGE,
     ),
+    # The profiles that check their own facts (profiles.checks_facts) compare each range inline:
+    # one case for every compare, each the reason signals.check gives.
+    (
+        "speed 500",
+        "owntracks/alice/pixel",
+        b'{"_type": "location", "lat": 1, "lon": 2, "vel": 500}',
+        DropReason.OUT_OF_RANGE,
+    ),
+    (
+        "battery 140",
+        "owntracks/alice/pixel",
+        b'{"_type": "location", "lat": 1, "lon": 2, "batt": 140}',
+        DropReason.OUT_OF_RANGE,
+    ),
+    (
+        "latitude 95",
+        "owntracks/alice/pixel",
+        b'{"_type": "location", "lat": 95, "lon": 2}',
+        DropReason.OUT_OF_RANGE,
+    ),
+    (
+        "longitude -181",
+        "owntracks/alice/pixel",
+        b'{"_type": "location", "lat": 1, "lon": -181}',
+        DropReason.OUT_OF_RANGE,
+    ),
+    (
+        "transition fix off the globe",
+        "owntracks/alice/pixel/event",
+        b'{"_type": "transition", "event": "enter", "desc": "home", "lat": 91, "lon": 2}',
+        DropReason.OUT_OF_RANGE,
+    ),
+    (
+        "number too large",
+        "owntracks/alice/pixel",
+        b'{"_type": "location", "lat": 1, "lon": 2, "vel": 1e999}',
+        DropReason.NOT_FINITE,
+    ),
+    (
+        "humidity 140",
+        "zigbee2mqtt/bedroom_sensor",
+        b'{"temperature": 21, "humidity": 140}',
+        DropReason.OUT_OF_RANGE,
+    ),
+    ("setpoint 2", "zigbee2mqtt/bedroom_trv", b'{"occupied_heating_setpoint": 2}', DropReason.OUT_OF_RANGE),
+    (
+        "converted out of range",
+        "ambient_mesh/w/state",
+        b'{"kind": "room", "units": {"room_temp": "F"}, "room_temp": 200}',
+        DropReason.OUT_OF_RANGE,
+    ),
+    (
+        "native fix off the globe",
+        "ambient_mesh/w/state",
+        b'{"kind": "phone", "location": {"lat": 1, "lon": 200}}',
+        DropReason.OUT_OF_RANGE,
+    ),
     ("SoC 140", "teslamate/cars/1/battery_level", b"140", DropReason.OUT_OF_RANGE),
     ("SoC 140 (OVMS)", "ovms/bob/leaf/metric/v/b/soc", b"140", DropReason.OUT_OF_RANGE),
     (

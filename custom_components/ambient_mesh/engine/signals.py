@@ -210,6 +210,24 @@ def first_broken(signals: Iterable[Signal]) -> tuple[Signal, DropReason] | None:
     return None
 
 
+def bounds(kind: str) -> tuple[float, float]:
+    """A kind's plausible range as floats (an unbounded end is an infinity), for a profile's own check."""
+    _, low, high, _ = _EVERYDAY[kind]
+    return low, high
+
+
+def ensure_valid(signals: tuple[Signal, ...]) -> tuple[Signal, ...]:
+    """``signals``, or raise the refusal of the first that breaks its kind's rules (``first_broken``).
+
+    The way out of a profile that checks its own facts (``profiles.checks_facts``): it compares what
+    its schema left open (a range, mostly) inline, and when a comparison fails hands the whole message
+    here, so the verdict, and the counted reason, are ``check``'s.
+    """
+    if (broken := first_broken(signals)) is not None:
+        raise refusal(*broken)
+    return signals
+
+
 def refusal(signal: Signal, reason: DropReason) -> ProfileError:
     """The drop of a message because of one of its facts: the reason, and the fact in a few words."""
     return ProfileError(reason, f"{signal.kind}={signal.value!r:.40}")

@@ -22,8 +22,8 @@ from typing import Any
 import voluptuous as vol
 
 from ..clock import aware_datetime
-from ..signals import KINDS, DropReason, Location, ProfileError, Signal, SignalValue
-from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind
+from ..signals import KINDS, DropReason, Location, ProfileError, Signal, SignalValue, bounds, ensure_valid
+from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind, checks_facts
 from .plain import nothing_from
 from .validators import (
     OutOfRange,
@@ -120,6 +120,11 @@ _STATE_FIELDS.update({vol.Optional(kind): rule for kind, rule in _FIELDS.items()
 STATE = vol.Schema(_STATE_FIELDS, extra=vol.ALLOW_EXTRA)
 _validate_state = validator(STATE)
 _FIELD_ORDER = {kind: index for index, kind in enumerate(_FIELDS)}
+_RANGES: dict[str, tuple[float, float]] = {
+    kind: bounds(kind) for kind in _FIELDS if KINDS[kind].type is float
+}
+_FIXES = frozenset(kind for kind in _FIELDS if KINDS[kind].type is Location)
+"""What the schema leaves open of the kinds' rules: a number's range, and a fix's place on the globe."""
 _SOURCE_KINDS = {kind.value: kind for kind in SourceKind}
 
 
@@ -148,7 +153,7 @@ def handler(base: str, rest: str) -> Handler:
         return nothing_from(Parsed(source, SourceKind.WEARABLE, (), FORMAT))
     if parts[1] != "state":
         raise ProfileError(DropReason.UNKNOWN_TOPIC, f"unknown sub-topic {parts[1][:20]!r}")
-    return partial(_state, source)
+    return checks_facts(partial(_state, source))
 
 
 parse = Profile(handler)
@@ -158,6 +163,12 @@ _new = tuple.__new__  # Signal and Parsed built without their generated __new__ 
 
 
 def _state(source: str, payload: bytes, now: datetime) -> Parsed:
+    """One state message; its facts checked here (``checks_facts``).
+
+    The schema leaves finite numbers, bools, short texts, aware times and fixes of finite degrees:
+    what remains of the kinds' rules is each number's range and each fix's place on the globe,
+    compared inline (``signals.ensure_valid`` decides when one is outside).
+    """
     data = _validate_state(load_json(payload))
     source_kind = _SOURCE_KINDS[data["kind"]]
     ts = now
@@ -167,6 +178,7 @@ def _state(source: str, payload: bytes, now: datetime) -> Parsed:
     # The kinds the message carries, in the order of signals.KINDS (a message names a few of them).
     kinds = _FIELD_ORDER.keys() & data.keys()
     signals: list[Signal] = []
+    in_range = True
     for kind in sorted(kinds, key=_FIELD_ORDER.__getitem__) if len(kinds) > 1 else kinds:
         value: SignalValue | None = data[kind]
         if value is None:
@@ -178,4 +190,12 @@ def _state(source: str, payload: bytes, now: datetime) -> Parsed:
         ):
             value = round(convert(value), 3)
         signals.append(_new(Signal, (source, kind, value, ts, _UNITS.get(kind))))
-    return _new(Parsed, (source, source_kind, tuple(signals), FORMAT, data.get("name")))
+        if (limits := _RANGES.get(kind)) is not None:
+            if not limits[0] <= value <= limits[1]:  # type: ignore[operator]
+                in_range = False
+        elif kind in _FIXES and not (-90 <= value[0] <= 90 and -180 <= value[1] <= 180):  # type: ignore[index,operator]
+            in_range = False
+    facts = tuple(signals)
+    return _new(
+        Parsed, (source, source_kind, facts if in_range else ensure_valid(facts), FORMAT, data.get("name"))
+    )

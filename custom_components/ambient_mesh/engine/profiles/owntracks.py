@@ -18,14 +18,16 @@ from typing import Any
 
 import voluptuous as vol
 
-from ..signals import MAX_TEXT, DropReason, Location, ProfileError, Signal
-from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind
+from ..signals import MAX_TEXT, DropReason, Location, ProfileError, Signal, bounds, ensure_valid
+from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind, checks_facts
 from .plain import nothing_from
 from .validators import epoch_seconds, load_json, number, text, validator
 
 FORMAT = "owntracks"
 _PHONE = SourceKind.PHONE
 _new = tuple.__new__  # Signal and Parsed built without their generated __new__ (a Python function)
+_SPEED_LOW, _SPEED_HIGH = bounds("speed")
+_BATTERY_LOW, _BATTERY_HIGH = bounds("device_battery")
 
 _TYPE = validator(vol.Schema({vol.Required("_type"): text}, extra=vol.ALLOW_EXTRA))
 
@@ -77,7 +79,7 @@ def handler(base: str, rest: str) -> Handler:
     nothing = Parsed(source, _PHONE, (), FORMAT)
     if "/".join(parts[2:]) not in ("", "event"):
         return nothing_from(nothing)  # cmd, waypoints, info, step, dump…
-    return partial(_message, source, nothing)
+    return checks_facts(partial(_message, source, nothing))
 
 
 parse = Profile(handler)
@@ -85,6 +87,11 @@ parse = Profile(handler)
 
 
 def _message(source: str, nothing: Parsed, payload: bytes, now: datetime) -> Parsed:
+    """One message of a phone's topic; its facts checked here (``checks_facts``).
+
+    The schemas leave finite numbers, short texts and a bool: what remains of the kinds' rules is the
+    range of each number, compared inline (``signals.ensure_valid`` decides when one is outside).
+    """
     if not payload:  # a retained message being cleared
         return nothing
     data = load_json(payload)
@@ -119,6 +126,13 @@ def _location(source: str, data: dict[str, Any], now: datetime) -> Parsed:
         signals: tuple[Signal, ...] = (location, place, online, speed, battery)
     else:
         signals = tuple(signal for signal in (location, place, online, speed, battery) if signal is not None)
+    if not (
+        -90 <= fix[0] <= 90
+        and -180 <= fix[1] <= 180
+        and (vel is None or vel < 0 or _SPEED_LOW <= vel <= _SPEED_HIGH)
+        and (batt is None or batt < 0 or _BATTERY_LOW <= batt <= _BATTERY_HIGH)
+    ):
+        ensure_valid(signals)
     return _new(Parsed, (source, _PHONE, signals, FORMAT, data.get("tid")))
 
 
@@ -132,4 +146,6 @@ def _transition(source: str, data: dict[str, Any], now: datetime) -> Parsed:
     if "lat" in data and "lon" in data:
         fix = _new(Location, (data["lat"], data["lon"], data.get("acc")))
         signals = (transition, place, _new(Signal, (source, "location", fix, ts, None)))
+        if not (-90 <= fix[0] <= 90 and -180 <= fix[1] <= 180):
+            ensure_valid(signals)
     return _new(Parsed, (source, _PHONE, signals, FORMAT, data.get("tid")))

@@ -26,7 +26,7 @@ from typing import Any
 import voluptuous as vol
 
 from ..signals import DropReason, ProfileError, Signal
-from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind
+from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind, checks_facts
 from .validators import load_json, number, text_number, validator, word
 
 FORMAT = "sleep_as_android"
@@ -71,7 +71,8 @@ def handler(base: str, rest: str) -> Handler:
     if not rest or "" in rest.split("/"):
         raise ProfileError(DropReason.UNKNOWN_TOPIC, "expected sleep/<person>")
     source = f"{base}/{rest}"
-    return partial(_event, source, Parsed(source, _WEARABLE, (), FORMAT))
+    # Its facts need no check of their own: a state from the table above, an aware time after 1970.
+    return checks_facts(partial(_event, source, Parsed(source, _WEARABLE, (), FORMAT)))
 
 
 parse = Profile(handler)

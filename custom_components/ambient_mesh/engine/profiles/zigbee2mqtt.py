@@ -19,8 +19,8 @@ from functools import lru_cache, partial
 
 import voluptuous as vol
 
-from ..signals import DropReason, ProfileError, Signal, SignalValue
-from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind
+from ..signals import KINDS, DropReason, ProfileError, Signal, SignalValue, bounds, ensure_valid
+from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind, checks_facts
 from .plain import nothing_from
 from .validators import boolean, load_json, load_text, nullable, optional_number, validator, word
 
@@ -28,22 +28,26 @@ FORMAT = "zigbee2mqtt"
 _ROOM = SourceKind.ROOM
 _new = tuple.__new__  # Signal and Parsed built without their generated __new__ (a Python function)
 
-_NUMBERS: tuple[tuple[str, str, str], ...] = (
-    # (attribute, kind, unit); the first attribute present wins for each kind
-    ("temperature", "room_temp", "°C"),
-    ("local_temperature", "room_temp", "°C"),
-    ("humidity", "humidity", "%"),
-    ("illuminance_lux", "illuminance", "lx"),
-    ("illuminance", "illuminance", "lx"),
-    ("occupied_heating_setpoint", "setpoint", "°C"),
-    ("current_heating_setpoint", "setpoint", "°C"),
-    ("battery", "device_battery", "%"),
+_ATTRIBUTES: tuple[tuple[str, str], ...] = (
+    # (attribute, kind); the first attribute present wins for each kind
+    ("temperature", "room_temp"),
+    ("local_temperature", "room_temp"),
+    ("humidity", "humidity"),
+    ("illuminance_lux", "illuminance"),
+    ("illuminance", "illuminance"),
+    ("occupied_heating_setpoint", "setpoint"),
+    ("current_heating_setpoint", "setpoint"),
+    ("battery", "device_battery"),
 )
+_NUMBERS: tuple[tuple[str, str, str | None, float, float], ...] = tuple(
+    (attr, kind, KINDS[kind].unit, *bounds(kind)) for attr, kind in _ATTRIBUTES
+)
+"""(attribute, kind, the kind's unit, its range): Zigbee2MQTT sends °C, %, and lx, the canonical units."""
 
 _STATE = validator(
     vol.Schema(
         {
-            **{vol.Optional(attr): optional_number for attr, _, _ in _NUMBERS},
+            **{vol.Optional(attr): optional_number for attr, _ in _ATTRIBUTES},
             vol.Optional("occupancy"): nullable(boolean),
             vol.Optional("system_mode"): nullable(word),
         },
@@ -72,8 +76,9 @@ def handler(base: str, rest: str) -> Handler:
             return nothing_from(Parsed(f"{base}/{name}", _ROOM, (), FORMAT, name))
     if parts[-1] == "availability" and len(parts) > 1:
         name = "/".join(parts[:-1])
-        return partial(_availability, f"{base}/{name}", name)
-    return partial(_state, f"{base}/{rest}", rest, Parsed(f"{base}/{rest}", _ROOM, (), FORMAT, rest))
+        return checks_facts(partial(_availability, f"{base}/{name}", name))
+    nothing = Parsed(f"{base}/{rest}", _ROOM, (), FORMAT, rest)
+    return checks_facts(partial(_state, f"{base}/{rest}", rest, nothing))
 
 
 parse = Profile(handler)
@@ -83,18 +88,27 @@ _EXTRAS: tuple[tuple[str, str], ...] = (("occupancy", "occupancy"), ("system_mod
 
 
 def _state(source: str, name: str, nothing: Parsed, payload: bytes, now: datetime) -> Parsed:
+    """One state message; its facts checked here (``checks_facts``).
+
+    The schema leaves finite numbers, a bool and a short word: what remains of the kinds' rules is
+    each number's range, compared inline (``signals.ensure_valid`` decides when one is outside).
+    """
     if not payload:  # a retained state being cleared
         return nothing
     data = _STATE(load_json(payload))
     signals: dict[str, Signal] = {}
-    for attr, kind, unit in _NUMBERS:
+    in_range = True
+    for attr, kind, unit, low, high in _NUMBERS:
         if kind not in signals and (value := data.get(attr)) is not None:
             signals[kind] = _new(Signal, (source, kind, value, now, unit))
+            if not low <= value <= high:
+                in_range = False
     for attr, kind in _EXTRAS:
         state: SignalValue | None = data.get(attr)
         if state is not None:
             signals[kind] = _new(Signal, (source, kind, state, now, None))
-    return _new(Parsed, (source, _ROOM, tuple(signals.values()), FORMAT, name))
+    facts = tuple(signals.values())
+    return _new(Parsed, (source, _ROOM, facts if in_range else ensure_valid(facts), FORMAT, name))
 
 
 def _availability(source: str, name: str, payload: bytes, now: datetime) -> Parsed:
