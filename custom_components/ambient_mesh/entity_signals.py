@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from homeassistant.const import ATTR_LATITUDE, ATTR_LONGITUDE, STATE_HOME, STATE_NOT_HOME
+from homeassistant.const import ATTR_LATITUDE, ATTR_LONGITUDE, STATE_HOME, STATE_NOT_HOME, UnitOfTemperature
 from homeassistant.core import State
 from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_conversion import TemperatureConverter
 
 from .engine.household import SubjectType
 from .engine.signals import Location, Signal
@@ -20,8 +21,18 @@ UNUSABLE = {"unknown", "unavailable", "", None}
 SLEEPING = {"on", "sleeping", "asleep", "deep", "light", "rem", "deep_sleep", "light_sleep"}
 
 
-def signals_from_state(role: str, subject_type: SubjectType, state: State) -> list[Signal]:
-    """Translate one entity state into signals (empty when the state says nothing usable)."""
+def signals_from_state(
+    role: str,
+    subject_type: SubjectType,
+    state: State,
+    temperature_unit: str = UnitOfTemperature.CELSIUS,
+) -> list[Signal]:
+    """Translate one entity state into signals (empty when the state says nothing usable).
+
+    ``temperature_unit`` is the one Home Assistant's unit system shows temperatures in, and so the
+    one a climate entity's attributes are in: its temperatures are converted to °C, the kinds' unit.
+    The facts are checked against their kinds' rules where they are recorded (``Mesh.record``).
+    """
     if state.state in UNUSABLE:
         return []
     ts = state.last_updated
@@ -40,8 +51,8 @@ def signals_from_state(role: str, subject_type: SubjectType, state: State) -> li
             )
         return out
     if domain == "climate":
-        current = _number(state.attributes.get("current_temperature"))
-        target = _number(state.attributes.get("temperature"))
+        current = _celsius(state.attributes.get("current_temperature"), temperature_unit)
+        target = _celsius(state.attributes.get("temperature"), temperature_unit)
         if subject_type is SubjectType.VEHICLE:
             out = [sig("climate_on", state.state != "off")]
             if current is not None:
@@ -65,6 +76,13 @@ def signals_from_state(role: str, subject_type: SubjectType, state: State) -> li
 
 def _place(state: str) -> str:
     return "" if state == STATE_NOT_HOME else state.lower()
+
+
+def _celsius(value: object, unit: str) -> float | None:
+    number = _number(value)
+    if number is None or unit == UnitOfTemperature.CELSIUS:
+        return number
+    return round(TemperatureConverter.convert(number, unit, UnitOfTemperature.CELSIUS), 2)
 
 
 def _number(value: object) -> float | None:

@@ -414,16 +414,18 @@ class AmbientMeshHub:
         if not roles:
             return
 
+        units = self.hass.config.units
+
         @callback
         def _state_changed(event: Event[EventStateChangedData]) -> None:
             state = event.data["new_state"]
             if state is not None and state.entity_id in roles:
                 role, subject_type = roles[state.entity_id]
-                self.mesh.record(signals_from_state(role, subject_type, state))
+                self.mesh.record(signals_from_state(role, subject_type, state, units.temperature_unit))
 
         for entity_id, (role, subject_type) in roles.items():
             if (state := self.hass.states.get(entity_id)) is not None:
-                self.mesh.record(signals_from_state(role, subject_type, state))
+                self.mesh.record(signals_from_state(role, subject_type, state, units.temperature_unit))
         self._unsubs.append(async_track_state_change_event(self.hass, list(roles), _state_changed))
 
     async def async_tick(self, now: datetime | None = None) -> None:

@@ -12,9 +12,10 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ambient_mesh.engine.signals import Location, SignalValue
+from custom_components.ambient_mesh.engine.signals import DropReason, Location, SignalValue
 
 from .conftest import load_entry
 from .household import PEOPLE, VEHICLES, ZONES, mesh_entry, subentries
@@ -112,6 +113,23 @@ async def test_facts_follow_state_changes_and_unusable_states_say_nothing(
     assert _facts(entry, "sensor.watch_heart_rate") == {"heart_rate": 61.0}
     assert _facts(entry, "sensor.pixel_next_alarm") == {}
     assert _facts(entry, "person.alice") == {"place": "work"}
+
+
+async def test_climate_in_fahrenheit_is_read_in_celsius_and_a_reading_out_of_range_is_refused(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry
+) -> None:
+    hass.config.units = US_CUSTOMARY_SYSTEM  # climate entities report in the unit system's °F
+    hass.states.async_set("climate.study", "heat", {"current_temperature": 68, "temperature": 71.6})
+    hass.states.async_set("sensor.watch_heart_rate", "58")
+    entry = await _household_on_entities(hass, mqtt_entry)
+    assert _facts(entry, "climate.study") == {"hvac_mode": "heat", "room_temp": 20.0, "setpoint": 22.0}
+
+    hass.states.async_set("sensor.watch_heart_rate", "900")  # a watch off the wrist, say
+    await hass.async_block_till_done()
+    assert _facts(entry, "sensor.watch_heart_rate") == {"heart_rate": 58.0}  # the last good fact stays
+    stats = entry.runtime_data.mesh.ingestor.stats
+    assert stats.dropped == {DropReason.OUT_OF_RANGE: 1}  # counted where every dropped message is
+    assert stats.last_drop[DropReason.OUT_OF_RANGE].topic == "sensor.watch_heart_rate"
 
 
 async def test_an_entity_the_household_does_not_name_is_not_followed(

@@ -17,6 +17,7 @@ from custom_components.ambient_mesh.engine.preferences import Preferences
 from custom_components.ambient_mesh.engine.profiles import Parsed
 from custom_components.ambient_mesh.engine.profiles.registry import DEFAULT_BASES
 from custom_components.ambient_mesh.engine.replay import RecordingExecutor
+from custom_components.ambient_mesh.engine.signals import DropReason, Signal
 from custom_components.ambient_mesh.engine.situations import SituationDetector
 
 NIGHT = datetime(2026, 1, 12, 22, 0, tzinfo=UTC)
@@ -171,3 +172,30 @@ async def test_one_message_is_reported_in_the_order_it_happens() -> None:
         "decision set_room_climate executed",
     ]
     assert mesh.guard.audit[-1].call.tool == "set_room_climate"  # the assembly's guard, typed as one
+
+
+def test_an_entity_fact_outside_its_kinds_rules_is_refused_and_counted_like_a_message() -> None:
+    """Facts from Home Assistant entities meet the same rules: one broken fact refuses the state's facts."""
+    mesh, clock, _, _, _ = _mesh()
+    good = [
+        Signal("climate.bedroom", "hvac_mode", "heat", NIGHT),
+        Signal("climate.bedroom", "room_temp", 21.5, NIGHT, "°C"),
+    ]
+    mesh.record(good)
+    clock.advance(timedelta(minutes=1))
+    mesh.record(
+        [
+            Signal("climate.bedroom", "hvac_mode", "off", clock.now()),
+            Signal("climate.bedroom", "room_temp", 75.0, clock.now(), "°C"),  # a °F reading taken as °C
+        ]
+    )
+    mesh.record([Signal("sensor.watch_heart_rate", "heart_rate", float("nan"), clock.now(), "bpm")])
+
+    assert mesh.context.source_values("climate.bedroom") == {fact.kind: fact for fact in good}
+    assert mesh.context.source_values("sensor.watch_heart_rate") == {}
+    stats = mesh.ingestor.stats
+    assert stats.dropped == {DropReason.OUT_OF_RANGE: 1, DropReason.NOT_FINITE: 1}
+    assert stats.last_drop[DropReason.OUT_OF_RANGE].topic == "climate.bedroom"
+    assert stats.last_drop[DropReason.OUT_OF_RANGE].detail == "room_temp=75.0"
+    assert stats.last_drop[DropReason.NOT_FINITE].topic == "sensor.watch_heart_rate"
+    assert stats.accepted == 0  # entity facts are not MQTT messages

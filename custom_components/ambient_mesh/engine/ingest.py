@@ -167,6 +167,10 @@ class Ingestor:
             self._on_update(parsed)
         return parsed
 
+    def refuse(self, source: str, error: ProfileError) -> None:
+        """Count facts refused outside an MQTT message (a Home Assistant entity's state) as a drop."""
+        self._drop(error.reason, source, error.detail, self.clock.now())
+
     def _drop(self, reason: DropReason, topic: str, detail: str, now: datetime) -> None:
         first = reason not in self.stats.dropped
         self.stats.dropped[reason] += 1

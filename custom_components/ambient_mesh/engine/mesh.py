@@ -34,7 +34,7 @@ from .household import Household
 from .ingest import Admit, Ingestor
 from .model import Decision, Situation, ToolCall
 from .profiles import Parsed, ParseFn
-from .signals import Signal
+from .signals import Signal, first_broken, refusal
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -182,8 +182,16 @@ class Mesh[G: Gate = Gate]:
         return self.ingestor.handle(topic, payload)
 
     def record(self, signals: Iterable[Signal]) -> None:
-        """Add facts that came from Home Assistant entities (calendar, next alarm, climate entity …)."""
+        """Add facts that came from Home Assistant entities (calendar, next alarm, climate entity …).
+
+        They meet the kinds' rules as an MQTT message's facts do: one broken fact refuses them all
+        (one entity state's facts), counted as a drop of its source with ``check``'s reason, and the
+        facts already known stay.
+        """
         recorded = list(signals)
+        if (broken := first_broken(recorded)) is not None:
+            self.ingestor.refuse(broken[0].source, refusal(*broken))
+            return
         self.context.record(recorded)
         for source in {signal.source for signal in recorded}:
             self._touched(source)
