@@ -65,6 +65,7 @@ from .engine.planners.llm import LlmPlanner
 from .engine.planners.rules import RulesPlanner
 from .engine.preferences import PreferenceLearner, Preferences
 from .engine.profiles import Parsed, SourceKind
+from .engine.signals import Signal
 from .engine.situations import SituationDetector, local_tz
 from .entity_signals import signals_from_state
 from .executor import HomeAssistantExecutor
@@ -330,10 +331,19 @@ class AmbientMeshHub:
     @callback
     def _on_message(self, msg: mqtt.ReceiveMessage) -> None:
         payload = msg.payload
-        stats = self.mesh.ingestor.stats
-        dropped = stats.dropped_total
+        dropped = self.mesh.ingestor.stats.dropped_total
         self.mesh.handle_message(msg.topic, payload if isinstance(payload, bytes) else str(payload).encode())
-        if stats.dropped_total != dropped:  # only a drop changes what the hub's entities show right away
+        self._show_drops(dropped)
+
+    def _record(self, signals: list[Signal]) -> None:
+        """Facts from an entity's state (``Mesh.record``, which may refuse them)."""
+        dropped = self.mesh.ingestor.stats.dropped_total
+        self.mesh.record(signals)
+        self._show_drops(dropped)
+
+    def _show_drops(self, dropped_before: int) -> None:
+        if self.mesh.ingestor.stats.dropped_total != dropped_before:
+            # only a drop changes what the hub's entities show right away
             async_dispatcher_send(self.hass, signal_hub_update(self.entry_id))
 
     # -- MeshEvents: what the engine reports, after the fact ----------------------------------------
@@ -421,11 +431,11 @@ class AmbientMeshHub:
             state = event.data["new_state"]
             if state is not None and state.entity_id in roles:
                 role, subject_type = roles[state.entity_id]
-                self.mesh.record(signals_from_state(role, subject_type, state, units.temperature_unit))
+                self._record(signals_from_state(role, subject_type, state, units.temperature_unit))
 
         for entity_id, (role, subject_type) in roles.items():
             if (state := self.hass.states.get(entity_id)) is not None:
-                self.mesh.record(signals_from_state(role, subject_type, state, units.temperature_unit))
+                self._record(signals_from_state(role, subject_type, state, units.temperature_unit))
         self._unsubs.append(async_track_state_change_event(self.hass, list(roles), _state_changed))
 
     async def async_tick(self, now: datetime | None = None) -> None:

@@ -130,6 +130,9 @@ async def test_climate_in_fahrenheit_is_read_in_celsius_and_a_reading_out_of_ran
     stats = entry.runtime_data.mesh.ingestor.stats
     assert stats.dropped == {DropReason.OUT_OF_RANGE: 1}  # counted where every dropped message is
     assert stats.last_drop[DropReason.OUT_OF_RANGE].topic == "sensor.watch_heart_rate"
+    dropped = hass.states.get("sensor.ambient_mesh_messages_dropped")
+    assert dropped is not None and dropped.state == "1"  # shown at once, not at the next MQTT message
+    assert dropped.attributes["by_reason"] == {"out_of_range": 1}
 
 
 async def test_an_entity_the_household_does_not_name_is_not_followed(
