@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 import itertools
 import json
@@ -12,9 +12,11 @@ from typing import Any
 from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.setup import async_setup_component
+import paho.mqtt.client as paho
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from tests.broker import Broker
 from tests.ollama_standin import ollama_standin  # noqa: F401 - fixture
 
 from .helpers import async_setup_template_entities
@@ -141,17 +143,79 @@ async def mesh_with_devices(
     return entry
 
 
+class _Device:
+    """A device on its own connection to the broker: it listens to one topic, and to the fences.
+
+    Its own connection, not a subscription of Home Assistant's client: a broker may deliver a message
+    once per matching subscription of a connection (amqtt does, and Home Assistant 2025.4's client on
+    MQTT 5), so a test's subscription beside the integration's own (``ambient_mesh/#``) would see each
+    command twice. paho runs the connection in its thread; what arrives is handed to the event loop.
+    """
+
+    def __init__(self, hass: HomeAssistant, broker: Broker, topic: str) -> None:
+        self.messages: list[Any] = []
+        self._hass, self._broker, self._topic = hass, broker, topic
+        self._marks: set[str] = set()
+        self._waiting: dict[str, asyncio.Future[None]] = {}
+        self._client = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
+        self._client.on_message = self._on_message
+
+    def _on_message(self, _client: paho.Client, _userdata: Any, msg: paho.MQTTMessage) -> None:
+        self._hass.loop.call_soon_threadsafe(self._arrived, msg.topic, msg.payload)
+
+    @callback
+    def _arrived(self, topic: str, payload: bytes) -> None:
+        if topic != FENCE_TOPIC:
+            self.messages.append(json.loads(payload))
+            return
+        mark = payload.decode()
+        self._marks.add(mark)
+        if (future := self._waiting.pop(mark, None)) is not None:
+            future.set_result(None)
+
+    async def start(self) -> None:
+        subscribed = asyncio.Event()
+        self._client.on_subscribe = lambda *_: self._hass.loop.call_soon_threadsafe(subscribed.set)
+        await self._hass.async_add_executor_job(self._client.connect, self._broker.host, self._broker.port)
+        self._client.loop_start()
+        self._client.subscribe([(self._topic, 0), (FENCE_TOPIC, 0)])
+        try:
+            async with asyncio.timeout(10):
+                await subscribed.wait()
+        except TimeoutError:
+            raise AssertionError(f"the device's subscription to {self._topic} was not acknowledged") from None
+
+    async def seen(self, mark: str) -> None:
+        """Wait until the fence ``mark`` has reached this device."""
+        if mark not in self._marks:
+            future = self._waiting[mark] = self._hass.loop.create_future()
+            await future
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+
 @pytest.fixture
-async def received(hass: HomeAssistant, mqtt_entry: MockConfigEntry) -> Callable[[str], Awaitable[list[Any]]]:
-    """Subscribe to a topic on the real broker, as a device would, and collect what arrives."""
+async def received(
+    hass: HomeAssistant, mqtt_entry: MockConfigEntry, mqtt_broker: Broker
+) -> AsyncIterator[Callable[[str], Awaitable[list[Any]]]]:
+    """Subscribe to a topic on the real broker as a device would, on its own connection, and collect
+    what arrives (decoded JSON). ``through_broker`` waits for its fences too, so after it every
+    message Home Assistant published before has reached the device, and one not there was never sent."""
+    devices: list[_Device] = []
 
     async def _listen(topic: str) -> list[Any]:
-        messages: list[Any] = []
-        await mqtt.async_subscribe(hass, topic, lambda msg: messages.append(json.loads(msg.payload)))
-        await _subscribed(hass)
-        return messages
+        device = _Device(hass, mqtt_broker, topic)
+        await device.start()
+        devices.append(device)
+        _fence(hass).devices.append(device)
+        return device.messages
 
-    return _listen
+    yield _listen
+    for device in devices:
+        device.stop()
+        _fence(hass).devices.remove(device)
 
 
 # Where fences go: outside every base a test household or discovery subscribes to.
@@ -164,7 +228,15 @@ class _Fence:
 
     marks: Iterator[int] = field(default_factory=itertools.count)
     pending: dict[str, asyncio.Future[None]] = field(default_factory=dict)
-    listening: asyncio.Event = field(default_factory=asyncio.Event)
+    listening: asyncio.Event | None = None  # set once Home Assistant's client listens to the fences
+    devices: list[_Device] = field(default_factory=list)  # the test's devices (``received``)
+
+
+def _fence(hass: HomeAssistant) -> _Fence:
+    fence: _Fence | None = hass.data.get(FENCE_TOPIC)
+    if fence is None:
+        fence = hass.data[FENCE_TOPIC] = _Fence()
+    return fence
 
 
 async def through_broker(hass: HomeAssistant) -> None:
@@ -177,9 +249,9 @@ async def through_broker(hass: HomeAssistant) -> None:
     subscription, all ahead of the fence); then ``async_block_till_done`` lets what the handlers started
     finish. It also proves an absence: a command that was not back by the fence was never sent.
     """
-    fence: _Fence | None = hass.data.get(FENCE_TOPIC)
-    if fence is None:
-        fence = hass.data[FENCE_TOPIC] = _Fence()
+    fence = _fence(hass)
+    if fence.listening is None:
+        fence.listening = asyncio.Event()
         pending = fence.pending
 
         @callback
@@ -197,6 +269,8 @@ async def through_broker(hass: HomeAssistant) -> None:
     try:
         async with asyncio.timeout(10):
             await future
+            for device in fence.devices:
+                await device.seen(mark)
     except TimeoutError:
         raise AssertionError("a message did not come back through the broker") from None
     await hass.async_block_till_done()
