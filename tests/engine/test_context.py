@@ -45,6 +45,19 @@ def test_a_series_keeps_the_last_facts_in_time_order_and_reads_back_as_signals()
     assert latest is not None and latest.value == Location(52.5, 13.4 + (SERIES + 4) / 1000, 10)
 
 
+def test_a_series_read_again_gives_the_facts_it_has_now_and_a_caller_cannot_change_it() -> None:
+    store = ContextStore()
+    _message(store, "heart_rate", 61.0, 0, "bpm")
+    first = store.history(PHONE, "heart_rate")
+    first.clear()  # the caller's own list
+    assert [s.value for s in store.history(PHONE, "heart_rate")] == [61.0]
+    _message(store, "heart_rate", 58.0, 1, "bpm")  # a new fact: the next read has it
+    again = store.history(PHONE, "heart_rate")
+    assert [(s.value, s.unit) for s in again] == [(61.0, "bpm"), (58.0, "bpm")]
+    store.record([Signal(PHONE, "heart_rate", 57.0, NOW + timedelta(minutes=2), "bpm")])  # from an entity
+    assert [s.value for s in store.history(PHONE, "heart_rate")] == [61.0, 58.0, 57.0]
+
+
 def test_a_kind_read_only_as_its_value_keeps_just_the_current_fact() -> None:
     store = ContextStore()
     for minute, battery in enumerate((80.0, 79.0, 78.0)):

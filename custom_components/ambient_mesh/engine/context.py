@@ -14,18 +14,25 @@ from .signals import KINDS, Signal, SignalValue, is_stale
 _SERIES: dict[str, int] = {kind: spec.series for kind, spec in KINDS.items() if spec.series > 1}
 """kind → facts kept per source, for the kinds a detector reads as a series (``KindSpec.series``)."""
 
-type _Series = tuple[deque[SignalValue], deque[datetime]]
-"""One source's series of one kind: its facts' values and times, oldest first (two bounded deques).
-
-Not the facts themselves: a series keeps the last 48 facts of every phone's location, and a kept
-object each (a ``Signal``, tracked by the garbage collector, freed cold 48 messages later) cost more
-than storing the current value did. ``history`` builds the facts again when a detector reads them,
-with the kind's canonical unit: the one every fact that passed ``signals.check`` carries.
-"""
+_new = tuple.__new__  # a Signal built without its generated __new__ (a Python function)
 
 
-def _new_series(length: int) -> _Series:
-    return deque(maxlen=length), deque(maxlen=length)
+class _Series:
+    """One source's series of one kind: its facts' values and times, oldest first (two bounded deques).
+
+    Not the facts themselves: a series keeps the last 48 facts of every phone's location, and a kept
+    object each (a ``Signal``, tracked by the garbage collector, freed cold 48 messages later) cost more
+    than storing the current value did. ``history`` builds the facts when a detector reads them, with
+    the kind's canonical unit (the one every fact that passed ``signals.check`` carries), and keeps
+    them until the series grows again: several detectors read the same series in one evaluation.
+    """
+
+    __slots__ = ("facts", "stamps", "values")
+
+    def __init__(self, length: int) -> None:
+        self.values: deque[SignalValue] = deque(maxlen=length)
+        self.stamps: deque[datetime] = deque(maxlen=length)
+        self.facts: list[Signal] | None = None  # built by the last read, dropped by the next fact
 
 
 @dataclass(slots=True)
@@ -92,9 +99,10 @@ class ContextStore:
                     kept = self._series_of(source)
                 facts = kept.get(kind)
                 if facts is None:
-                    facts = kept[kind] = _new_series(series[kind])
-                facts[0].append(value)
-                facts[1].append(ts)
+                    facts = kept[kind] = _Series(series[kind])
+                facts.values.append(value)
+                facts.stamps.append(ts)
+                facts.facts = None
         return new
 
     def record(self, signals: Iterable[Signal]) -> None:
@@ -114,9 +122,10 @@ class ContextStore:
             kept = self._series_of(source)
             facts = kept.get(kind)
             if facts is None:
-                facts = kept[kind] = _new_series(_SERIES[kind])
-            facts[0].append(signal.value)
-            facts[1].append(signal.ts)
+                facts = kept[kind] = _Series(_SERIES[kind])
+            facts.values.append(signal.value)
+            facts.stamps.append(signal.ts)
+            facts.facts = None
 
     def _series_of(self, source: str) -> dict[str, _Series]:
         kept = self._series.get(source)
@@ -136,9 +145,15 @@ class ContextStore:
         """
         kept = self._series.get(source, {}).get(kind)
         if kept is not None:
-            unit = KINDS[kind].unit
-            facts = [Signal(source, kind, value, ts, unit) for value, ts in zip(*kept, strict=True)]
-            return sorted(facts, key=_time)
+            facts = kept.facts
+            if facts is None:
+                unit = KINDS[kind].unit
+                built = [
+                    _new(Signal, (source, kind, value, ts, unit))
+                    for value, ts in zip(kept.values, kept.stamps, strict=True)
+                ]
+                facts = kept.facts = sorted(built, key=_time)
+            return list(facts)
         current = self.latest(source, kind)
         return [] if current is None else [current]
 
