@@ -14,6 +14,12 @@ is asserted.
 
     scripts/bench ingest                      # or: .venv/bin/python benchmarks/bench_ingest.py
     scripts/bench ingest -- --messages 20000 --repeat 1
+    scripts/bench ingest -- --against d2819c5 # also the engine of an earlier commit, taking turns with ours
+
+``--against REV`` takes that commit's ``engine/`` out of git into a temporary folder, imports it as a
+package of its own, and runs it as a fourth turn in every round: the ratio ours / then is measured on
+the same stream under the same load, which a shared machine's noise (±10 % from run to run) hides when
+two runs are compared.
 """
 
 from __future__ import annotations
@@ -22,12 +28,15 @@ import argparse
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+import importlib
 import json
 import os
 from pathlib import Path
 import platform
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -142,28 +151,68 @@ CHUNK = 5_000
 """Messages per turn when the bare loop and the engine take turns over the stream."""
 
 
-def side_by_side(stream: list[Message]) -> tuple[float, float, float, float, Ingestor]:
+def engine_at(rev: str, into: Path) -> Callable[[], Callable[[str, bytes], Any]]:
+    """A factory of fresh ingestors (their ``handle``) of the engine at commit ``rev``.
+
+    The commit's ``engine/`` is taken out of git into ``into`` and imported as a package of its own
+    (the engine imports nothing of the integration around it, only itself, relatively).
+    """
+    repo = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", rev, "custom_components/ambient_mesh/engine"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    name = "engine_then"
+    (into / "custom_components" / "ambient_mesh" / "engine").rename(into / name)
+    sys.path.insert(0, str(into))
+    modules = {part: importlib.import_module(f"{name}.{part}") for part in ("ingest", "context", "clock")}
+    registry = importlib.import_module(f"{name}.profiles.registry")
+
+    def fresh() -> Callable[[str, bytes], Any]:
+        context = modules["context"].ContextStore()
+        clock = modules["clock"].VirtualClock(NOW)
+        ingestor = modules["ingest"].Ingestor(
+            context, clock, registry.DEFAULT_BASES, registry.make_profiles()
+        )
+        return ingestor.handle  # type: ignore[no-any-return]
+
+    return fresh
+
+
+def _timed(chunk: list[Message], handle: Callable[[str, bytes], Any]) -> tuple[float, float]:
+    wall_start, cpu_start = time.perf_counter(), time.process_time()
+    for topic, payload, _ in chunk:
+        handle(topic, payload)
+    return time.perf_counter() - wall_start, time.process_time() - cpu_start
+
+
+def side_by_side(
+    stream: list[Message], then: Callable[[], Callable[[str, bytes], Any]] | None = None
+) -> tuple[float, float, float, float, Ingestor, float]:
     """One round: the bare loops and a fresh engine over the same stream, taking turns chunk by chunk.
 
-    Return the bare loop's CPU seconds, the keeping loop's, ours (wall and CPU) and the ingestor. The
-    engine still sees the whole stream in order, as one run; the turns only make all sides meet the
-    same machine (on a shared machine, a whole-stream run of one and then of the other can meet
-    different loads).
+    Return the bare loop's CPU seconds, the keeping loop's, ours (wall and CPU), the ingestor, and the
+    CPU seconds of the engine ``then`` makes (``--against``; 0 without it). Each engine still sees the
+    whole stream in order, as one run; the turns only make all sides meet the same machine (on a
+    shared machine, a whole-stream run of one and then of the other can meet different loads).
     """
     ingestor = Ingestor(ContextStore(), VirtualClock(NOW), DEFAULT_BASES, make_profiles())
     handle: Callable[[str, bytes], Any] = ingestor.handle
+    handle_then = then() if then is not None else None
     chunks = [stream[start : start + CHUNK] for start in range(0, len(stream), CHUNK)]
     kept: dict[str, Any] = {}
-    bare_cpu = keep_cpu = wall = cpu = 0.0
+    bare_cpu = keep_cpu = wall = cpu = then_cpu = 0.0
     for chunk in chunks:
         bare_cpu += bare(chunk)
         keep_cpu += keeping(chunk, kept)
-        wall_start, cpu_start = time.perf_counter(), time.process_time()
-        for topic, payload, _ in chunk:
-            handle(topic, payload)
-        cpu += time.process_time() - cpu_start
-        wall += time.perf_counter() - wall_start
-    return bare_cpu, keep_cpu, wall, cpu, ingestor
+        chunk_wall, chunk_cpu = _timed(chunk, handle)
+        wall += chunk_wall
+        cpu += chunk_cpu
+        if handle_then is not None:
+            then_cpu += _timed(chunk, handle_then)[1]
+    return bare_cpu, keep_cpu, wall, cpu, ingestor, then_cpu
 
 
 def run(stream: list[Message]) -> tuple[float, float, Ingestor]:
@@ -246,8 +295,16 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--devices", type=int, default=50, help="devices per format")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--against", metavar="REV", help="also run the engine of this commit, taking turns with ours"
+    )
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        then = engine_at(args.against, Path(tmp)) if args.against else None
+        _main(args, then)
 
+
+def _main(args: argparse.Namespace, then: Callable[[], Callable[[str, bytes], Any]] | None) -> None:
     stream = build_stream(args.messages, args.devices)
     mix = Counter(fmt for _, _, fmt in stream)
     print(
@@ -260,21 +317,34 @@ def main() -> None:
     best: tuple[float, float, Ingestor] | None = None
     ratios: list[float] = []
     kept_ratios: list[float] = []
+    then_ratios: list[float] = []
     for number in range(1, args.repeat + 1):
-        bare_cpu, keep_cpu, wall, cpu, ingestor = side_by_side(stream)
+        bare_cpu, keep_cpu, wall, cpu, ingestor, then_cpu = side_by_side(stream, then)
         result = (wall, cpu, ingestor)
         ratios.append(cpu / bare_cpu)
         kept_ratios.append(cpu / keep_cpu)
+        against = ""
+        if then is not None:
+            then_ratios.append(cpu / then_cpu)
+            against = (
+                f"; {args.against} {then_cpu / len(stream) * 1e6:.2f} µs/message, "
+                f"ratio ours / then {then_ratios[-1]:.3f}"
+            )
         print(
             f"  round {number}: ours {cpu / len(stream) * 1e6:.2f} µs/message, "
             f"bare decode loop {bare_cpu / len(stream) * 1e6:.2f} µs/message, ratio {ratios[-1]:.2f}; "
             f"decode-and-keep loop {keep_cpu / len(stream) * 1e6:.2f} µs/message, ratio {kept_ratios[-1]:.2f}"
+            f"{against}"
         )
         if best is None or result[0] < best[0]:
             best = result
     assert best is not None
     print(f"ratio ours / bare decode loop, min / median / max: {_spread(ratios)} (goal ≤ 3)")
     print(f"ratio ours / decode-and-keep loop, min / median / max: {_spread(kept_ratios)} (for reference)")
+    if then_ratios:
+        print(
+            f"ratio ours / {args.against}, min / median / max: {_spread(then_ratios)} (below 1: ours is faster)"
+        )
     wall, cpu, ingestor = best
     stats = ingestor.stats
     print(
