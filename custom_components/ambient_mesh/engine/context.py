@@ -34,6 +34,12 @@ class _Series:
         self.stamps: deque[datetime] = deque(maxlen=length)
         self.facts: list[Signal] | None = None  # built by the last read, dropped by the next fact
 
+    def add(self, value: SignalValue, ts: datetime) -> None:
+        """One more fact (the oldest leaves a full series)."""
+        self.values.append(value)
+        self.stamps.append(ts)
+        self.facts = None
+
 
 @dataclass(slots=True)
 class SourceInfo:
@@ -100,9 +106,7 @@ class ContextStore:
                 facts = kept.get(kind)
                 if facts is None:
                     facts = kept[kind] = _Series(series[kind])
-                facts.values.append(value)
-                facts.stamps.append(ts)
-                facts.facts = None
+                facts.add(value, ts)
         return new
 
     def record(self, signals: Iterable[Signal]) -> None:
@@ -123,9 +127,7 @@ class ContextStore:
             facts = kept.get(kind)
             if facts is None:
                 facts = kept[kind] = _Series(_SERIES[kind])
-            facts.values.append(signal.value)
-            facts.stamps.append(signal.ts)
-            facts.facts = None
+            facts.add(signal.value, signal.ts)
 
     def _series_of(self, source: str) -> dict[str, _Series]:
         kept = self._series.get(source)
