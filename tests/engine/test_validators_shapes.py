@@ -5,6 +5,9 @@ Whatever path a schema takes, the result and the counted reason are voluptuous' 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+import random
 from typing import Any
 
 import pytest
@@ -18,6 +21,8 @@ from custom_components.ambient_mesh.engine.profiles.validators import (
     validate,
 )
 from custom_components.ambient_mesh.engine.signals import DropReason, ProfileError
+
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 
 LEFT_TO_VOLUPTUOUS = [
     vol.Schema({"lat": number}, extra=vol.REMOVE_EXTRA),  # removing extras is not the loop's
@@ -69,3 +74,78 @@ def test_json_nested_past_the_parser_and_numbers_beyond_a_float_are_refused() ->
         number(float("inf"))
     with pytest.raises(vol.Invalid, match="too large"):
         number(10**400)
+
+
+def _json_reads(payload: bytes) -> Any:
+    """What json itself makes of a payload, as ``load_json`` counts it (NaN and the infinities refused)."""
+    try:
+        text_ = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return ("refused", DropReason.NOT_JSON)
+    try:
+        return ("value", json.loads(text_, parse_constant=_refuse_constant))
+    except _ConstantError:
+        return ("refused", DropReason.NOT_FINITE)
+    except RecursionError:
+        return ("refused", DropReason.MALFORMED)
+    except ValueError:
+        return ("refused", DropReason.NOT_JSON)
+
+
+class _ConstantError(Exception):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _ConstantError(name)
+
+
+def _load_json_reads(payload: bytes) -> Any:
+    try:
+        return ("value", load_json(payload))
+    except ProfileError as err:
+        return ("refused", err.reason)
+
+
+def test_json_is_read_as_json_itself_reads_it_whichever_decoder_reads_it_first() -> None:
+    """orjson reads a payload first and json's scanner what orjson refuses: the result is json's.
+
+    The payloads are every sample of every format, mutated byte by byte, and the edges where the two
+    decoders differ (json reads ``1e999`` and lone surrogates, orjson refuses them).
+    """
+    samples = [
+        json.dumps(message["payload"]).encode()
+        for path in sorted(PAYLOADS.glob("*.json"))
+        for message in json.loads(path.read_text())
+    ]
+    edges = [
+        b'{"lat": 1e999}',
+        b'{"t": NaN}',
+        b"[-Infinity]",
+        b'"\\ud800"',
+        b"\xef\xbb\xbf{}",
+        b'{"a": 1} x',
+        b'{"a":1,"a":2}',
+        b'"a\nb"',
+        b"1.",
+        b".5",
+        b"01",
+        b"-0",
+        b"1e-400",
+        b"  [1] ",
+        b"\xff",
+        b"",
+        b"[" * 2_000,
+    ]
+    rng = random.Random(7)
+    alphabet = b'{}[]",:0123456789.eE+-tfnul \n\t\x00\\\xff\xc3\xa9NaIy'
+    mutated = []
+    for _ in range(3_000):
+        payload = bytearray(rng.choice(samples))
+        for _ in range(rng.randrange(1, 4)):
+            at = rng.randrange(len(payload))
+            payload[at : at + rng.randrange(2)] = bytes([rng.choice(alphabet)])
+        mutated.append(bytes(payload))
+    reads = [(payload, _load_json_reads(payload)) for payload in [*edges, *samples, *mutated]]
+    assert [(payload, got) for payload, got in reads if got != _json_reads(payload)] == []
+    assert {got[0] for _, got in reads} == {"value", "refused"}
