@@ -8,7 +8,8 @@ bare decode loop (each payload decoded to what the engine reads from it — ``js
 ``float()`` for a plain-text number, UTF-8 for other plain text — and nothing validated or kept) —
 the least any MQTT consumer pays; the ratio ours / bare per message is printed for every round, with
 min / median / max. Beside it, for reference, the same loop keeping each topic's last value (the
-least a consumer pays that remembers what it heard). In a round the three take turns over the
+least a consumer pays that remembers what it heard), and the bare loop decoding JSON with orjson, the
+decoder the engine itself reads with first (Home Assistant's own). In a round the four take turns over the
 stream, 5,000 messages at a time (in one order, then the reverse), so all meet the same load on a
 shared machine. Not a test: nothing is asserted.
 
@@ -38,7 +39,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -188,13 +191,24 @@ def _timed(chunk: list[Message], handle: Callable[[str, bytes], Any]) -> tuple[f
     return time.perf_counter() - wall_start, time.process_time() - cpu_start
 
 
+class Round(NamedTuple):
+    """One round's CPU seconds (ours also wall-clock), and the ingestor that ran it."""
+
+    bare: float  # the bare decode loop (json), the goal's baseline
+    orjson: float  # the same loop decoding JSON with orjson
+    keep: float  # the decode-and-keep loop
+    wall: float
+    ours: float
+    ingestor: Ingestor
+    then: float  # the engine of --against REV (0 without it)
+
+
 def side_by_side(
     stream: list[Message], then: Callable[[], Callable[[str, bytes], Any]] | None = None
-) -> tuple[float, float, float, float, Ingestor, float]:
+) -> Round:
     """One round: the bare loops and a fresh engine over the same stream, taking turns chunk by chunk.
 
-    Return the bare loop's CPU seconds, the keeping loop's, ours (wall and CPU), the ingestor, and the
-    CPU seconds of the engine ``then`` makes (``--against``; 0 without it). Each engine still sees the
+    Each engine still sees the
     whole stream in order, as one run; the turns only make all sides meet the same machine (on a
     shared machine, a whole-stream run of one and then of the other can meet different loads).
     """
@@ -203,14 +217,16 @@ def side_by_side(
     handle_then = then() if then is not None else None
     chunks = [stream[start : start + CHUNK] for start in range(0, len(stream), CHUNK)]
     kept: dict[str, Any] = {}
-    bare_cpu = keep_cpu = wall = cpu = then_cpu = 0.0
+    bare_cpu = orjson_cpu = keep_cpu = wall = cpu = then_cpu = 0.0
     for number, chunk in enumerate(chunks):
         # Turns in one order for even chunks and the reverse for odd ones: whoever goes first meets
         # caches the turn before left cold, and none may always be first.
-        turns = ["bare", "keep", "ours", "then"] if handle_then is not None else ["bare", "keep", "ours"]
+        turns = ["bare", "orjson", "keep", "ours"] + (["then"] if handle_then is not None else [])
         for turn in turns if number % 2 == 0 else reversed(turns):
             if turn == "bare":
                 bare_cpu += bare(chunk)
+            elif turn == "orjson":
+                orjson_cpu += bare(chunk, orjson.loads)
             elif turn == "keep":
                 keep_cpu += keeping(chunk, kept)
             elif turn == "ours":
@@ -219,7 +235,7 @@ def side_by_side(
                 cpu += chunk_cpu
             else:
                 then_cpu += _timed(chunk, handle_then)[1]  # type: ignore[arg-type]
-    return bare_cpu, keep_cpu, wall, cpu, ingestor, then_cpu
+    return Round(bare_cpu, orjson_cpu, keep_cpu, wall, cpu, ingestor, then_cpu)
 
 
 def run(stream: list[Message]) -> tuple[float, float, Ingestor]:
@@ -235,15 +251,15 @@ def run(stream: list[Message]) -> tuple[float, float, Ingestor]:
 _NUMBER_START = frozenset(b"-0123456789")
 
 
-def bare(stream: list[Message]) -> float:
+def bare(stream: list[Message], loads: Callable[[bytes], Any] = json.loads) -> float:
     """The bare decode loop over the same stream: CPU seconds.
 
     Each payload decoded to what the engine reads from it, and nothing more: a JSON payload in full
     with ``json.loads``, a plain-text number with ``float()``, any other plain text (``asleep``,
     ``true``, ``yes``) as UTF-8 text; a payload over the engine's size limit is not read (the engine
-    drops it unread). Nothing is validated or kept.
+    drops it unread). Nothing is validated or kept. With ``loads=orjson.loads``: the same loop with the
+    JSON decoder the engine reads with first (printed for reference; the goal's baseline is json's).
     """
-    loads = json.loads
     number_start = _NUMBER_START
     cpu = time.process_time()
     for _, payload, _ in stream:
@@ -324,12 +340,14 @@ def _main(args: argparse.Namespace, then: Callable[[], Callable[[str, bytes], An
     best: tuple[float, float, Ingestor] | None = None
     ratios: list[float] = []
     kept_ratios: list[float] = []
+    orjson_ratios: list[float] = []
     then_ratios: list[float] = []
     for number in range(1, args.repeat + 1):
-        bare_cpu, keep_cpu, wall, cpu, ingestor, then_cpu = side_by_side(stream, then)
+        bare_cpu, orjson_cpu, keep_cpu, wall, cpu, ingestor, then_cpu = side_by_side(stream, then)
         result = (wall, cpu, ingestor)
         ratios.append(cpu / bare_cpu)
         kept_ratios.append(cpu / keep_cpu)
+        orjson_ratios.append(cpu / orjson_cpu)
         against = ""
         if then is not None:
             then_ratios.append(cpu / then_cpu)
@@ -340,7 +358,8 @@ def _main(args: argparse.Namespace, then: Callable[[], Callable[[str, bytes], An
         print(
             f"  round {number}: ours {cpu / len(stream) * 1e6:.2f} µs/message, "
             f"bare decode loop {bare_cpu / len(stream) * 1e6:.2f} µs/message, ratio {ratios[-1]:.2f}; "
-            f"decode-and-keep loop {keep_cpu / len(stream) * 1e6:.2f} µs/message, ratio {kept_ratios[-1]:.2f}"
+            f"decode-and-keep loop {keep_cpu / len(stream) * 1e6:.2f} µs/message, ratio {kept_ratios[-1]:.2f}; "
+            f"bare loop with orjson {orjson_cpu / len(stream) * 1e6:.2f} µs/message, ratio {orjson_ratios[-1]:.2f}"
             f"{against}"
         )
         if best is None or result[0] < best[0]:
@@ -348,6 +367,7 @@ def _main(args: argparse.Namespace, then: Callable[[], Callable[[str, bytes], An
     assert best is not None
     print(f"ratio ours / bare decode loop, min / median / max: {_spread(ratios)} (goal ≤ 3)")
     print(f"ratio ours / decode-and-keep loop, min / median / max: {_spread(kept_ratios)} (for reference)")
+    print(f"ratio ours / bare loop with orjson, min / median / max: {_spread(orjson_ratios)} (for reference)")
     if then_ratios:
         print(
             f"ratio ours / {args.against}, min / median / max: {_spread(then_ratios)} (below 1: ours is faster)"
