@@ -208,9 +208,9 @@ def side_by_side(
 ) -> Round:
     """One round: the bare loops and a fresh engine over the same stream, taking turns chunk by chunk.
 
-    Each engine still sees the
-    whole stream in order, as one run; the turns only make all sides meet the same machine (on a
-    shared machine, a whole-stream run of one and then of the other can meet different loads).
+    Each engine still sees the whole stream in order, as one run; the turns only make all sides meet
+    the same machine (on a shared machine, a whole-stream run of one and then of the other can meet
+    different loads).
     """
     ingestor = Ingestor(ContextStore(), VirtualClock(NOW), DEFAULT_BASES, make_profiles())
     handle: Callable[[str, bytes], Any] = ingestor.handle

@@ -327,8 +327,8 @@ def load_json(payload: bytes) -> Any:
 
     A payload is read by orjson first: Home Assistant's own JSON decoder (``json_loads``; a
     requirement of Home Assistant itself, so installed wherever we are), five to eight times faster
-    than json on these payloads, and as strict as we are about the rest (NaN, ``1e999``, a lone
-    surrogate, invalid UTF-8, trailing data, nesting deeper than 1,024 all fail). Whatever it refuses
+    than json on the sample payloads, and as strict as we are about the rest (NaN, ``1e999``, a lone
+    surrogate, invalid UTF-8, trailing data and deep nesting all fail). Whatever it refuses
     is read again by json's own scanner below, which gives the message its counted reason (or, for
     what json accepts and orjson does not, its value: ``1e999``, a lone surrogate). One difference
     stays: an integer beyond 64 bits arrives as the nearest float, as in Home Assistant.
