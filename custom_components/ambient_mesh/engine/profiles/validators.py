@@ -314,6 +314,9 @@ def _no_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_no_constant)
 _SCAN: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(cast(Any, _DECODER))
 """The scanner ``_DECODER`` itself uses (its ``scan_once``), built from the decoder's settings."""
+_loads: Callable[[bytes], Any] = orjson.loads
+_JSONDecodeError = orjson.JSONDecodeError
+"""orjson, which reads a payload first (``load_json``), and what it raises for one it refuses."""
 
 
 def load_json(payload: bytes) -> Any:
@@ -351,10 +354,6 @@ def load_json(payload: bytes) -> Any:
         raise ProfileError(DropReason.NOT_JSON, str(err)[:80]) from err
     except RecursionError as err:  # junk like "[[[[…" nests deeper than the parser goes
         raise ProfileError(DropReason.MALFORMED, "JSON nested too deeply") from err
-
-
-_loads: Callable[[bytes], Any] = orjson.loads
-_JSONDecodeError = orjson.JSONDecodeError
 
 
 def load_text(payload: bytes) -> str:
