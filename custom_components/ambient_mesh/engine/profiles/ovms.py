@@ -25,7 +25,7 @@ import voluptuous as vol
 
 from ..signals import DropReason, Location, ProfileError, Signal, SignalValue
 from . import Handler, Parsed, SourceKind
-from .plain import nothing_from, plain_value
+from .plain import nothing_from, plain_value, read_number
 from .validators import load_text, text, text_bool, text_number, validator
 
 FORMAT = "ovms"
@@ -75,20 +75,31 @@ class OvmsProfile:
             return partial(self._coordinate, source, metric, axis, nothing)
         if (known := _METRICS.get(metric)) is None:
             return nothing_from(nothing)
-        kind, _, unit = known
-        return plain_value(source, _CAR, FORMAT, kind, unit, _CHECKS[metric], _EMPTY_MEANS.get(metric))
+        kind, rule, unit = known
+        return plain_value(
+            source,
+            _CAR,
+            FORMAT,
+            kind,
+            unit,
+            _CHECKS[metric],
+            _EMPTY_MEANS.get(metric),
+            number_text=rule is text_number,
+        )
 
     def _coordinate(
         self, source: str, metric: str, axis: int, nothing: Parsed, payload: bytes, now: datetime
     ) -> Parsed:
-        value = load_text(payload)
-        if not value:
-            return nothing
-        coordinate: float = _COORDINATE(value)
         limit = 90 if axis == 0 else 180
-        if not -limit <= coordinate <= limit:
-            # Checked here, not only by check(): a bad value must not be remembered either.
-            raise ProfileError(DropReason.OUT_OF_RANGE, f"{metric}={coordinate}")
+        coordinate = read_number(payload)
+        if not -limit <= coordinate <= limit:  # NaN too: text_number decides (plain.read_number)
+            value = load_text(payload)
+            if not value:
+                return nothing
+            coordinate = _COORDINATE(value)
+            if not -limit <= coordinate <= limit:
+                # Checked here, not only by check(): a bad value must not be remembered either.
+                raise ProfileError(DropReason.OUT_OF_RANGE, f"{metric}={coordinate}")
         pair = self._coordinates.get(source)
         if pair is None:
             pair = self._coordinates[source] = [None, None]

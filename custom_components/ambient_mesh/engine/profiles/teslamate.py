@@ -95,14 +95,23 @@ def handler(base: str, rest: str) -> Handler:
         raise ProfileError(DropReason.UNKNOWN_TOPIC, "empty car id or key")
     nothing = Parsed(source, SourceKind.CAR, (), FORMAT)
     if (plain := _PLAIN.get(key)) is not None:
-        kind, _, unit = plain
-        return plain_value(source, _CAR, FORMAT, kind, unit, _CHECKS[key], _EMPTY_MEANS.get(key))
+        kind, rule, unit = plain
+        return plain_value(
+            source,
+            _CAR,
+            FORMAT,
+            kind,
+            unit,
+            _CHECKS[key],
+            _EMPTY_MEANS.get(key),
+            number_text=rule is text_number,
+        )
     if key == "location":
         return partial(_location, source)
     if key == "active_route":
         return partial(_active_route, source)
-    if key == "charging_state":
-        return partial(_charging_state, source, nothing)
+    if key == "charging_state":  # a plain value too: its word, mapped to a bool
+        return plain_value(source, _CAR, FORMAT, "charging", None, _charging, None)
     if key == "is_preconditioning":
         return partial(_preconditioning, source, nothing)
     return nothing_from(nothing)  # since, healthy, ranges, doors, …: valid, not used
@@ -124,11 +133,8 @@ def _active_route(source: str, payload: bytes, now: datetime) -> Parsed:
     return Parsed(source, _CAR, signals, FORMAT)
 
 
-def _charging_state(source: str, nothing: Parsed, payload: bytes, now: datetime) -> Parsed:
-    if not (value := load_text(payload)):
-        return nothing
-    signal = Signal(source, "charging", _CHARGING_STATE(value) in _CHARGING, now)
-    return Parsed(source, _CAR, (signal,), FORMAT)
+def _charging(state: str) -> bool:
+    return _CHARGING_STATE(state) in _CHARGING
 
 
 def _preconditioning(source: str, nothing: Parsed, payload: bytes, now: datetime) -> Parsed:
