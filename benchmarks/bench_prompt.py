@@ -39,14 +39,17 @@ from custom_components.ambient_mesh.engine.clock import VirtualClock
 from custom_components.ambient_mesh.engine.context import ContextStore
 from custom_components.ambient_mesh.engine.digest import render_digest
 from custom_components.ambient_mesh.engine.household import Household
+from custom_components.ambient_mesh.engine.llm import Endpoint, EndpointKind, EndpointPool
 from custom_components.ambient_mesh.engine.llm.tools import CALL_TOOL, present_tools
 from custom_components.ambient_mesh.engine.mesh import World
 from custom_components.ambient_mesh.engine.model import Situation
 from custom_components.ambient_mesh.engine.planners.llm import (
+    SITUATION_CATALOGUE,
     SITUATION_TOOLS,
     offered_tools,
     request_turn,
     routed_tools,
+    situation_catalogue,
     situation_turn,
 )
 from custom_components.ambient_mesh.engine.signals import Location, Signal
@@ -444,13 +447,31 @@ def _tool_template(server: Path) -> Path | None:
     return template if template.is_file() else None
 
 
+def _renders_tools(url: str, model: Path) -> bool:
+    """What the planner learns from the server (``EndpointPool.renders_tools``): whether its chat
+    template renders the tools. Asked on an event loop of its own (the caller is inside the bench's)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import aiohttp
+
+    async def ask() -> bool:
+        async with aiohttp.ClientSession() as session:
+            endpoint = Endpoint(url=url, model=model.name, kind=EndpointKind.OPENAI)
+            return await EndpointPool([endpoint], session=session).renders_tools(endpoint)
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, ask()).result()
+
+
 def llama_server_round(
     server: Path, model: Path, arriving: str = "alice", flags: tuple[str, ...] = ()
-) -> list[dict[str, Any]]:
+) -> tuple[bool, list[dict[str, Any]]]:
     """Send our situation requests, one after the other, to a real llama.cpp server; its own counts.
 
     llama.cpp reports per request how many prompt tokens it found in its cache (``cache_n``) and how
-    many it had to compute (``prompt_n``), and how long reading the prompt took (``prompt_ms``).
+    many it had to compute (``prompt_n``), and how long reading the prompt took (``prompt_ms``). The
+    requests are the planner's (``LlmPlanner.plan``): where the server says its template renders the
+    tools, every situation shows the same catalogue (``situation_catalogue``).
     """
     import socket
     import subprocess
@@ -474,6 +495,7 @@ def llama_server_round(
                         break
             except OSError:
                 time.sleep(0.1)
+        renders = _renders_tools(url, model)
         w = world()
         out: list[dict[str, Any]] = []
         for kind, subject, facts, changes in evening(arriving):
@@ -482,12 +504,17 @@ def llama_server_round(
             w.context.record([Signal(source, fact, value, ts, unit) for source, fact, value, unit in changes])
             situation = Situation(kind=kind, subject=subject, at=ts, key=f"{kind}:{subject}", facts=facts)
             digest = render_digest(w, situation)
+            tools = (
+                situation_catalogue(offered_tools(w.household, allowed=SITUATION_CATALOGUE))
+                if renders
+                else present_tools(offered_tools(w.household, allowed=SITUATION_TOOLS[kind]).values())
+            )
             body = {
                 "messages": [
                     {"role": "system", "content": digest.system},
                     {"role": "user", "content": situation_turn(digest.context)},
                 ],
-                "tools": present_tools(offered_tools(w.household, allowed=SITUATION_TOOLS[kind]).values()),
+                "tools": tools,
                 "max_tokens": 1,
                 "cache_prompt": True,
             }
@@ -504,7 +531,7 @@ def llama_server_round(
                     "ms": timings.get("prompt_ms", 0.0),
                 }
             )
-        return out
+        return renders, out
     finally:
         proc.terminate()
         proc.wait(10)
@@ -576,7 +603,12 @@ async def main() -> None:
             )
         for arriving, story, flags in stories:
             print(f"  {story}:")
-            rows_llama = llama_server_round(server, model, arriving, flags)
+            renders, rows_llama = llama_server_round(server, model, arriving, flags)
+            print(
+                "    the server says its template renders the tools: every situation shows the same catalogue"
+                if renders
+                else "    the server says its template leaves the tools out: each situation is offered its own"
+            )
             for row in rows_llama:
                 print(
                     f"    {row['kind']:<26} cached {row['cached']:>4}  computed {row['computed']:>4} tokens  "

@@ -130,12 +130,20 @@ class OllamaStandIn(StandInServer):
         models: tuple[str, ...] = ("qwen2.5:3b",),
         obedient: bool = False,
         version: str = "0.6.5",
+        renders_tools: bool = False,
     ) -> None:
-        """Create a stopped server; ``start`` binds it."""
+        """Create a stopped server; ``start`` binds it.
+
+        ``renders_tools``: the model's chat template puts the tools into the prompt (as Qwen2.5's does;
+        ``/api/show`` and llama.cpp's ``/props`` say so).
+        """
         super().__init__()
         self.models = list(models)
         self.obedient = obedient
         self.version = version
+        self.renders_tools = renders_tools
+        self.show_status: int | None = None  # /api/show (/props) alone fails with this status while set
+        self.show_capabilities = True  # /api/show lists capabilities (Ollama 0.6+); else the template only
         self.replies: deque[Reply] = deque()
         self.requests: list[Recorded] = []
         self.fail_status: int | None = None  # every request fails with this status while set
@@ -220,16 +228,27 @@ class OllamaStandIn(StandInServer):
     async def _show(self, request: web.Request) -> web.Response:
         body = await self._record(request)
         name = body.get("model") or body.get("name")
+        if self.show_status:
+            return self._error(self.show_status, "internal error")
         if name not in self.models:
             return self._error(404, f"model '{name}' not found")
         return web.json_response(
             {
                 "modelfile": f"FROM {name}",
                 "parameters": "stop <|im_end|>",
-                "template": "{{ .System }}{{ .Prompt }}",
+                "template": (
+                    "{{ if .Tools }}<tools>{{ .Tools }}</tools>{{ end }}{{ .System }}{{ .Prompt }}"
+                    if self.renders_tools
+                    else "{{ .System }}{{ .Prompt }}"
+                ),
                 "details": {"family": "qwen2", "parameter_size": "3.1B", "quantization_level": "Q4_K_M"},
                 "model_info": {"general.architecture": "qwen2", "qwen2.context_length": 32768},
-                "capabilities": ["completion", "tools"],
+                "capabilities": ["completion", "tools"] if self.renders_tools else ["completion"],
+            }
+            if self.show_capabilities
+            else {
+                "modelfile": f"FROM {name}",
+                "template": "{{ if .Tools }}{{ .Tools }}{{ end }}" if self.renders_tools else "{{ .Prompt }}",
             }
         )
 
@@ -398,6 +417,7 @@ class OpenAIStandIn(OllamaStandIn):
             web.post("/v1/chat/completions", self._completions),
             web.get("/v1/models", self._models),
             web.get("/health", self._health),
+            web.get("/props", self._props),
         ]
 
     def _unauthorized(self, request: web.Request) -> web.Response | None:
@@ -407,6 +427,24 @@ class OpenAIStandIn(OllamaStandIn):
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
+
+    async def _props(self, request: web.Request) -> web.Response:
+        """llama.cpp's server properties (other OpenAI-compatible servers have no such path)."""
+        await self._record(request)
+        if self.owned_by != "llamacpp":
+            return web.Response(status=404, text="File Not Found")
+        if status := self.fail_status or self.show_status:
+            return web.json_response({"error": {"message": "internal error"}}, status=status)
+        template = (
+            "{%- if tools %}{{ tools | tojson }}{%- endif %}" if self.renders_tools else "{{ messages }}"
+        )
+        return web.json_response(
+            {
+                "chat_template": template,
+                "chat_template_caps": {"supports_tools": self.renders_tools, "supports_system_role": True},
+                "total_slots": 1,
+            }
+        )
 
     async def _models(self, request: web.Request) -> web.Response:
         await self._record(request)

@@ -98,6 +98,47 @@ async def test_a_llamacpp_server_is_asked_to_reuse_its_prompt_cache(
     assert "id_slot" not in server.chats[0].body  # the server picks the slot with the longest prefix
 
 
+@pytest.mark.parametrize(
+    ("server_kind", "renders", "shown"),
+    [("llamacpp", True, "catalogue"), ("llamacpp", False, "own"), ("openai", True, "own")],
+)
+async def test_llamacpp_says_whether_its_template_renders_the_tools_and_the_plan_follows(
+    openai_standin: Factory, server_kind: str, renders: bool, shown: str
+) -> None:
+    """/props' ``chat_template_caps``; a server without /props (LM Studio, vLLM) keeps each kind's tools."""
+    server = await openai_standin(models=(MODEL,), renders_tools=renders)
+    server.owned_by = server_kind
+    world = make_world()
+    llm = LlmPlanner([openai(server.url)], clock=world.clock)
+    await llm.plan(departure(), world)
+    await llm.plan(departure(), world)
+    await llm.close()
+
+    first, second = server.chats
+    if shown == "catalogue":
+        assert first.tool_names == second.tool_names == ["call_tool"]
+        assert "departure_soon: " in first.body["tools"][0]["function"]["description"]
+    else:
+        assert set(first.tool_names) == SITUATION_TOOLS["departure_soon"]
+    assert [r.path for r in server.requests].count("/props") == 1  # a 404 is an answer too
+
+
+async def test_props_failing_keeps_each_kinds_tools_until_the_server_answers(openai_standin: Factory) -> None:
+    server = await openai_standin(models=(MODEL,), renders_tools=True)
+    server.show_status = 503
+    world = make_world()
+    llm = LlmPlanner([openai(server.url)], clock=world.clock)
+    await llm.plan(departure(), world)
+    server.show_status = None
+    await llm.plan(departure(), world)
+    await llm.close()
+
+    first, second = server.chats
+    assert set(first.tool_names) == SITUATION_TOOLS["departure_soon"]
+    assert second.tool_names == ["call_tool"]
+    assert [r.path for r in server.requests].count("/props") == 2
+
+
 async def test_arguments_that_are_not_json_are_refused_before_the_guard(openai_standin: Factory) -> None:
     server = await openai_standin(models=(MODEL,))
     server.script(Reply(tool_calls=[("notify", "person=bob")]), Reply(content="sorry"))

@@ -405,7 +405,12 @@ async def test_standin_speaks_ollamas_wire_protocol(standins: Factory) -> None:
         async with session.post(f"{server.url}/api/show", json={"model": "nope"}) as response:
             assert response.status == 404
         async with session.post(f"{server.url}/api/show", json={"model": MODEL}) as response:
-            assert "tools" in (await response.json())["capabilities"]
+            assert "tools" not in (await response.json())["capabilities"]
+        server.renders_tools = True
+        async with session.post(f"{server.url}/api/show", json={"model": MODEL}) as response:
+            shown = await response.json()
+            assert "tools" in shown["capabilities"]
+            assert ".Tools" in shown["template"]
         body = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "stream": True}
         async with session.post(f"{server.url}/api/chat", json=body) as response:
             assert response.headers["Content-Type"].startswith("application/x-ndjson")
@@ -435,6 +440,99 @@ async def test_a_situation_is_offered_only_the_tools_that_fit_it(socket_enabled:
     finally:
         await planner.close()
         await server.stop()
+
+
+def bedtime() -> Situation:
+    return Situation(
+        kind="sleep_started", subject="alice", at=departure().at, key="sleep_started:alice", facts={}
+    )
+
+
+async def test_where_the_template_renders_tools_every_situation_shows_the_same_catalogue(
+    standins: Factory,
+) -> None:
+    """Qwen's template puts the tools before the context: the same ones for every kind keep the cache."""
+    from custom_components.ambient_mesh.engine.planners.llm import SITUATION_CATALOGUE, SITUATION_TOOLS
+
+    server = await standins(renders_tools=True)
+    world = make_world()
+    llm = planner(server.url, clock=world.clock)
+    await llm.plan(departure(), world)
+    world.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    await llm.plan(bedtime(), world)
+    await llm.close()
+
+    leaving, sleeping = server.chats
+    assert json.dumps(leaving.body["tools"]) == json.dumps(sleeping.body["tools"])  # byte for byte
+    assert leaving.tool_names == ["call_tool"]
+    assert set(leaving.offered_names) == SITUATION_CATALOGUE
+    assert leaving.messages[0] == sleeping.messages[0]
+    # the catalogue itself says which tools each kind takes (read once, then cached)
+    catalogue = leaving.body["tools"][0]["function"]["description"]
+    for kind in ("departure_soon", "sleep_started"):
+        (line,) = (line for line in catalogue.splitlines() if line.startswith(f"{kind}: "))
+        assert set(line.removeprefix(f"{kind}: ").split(", ")) == set(SITUATION_TOOLS[kind])
+    assert "\nTools: " not in leaving.messages[-1]["content"]
+    assert leaving.messages[-1]["content"].endswith(": departure_soon of alice")
+    assert [r.path for r in server.requests].count("/api/show") == 1  # asked once, then known
+
+
+async def test_a_catalogue_tool_that_is_not_for_the_situation_is_refused_before_the_guard(
+    standins: Factory,
+) -> None:
+    server = await standins(renders_tools=True)
+    server.script(
+        Reply(
+            tool_calls=[
+                ("call_tool", {"tool": "set_lights", "args": {"zone": "bedroom", "on": True}}),
+                ("call_tool", {"tool": "notify", "args": {"person": "alice", "message": "Cold out."}}),
+            ]
+        ),
+        Reply(content="done"),
+    )
+    world = make_world()
+    llm = planner(server.url, clock=world.clock)
+    calls = await llm.plan(departure(), world)
+    await llm.close()
+
+    assert [call.tool for call in calls] == ["notify"]
+    told = [m for m in server.chats[-1].messages if m["role"] == "tool"]
+    assert any("'set_lights' is not for this situation; use only" in m["content"] for m in told)
+
+
+async def test_a_template_the_server_does_not_describe_keeps_each_kinds_own_tools(
+    standins: Factory,
+) -> None:
+    """/api/show failing says nothing: the situation is offered its own tools, and it is asked again."""
+    from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
+
+    server = await standins(renders_tools=True)
+    world = make_world()
+    llm = planner(server.url, clock=world.clock)
+    server.show_status = 500  # the chat still answers
+    await llm.plan(departure(), world)
+    server.show_status = None
+    await llm.plan(departure(), world)
+    await llm.close()
+
+    first, second = server.chats
+    assert set(first.offered_names) == SITUATION_TOOLS["departure_soon"]
+    assert second.tool_names == ["call_tool"]
+    assert [r.path for r in server.requests].count("/api/show") == 2
+
+
+@pytest.mark.parametrize("renders", [True, False])
+async def test_an_ollama_without_capabilities_is_read_from_its_template(
+    standins: Factory, renders: bool
+) -> None:
+    """Before 0.6 /api/show has no ``capabilities``: a template that reads ``.Tools`` renders them."""
+    server = await standins(renders_tools=renders)
+    server.show_capabilities = False
+    world = make_world()
+    llm = planner(server.url, clock=world.clock)
+    await llm.plan(departure(), world)
+    await llm.close()
+    assert (server.chats[0].tool_names == ["call_tool"]) is renders
 
 
 async def test_a_request_no_word_routes_reads_the_catalogue_and_calls_through_it(standins: Factory) -> None:

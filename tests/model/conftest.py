@@ -41,7 +41,7 @@ def _binary() -> Path:
     return Path(path)
 
 
-def start_llama_server(model: str) -> Iterator[str]:
+def start_llama_server(model: str, *flags: str) -> Iterator[str]:
     """Start llama-server on the model named (``smollm2`` | ``gemma3``); yield its URL; stop it."""
     gguf = os.environ.get(f"AMBIENT_MESH_MODEL_{model.upper()}")
     if not gguf or not Path(gguf).is_file():
@@ -56,6 +56,7 @@ def start_llama_server(model: str) -> Iterator[str]:
         [
             *(str(_binary()), "-m", gguf, "--host", "127.0.0.1", "--port", port, "-t", "2", "-c", "4096"),
             *("--jinja", "--no-webui", "--no-repack"),
+            *flags,
         ],
         stdout=subprocess.DEVNULL,
         stderr=log.open("wb"),
@@ -80,6 +81,19 @@ def start_llama_server(model: str) -> Iterator[str]:
 def smollm2_url() -> Iterator[str]:
     """SmolLM2-135M-Instruct behind a real llama-server."""
     yield from start_llama_server("smollm2")
+
+
+QWEN_TEMPLATE = "src/llama.cpp/models/templates/Qwen-Qwen2.5-7B-Instruct.jinja"
+"""Qwen2.5's chat template in the llama.cpp source beside the build: it renders the tools."""
+
+
+@pytest.fixture(scope="module")
+def smollm2_qwen_template_url() -> Iterator[str]:
+    """SmolLM2 again, read through Qwen2.5's chat template (which puts the tools in the system turn)."""
+    template = _binary().parents[2] / QWEN_TEMPLATE
+    if not template.is_file():
+        pytest.fail(f"no {QWEN_TEMPLATE} beside the llama-server build ({template})")
+    yield from start_llama_server("smollm2", "--chat-template-file", str(template))
 
 
 MODEL_NAME = {"smollm2": "SmolLM2-135M-Instruct.Q4_1.gguf", "gemma3": "gemma-3-270m-q4_k_m.gguf"}

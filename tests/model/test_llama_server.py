@@ -143,3 +143,18 @@ async def test_the_agent_streams_a_two_round_tool_loop_into_the_chat_log(
             assert decision.call.tool in {"set_room_climate", "set_lights", "notify"}
             assert within_bounds(decision.call.tool, dict(decision.args))
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_the_server_says_which_template_renders_tools_and_a_plan_shows_the_catalogue_there(
+    socket_enabled: None, smollm2_url: str, smollm2_qwen_template_url: str
+) -> None:
+    """llama.cpp's /props: SmolLM2's own template leaves tools out; Qwen2.5's renders them."""
+    world = make_world()
+    for url, renders in ((smollm2_url, False), (smollm2_qwen_template_url, True)):
+        llm = LlmPlanner([endpoint(url, constrained=False)], clock=world.clock)
+        try:
+            assert await llm.pool.renders_tools(llm.endpoints[0]) is renders
+            calls = await llm.plan(departure(), world)  # through the real template, whatever it says
+        finally:
+            await llm.close()
+        assert {call.tool for call in calls} <= SITUATION_TOOLS["departure_soon"]

@@ -1,4 +1,4 @@
-"""Ollama's own API: ``POST /api/chat`` (NDJSON when streamed), ``GET /api/tags``.
+"""Ollama's own API: ``POST /api/chat`` (NDJSON when streamed), ``GET /api/tags``, ``POST /api/show``.
 
 Constrained output uses ``format`` with a JSON schema (Ollama 0.5+).
 """
@@ -38,6 +38,28 @@ class OllamaClient:
             return sorted({str(m.get("model") or m["name"]) for m in data["models"]})
         except (KeyError, TypeError, AttributeError) as err:
             raise MalformedReplyError(f"/api/tags: unexpected answer {str(data)[:80]}") from err
+
+    async def renders_tools(self, deadline: float) -> bool:
+        """Whether the model's template puts the tools into the prompt (``/api/show``).
+
+        Ollama lists ``tools`` among a model's ``capabilities`` exactly when its template renders them
+        (0.6+); an older server shows only the template, which reads ``.Tools`` then.
+        """
+        response = await request(
+            self.session,
+            "POST",
+            f"{self.endpoint.url}/api/show",
+            deadline,
+            body={"model": self.endpoint.model},
+        )
+        data = await read_json(response, deadline)
+        if not isinstance(data, Mapping):
+            raise MalformedReplyError(f"/api/show: unexpected answer {str(data)[:80]}")
+        capabilities = data.get("capabilities")
+        if isinstance(capabilities, list):
+            return "tools" in capabilities
+        template = data.get("template")
+        return isinstance(template, str) and ".Tools" in template
 
     async def chat(self, chat: ChatRequest, deadline: float) -> AsyncGenerator[Delta]:
         """One round; yields deltas, the last with ``done``."""

@@ -16,7 +16,7 @@ import aiohttp
 
 from .base import CannotConnectError, ChatRequest, Delta, Endpoint, MalformedReplyError, RawCall, chat_body
 from .grammar import grammar_for
-from .http import lines, parse_json, read_json, request
+from .http import HttpStatusError, lines, parse_json, read_json, request
 
 
 def to_openai(message: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,6 +80,29 @@ class OpenAICompatClient:
         """The API root: the URL as given when it already ends in ``/v1``."""
         url = self.endpoint.url
         return url if url.endswith("/v1") else f"{url}/v1"
+
+    async def renders_tools(self, deadline: float) -> bool:
+        """Whether the server's chat template puts the tools into the prompt (llama.cpp's ``/props``).
+
+        llama.cpp says so itself (``chat_template_caps.supports_tools``, else its template reads
+        ``tools``). A server without ``/props`` (LM Studio, vLLM, Ollama's ``/v1``) tells nothing: False,
+        and a situation is offered its own tools.
+        """
+        root = self.base.removesuffix("/v1")
+        try:
+            response = await request(self.session, "GET", f"{root}/props", deadline, headers=self.headers)
+        except HttpStatusError as err:
+            if err.status in (404, 405, 501):
+                return False
+            raise
+        data = await read_json(response, deadline)
+        if not isinstance(data, Mapping):
+            raise MalformedReplyError(f"/props: unexpected answer {str(data)[:80]}")
+        caps = data.get("chat_template_caps")
+        if isinstance(caps, Mapping) and isinstance(caps.get("supports_tools"), bool):
+            return bool(caps["supports_tools"])
+        template = data.get("chat_template")
+        return isinstance(template, str) and "tools" in template
 
     async def list_models(self, deadline: float) -> list[str]:
         """The models the server serves."""

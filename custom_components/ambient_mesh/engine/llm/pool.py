@@ -50,6 +50,9 @@ class ModelClient(Protocol):
     def chat(self, chat: ChatRequest, deadline: float) -> AsyncGenerator[Delta]:
         """One round as deltas, the last with ``done``."""
 
+    async def renders_tools(self, deadline: float) -> bool:
+        """Whether the server's chat template for the model puts the tools into the prompt."""
+
 
 def make_client(session: aiohttp.ClientSession, endpoint: Endpoint) -> ModelClient:
     """The client for an endpoint's kind."""
@@ -114,6 +117,7 @@ class EndpointPool:
         self._session = session
         self._own_session: aiohttp.ClientSession | None = None
         self._clients: dict[str, ModelClient] = {}
+        self._renders_tools: dict[str, bool] = {}  # by endpoint key, once the server said
 
     def client(self, endpoint: Endpoint) -> ModelClient:
         """The endpoint's client (kept: it remembers what it learnt about its server)."""
@@ -121,6 +125,28 @@ class EndpointPool:
         if client is None:
             client = self._clients[endpoint.key] = make_client(self.session(), endpoint)
         return client
+
+    async def renders_tools(self, endpoint: Endpoint) -> bool:
+        """Whether the endpoint's chat template puts the tools into the prompt, asked once per endpoint.
+
+        Such a template renders the tools before the conversation (Qwen's, Llama 3.1's, most
+        tool-trained models' do), so a change of tools is a change early in the prompt and the server
+        reads everything after it again. Where the server does not answer the question it is asked
+        again next time, and meanwhile the answer is False; its health is not touched (the chat round
+        decides that).
+        """
+        known = self._renders_tools.get(endpoint.key)
+        if known is not None:
+            return known
+        try:
+            renders = await self.client(endpoint).renders_tools(
+                _deadline(min(endpoint.timeout_s, LIST_TIMEOUT_S))
+            )
+        except (CannotConnectError, ModelNotFoundError, MalformedReplyError) as err:
+            _LOGGER.debug("%s did not say whether its template renders tools: %s", endpoint.key, err)
+            return False
+        self._renders_tools[endpoint.key] = renders
+        return renders
 
     # -- health --------------------------------------------------------------------------------------
 

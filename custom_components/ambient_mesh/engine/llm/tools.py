@@ -38,6 +38,7 @@ CONSTRAINED_INSTRUCTION = (
 CALL_TOOL = "call_tool"
 FULL_SCHEMA_TOOLS = 3  # up to this many tools go out with full schemas; more as the compact catalogue
 _CATALOGUE_INTRO = "Tools (arg? is optional):"
+_USES_INTRO = "Tools by situation:"
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -71,9 +72,19 @@ def signature(spec: ToolSpec) -> str:
     return f"{line}: {spec.description.rstrip('.')}"
 
 
-def catalogue_tool(specs: Iterable[ToolSpec]) -> dict[str, Any]:
-    """One function that runs any of these tools; its description is their compact catalogue."""
+def catalogue_tool(
+    specs: Iterable[ToolSpec], uses: Mapping[str, Iterable[str]] | None = None
+) -> dict[str, Any]:
+    """One function that runs any of these tools; its description is their compact catalogue.
+
+    ``uses`` (what each kind of situation takes, when every situation is shown this one catalogue)
+    closes the description, one ``kind: tool, tool`` line each.
+    """
     lines = "\n".join(signature(spec) for spec in specs)
+    if uses:
+        lines += f"\n{_USES_INTRO}\n" + "\n".join(
+            f"{kind}: {', '.join(tools)}" for kind, tools in uses.items()
+        )
     return {
         "type": "function",
         "function": {

@@ -5,6 +5,9 @@ with failover). The prompt is the digest: a stable system prompt and the tools f
 prompt cache reuses them), the context in the user turn. A situation is offered only the tools
 its kind may need, a free-form request only the tools its words can need (``routed_tools``, which
 the Assist agent uses too); more than a few go out as the compact catalogue (``present_tools``).
+Where the endpoint's chat template renders the tools into the prompt, before the conversation,
+every situation's prompt shows the same catalogue instead (``SITUATION_CATALOGUE``), so one
+situation after another changes only the end of the prompt.
 With a constrained endpoint a situation must be answered with a JSON object of exactly its calls. Tool calls are checked here only for what the model can fix — a tool that was not
 offered, arguments that are not an object, a subject that does not exist — and refused calls are
 reported back to the model once; everything else is the guard's job. Nothing is retried blindly:
@@ -45,6 +48,7 @@ from ..llm.tools import (
     CONSTRAINED_INSTRUCTION,
     answer_budget,
     calls_schema,
+    catalogue_tool,
     parse_calls,
     present_tools,
     unwrap_call,
@@ -69,6 +73,7 @@ type Execute = Callable[[ToolCall], Awaitable[Decision]]
 __all__ = [
     "HISTORY_LIMIT",
     "MAX_ROUNDS",
+    "SITUATION_CATALOGUE",
     "SITUATION_REQUEST",
     "SITUATION_TOOLS",
     "CannotConnectError",
@@ -86,6 +91,7 @@ __all__ = [
     "offered_tools",
     "request_turn",
     "routed_tools",
+    "situation_catalogue",
     "situation_turn",
     "tool_result",
 ]
@@ -106,6 +112,27 @@ SITUATION_TOOLS: Mapping[str, frozenset[str]] = {
     SituationKind.HOUSE_EMPTY: frozenset({ToolName.SET_ROOM_CLIMATE, ToolName.SET_LIGHTS}),
 }
 """The tools a situation may need; a kind not listed is offered every available tool."""
+
+SITUATION_CATALOGUE: frozenset[str] = frozenset().union(*SITUATION_TOOLS.values())
+"""What every situation's prompt shows where the endpoint's chat template renders the tools.
+
+Such a template puts the tools in the system turn, before the context, so tools that change with
+the situation's kind change the prompt early and a server reads everything after them again. With
+one catalogue for every kind (``situation_catalogue``), one situation after another changes only
+where the context does. The catalogue is only what the prompt shows: a call is still taken only to
+the kind's own tools (``SITUATION_TOOLS``, which the catalogue lists by kind), and the guard bounds
+it as ever (``guard.SCOPE_TOOLS``).
+"""
+
+
+def situation_catalogue(shown: Mapping[str, ToolSpec]) -> list[dict[str, Any]]:
+    """The tools every situation's prompt shows where the template renders them: one catalogue.
+
+    It closes with each kind's own tools, so the turn need not name them: a line there would be read
+    anew for every situation (about 14 tokens), where the catalogue is read once and then cached.
+    """
+    uses = {kind: [name for name in shown if name in tools] for kind, tools in SITUATION_TOOLS.items()}
+    return [catalogue_tool(shown.values(), uses)]
 
 
 def routed_tools(
@@ -306,10 +333,15 @@ class LlmPlanner:
         round with a JSON object of calls to exactly those tools.
         """
         digest = render_digest(world, situation, self.budget_tokens)
-        offered = self.offered(world.household, SITUATION_TOOLS.get(situation.kind))
         endpoint = self.pool.active_endpoint
-        if endpoint is not None and endpoint.constrained:
+        if endpoint is not None and endpoint.constrained:  # no tools in the prompt: the grammar holds them
+            offered = self.offered(world.household, SITUATION_TOOLS.get(situation.kind))
             return await self._plan_constrained(digest.system, digest.context, offered, world, situation)
+        offered = self.offered(world.household, SITUATION_TOOLS.get(situation.kind))
+        shown = tools = None
+        if endpoint is not None and await self.pool.renders_tools(endpoint):
+            shown = self.offered(world.household, SITUATION_CATALOGUE)
+            tools = situation_catalogue(shown)
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": digest.system},
             {"role": "user", "content": situation_turn(digest.context)},
@@ -318,6 +350,8 @@ class LlmPlanner:
             messages,
             world.household,
             offered,
+            shown=shown,
+            tools=tools,
             caller=Caller.LLM,
             person=None,
             situation=situation,
@@ -397,12 +431,19 @@ class LlmPlanner:
         household: Household,
         offered: Mapping[str, ToolSpec],
         *,
+        shown: Mapping[str, ToolSpec] | None = None,
+        tools: list[dict[str, Any]] | None = None,
         caller: Caller,
         person: str | None,
         situation: Situation | None,
         execute: Execute | None,
     ) -> Reply:
-        tools = present_tools(offered.values())
+        """The bounded tool loop; calls are taken only to ``offered``.
+
+        The prompt shows ``shown`` (default: ``offered``) as ``tools`` (default: ``present_tools``).
+        """
+        if tools is None:
+            tools = present_tools((offered if shown is None else shown).values())
         calls: list[ToolCall] = []
         decisions: list[Decision] = []
         refused: list[str] = []
@@ -446,7 +487,7 @@ class LlmPlanner:
             new_refusal = executed = False
             for raw in answer.calls:
                 made = self._make_call(
-                    raw, offered, household, planner, caller, person, situation, answer.content
+                    raw, offered, household, planner, caller, person, situation, answer.content, shown
                 )
                 if isinstance(made, str):
                     signature = f"{raw.name}:{json.dumps(raw.arguments, sort_keys=True, default=str)}"
@@ -484,12 +525,15 @@ class LlmPlanner:
         person: str | None,
         situation: Situation | None,
         content: str,
+        shown: Mapping[str, ToolSpec] | None = None,
     ) -> ToolCall | str:
         """A ToolCall, or why the model's call is refused before reaching the guard."""
         raw = unwrap_call(raw)
         if raw.name == CALL_TOOL:
             return f"{CALL_TOOL} needs the name of a tool given and its args"
         spec = offered.get(raw.name) if isinstance(raw.name, str) else None
+        if spec is None and shown is not None and isinstance(raw.name, str) and raw.name in shown:
+            return f"{show(raw.name)} is not for this situation; use only {', '.join(offered) or 'none'}"
         if spec is None:
             return f"unknown or unavailable tool {show(raw.name)}; use only the tools given"
         args = repair_arguments(spec, raw.arguments)
