@@ -457,7 +457,9 @@ def _renders_tools(url: str, model: Path) -> bool:
     async def ask() -> bool:
         async with aiohttp.ClientSession() as session:
             endpoint = Endpoint(url=url, model=model.name, kind=EndpointKind.OPENAI)
-            return await EndpointPool([endpoint], session=session).renders_tools(endpoint)
+            pool = EndpointPool([endpoint], session=session)
+            pool.ok(endpoint)  # it answered /health: the pool asks only an endpoint that answered
+            return await pool.renders_tools(endpoint)
 
     with ThreadPoolExecutor(1) as thread:
         return thread.submit(asyncio.run, ask()).result()

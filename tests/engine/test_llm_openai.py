@@ -110,6 +110,7 @@ async def test_llamacpp_says_whether_its_template_renders_the_tools_and_the_plan
     server.owned_by = server_kind
     world = make_world()
     llm = LlmPlanner([openai(server.url)], clock=world.clock)
+    await llm.check_health()  # as the hub does when it starts
     await llm.plan(departure(), world)
     await llm.plan(departure(), world)
     await llm.close()
@@ -128,6 +129,7 @@ async def test_props_failing_keeps_each_kinds_tools_until_the_server_answers(ope
     server.show_status = 503
     world = make_world()
     llm = LlmPlanner([openai(server.url)], clock=world.clock)
+    await llm.check_health()  # as the hub does when it starts
     await llm.plan(departure(), world)
     server.show_status = None
     await llm.plan(departure(), world)

@@ -457,6 +457,7 @@ async def test_where_the_template_renders_tools_every_situation_shows_the_same_c
     server = await standins(renders_tools=True)
     world = make_world()
     llm = planner(server.url, clock=world.clock)
+    await llm.check_health()  # as the hub does when it starts
     await llm.plan(departure(), world)
     world.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
     await llm.plan(bedtime(), world)
@@ -492,6 +493,7 @@ async def test_a_catalogue_tool_that_is_not_for_the_situation_is_refused_before_
     )
     world = make_world()
     llm = planner(server.url, clock=world.clock)
+    await llm.check_health()  # as the hub does when it starts
     calls = await llm.plan(departure(), world)
     await llm.close()
 
@@ -509,6 +511,7 @@ async def test_a_template_the_server_does_not_describe_keeps_each_kinds_own_tool
     server = await standins(renders_tools=True)
     world = make_world()
     llm = planner(server.url, clock=world.clock)
+    await llm.check_health()  # as the hub does when it starts
     server.show_status = 500  # the chat still answers
     await llm.plan(departure(), world)
     server.show_status = None
@@ -530,9 +533,30 @@ async def test_an_ollama_without_capabilities_is_read_from_its_template(
     server.show_capabilities = False
     world = make_world()
     llm = planner(server.url, clock=world.clock)
+    await llm.check_health()  # as the hub does when it starts
     await llm.plan(departure(), world)
     await llm.close()
     assert (server.chats[0].tool_names == ["call_tool"]) is renders
+
+
+async def test_an_endpoint_that_has_not_answered_yet_is_not_asked_about_its_template(
+    standins: Factory,
+) -> None:
+    """A server that may hang must not hold a plan for the question: only one that answered is asked."""
+    from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
+
+    server = await standins(renders_tools=True)
+    world = make_world()
+    llm = planner(server.url, clock=world.clock)
+    await llm.plan(departure(), world)  # not tried yet: each kind's own tools, nothing asked
+    assert "/api/show" not in [r.path for r in server.requests]
+    await llm.plan(departure(), world)  # the first round answered
+    await llm.close()
+
+    first, second = server.chats
+    assert set(first.offered_names) == SITUATION_TOOLS["departure_soon"]
+    assert second.tool_names == ["call_tool"]
+    assert [r.path for r in server.requests].count("/api/show") == 1
 
 
 async def test_a_request_no_word_routes_reads_the_catalogue_and_calls_through_it(standins: Factory) -> None:

@@ -153,6 +153,7 @@ async def test_the_server_says_which_template_renders_tools_and_a_plan_shows_the
     for url, renders in ((smollm2_url, False), (smollm2_qwen_template_url, True)):
         llm = LlmPlanner([endpoint(url, constrained=False)], clock=world.clock)
         try:
+            await llm.plan(departure(), world)  # a first round: only an endpoint that answered is asked
             assert await llm.pool.renders_tools(llm.endpoints[0]) is renders
             calls = await llm.plan(departure(), world)  # through the real template, whatever it says
         finally:

@@ -133,11 +133,14 @@ class EndpointPool:
         tool-trained models' do), so a change of tools is a change early in the prompt and the server
         reads everything after it again. Where the server does not answer the question it is asked
         again next time, and meanwhile the answer is False; its health is not touched (the chat round
-        decides that).
+        decides that). Only an endpoint that answered last (its health check, or its last round) is
+        asked: one that hangs must not hold a plan for a question before the round that finds it out.
         """
         known = self._renders_tools.get(endpoint.key)
         if known is not None:
             return known
+        if self.states[endpoint.key].healthy is not True:
+            return False
         try:
             renders = await self.client(endpoint).renders_tools(
                 _deadline(min(endpoint.timeout_s, LIST_TIMEOUT_S))
