@@ -131,7 +131,11 @@ def situation_catalogue(shown: Mapping[str, ToolSpec]) -> list[dict[str, Any]]:
     It closes with each kind's own tools, so the turn need not name them: a line there would be read
     anew for every situation (about 14 tokens), where the catalogue is read once and then cached.
     """
-    uses = {kind: [name for name in shown if name in tools] for kind, tools in SITUATION_TOOLS.items()}
+    uses = {
+        kind: names
+        for kind, tools in SITUATION_TOOLS.items()
+        if (names := [name for name in shown if name in tools])
+    }
     return [catalogue_tool(shown.values(), uses)]
 
 
@@ -333,11 +337,10 @@ class LlmPlanner:
         round with a JSON object of calls to exactly those tools.
         """
         digest = render_digest(world, situation, self.budget_tokens)
+        offered = self.offered(world.household, SITUATION_TOOLS.get(situation.kind))
         endpoint = self.pool.active_endpoint
         if endpoint is not None and endpoint.constrained:  # no tools in the prompt: the grammar holds them
-            offered = self.offered(world.household, SITUATION_TOOLS.get(situation.kind))
             return await self._plan_constrained(digest.system, digest.context, offered, world, situation)
-        offered = self.offered(world.household, SITUATION_TOOLS.get(situation.kind))
         shown = tools = None
         if endpoint is not None and await self.pool.renders_tools(endpoint):
             shown = self.offered(world.household, SITUATION_CATALOGUE)
