@@ -195,6 +195,22 @@ def ours() -> list[dict[str, Any]]:
                 "prefix": focused.system,
             }
         )
+    # Where the chat template renders the tools: the same catalogue for every kind (the planner's
+    # situation_catalogue), so the tools column is the same for all of them.
+    shown = offered_tools(w.household, allowed=SITUATION_CATALOGUE)
+    departure = render_digest(
+        w, Situation(kind="departure_soon", subject="alice", at=NOW, key="k", facts={"departure": "07:05"})
+    )
+    rows.append(
+        {
+            "kind": "situation (template renders tools): any",
+            "system": count_tokens(departure.system),
+            "context": count_tokens(departure.context),
+            "tools": count_tokens(wire_tools(situation_catalogue(shown))),
+            "tool_names": f"call_tool, the same catalogue of {len(shown)} for every kind",
+            "prefix": departure.system,
+        }
+    )
     return rows
 
 
