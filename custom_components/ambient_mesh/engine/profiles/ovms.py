@@ -17,7 +17,6 @@ the other coordinate arrives a coordinate message is ignored.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
@@ -25,14 +24,14 @@ import voluptuous as vol
 
 from ..signals import DropReason, Location, ProfileError, Signal, SignalValue
 from . import Handler, Parsed, SourceKind
-from .plain import nothing_from, plain_value, read_number
+from .plain import Metric, nothing_from, plain_metric, read_number
 from .validators import load_text, text, text_bool, text_number, validator
 
 FORMAT = "ovms"
 _CAR = SourceKind.CAR
 
 # metric path → (signal kind, value rule, unit)
-_METRICS: dict[str, tuple[str, Callable[[str], SignalValue], str | None]] = {
+_METRICS: dict[str, Metric] = {
     "v/b/soc": ("soc", text_number, "%"),
     "v/e/cabintemp": ("cabin_temp", text_number, "°C"),
     "v/e/temp": ("outside_temp", text_number, "°C"),
@@ -75,17 +74,7 @@ class OvmsProfile:
             return partial(self._coordinate, source, metric, axis, nothing)
         if (known := _METRICS.get(metric)) is None:
             return nothing_from(nothing)
-        kind, rule, unit = known
-        return plain_value(
-            source,
-            _CAR,
-            FORMAT,
-            kind,
-            unit,
-            _CHECKS[metric],
-            _EMPTY_MEANS.get(metric),
-            number_text=rule is text_number,
-        )
+        return plain_metric(source, _CAR, FORMAT, known, _CHECKS[metric], _EMPTY_MEANS.get(metric))
 
     def _coordinate(
         self, source: str, metric: str, axis: int, nothing: Parsed, payload: bytes, now: datetime

@@ -22,7 +22,7 @@ import math
 
 from ..signals import KINDS, Signal, SignalValue, bounds, check, refusal
 from . import Handler, Parsed, SourceKind, checks_facts
-from .validators import load_text
+from .validators import load_text, text_number
 
 _new = tuple.__new__  # Signal and Parsed built without their generated __new__ (a Python function)
 _NUMBER_BYTES = b"0123456789.-"
@@ -97,6 +97,26 @@ def plain_value(
         )
 
     return checks_facts(plain_value_handler)
+
+
+type Metric = tuple[str, Callable[[str], SignalValue], str | None]
+"""A plain topic's (signal kind, value rule, unit), as TeslaMate's and OVMS's tables list them."""
+
+
+def plain_metric(
+    source: str,
+    source_kind: SourceKind,
+    fmt: str,
+    metric: Metric,
+    check: Callable[[str], SignalValue],
+    empty: SignalValue | None,
+) -> Handler:
+    """``plain_value`` for a table's entry: ``check`` is its rule compiled (``validators.validator``).
+
+    A rule that is ``text_number`` reads most numbers with ``float()`` (``read_number``).
+    """
+    kind, rule, unit = metric
+    return plain_value(source, source_kind, fmt, kind, unit, check, empty, number_text=rule is text_number)
 
 
 def nothing_from(parsed: Parsed) -> Handler:

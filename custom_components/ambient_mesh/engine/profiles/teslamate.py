@@ -20,7 +20,6 @@ Decisions:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any
@@ -29,7 +28,7 @@ import voluptuous as vol
 
 from ..signals import DropReason, Location, ProfileError, Signal, SignalValue
 from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind
-from .plain import nothing_from, plain_value
+from .plain import Metric, nothing_from, plain_metric, plain_value
 from .validators import (
     load_json,
     load_text,
@@ -46,7 +45,7 @@ FORMAT = "teslamate"
 _CAR = SourceKind.CAR
 
 # key → (signal kind, value rule, unit)
-_PLAIN: dict[str, tuple[str, Callable[[str], SignalValue], str | None]] = {
+_PLAIN: dict[str, Metric] = {
     "state": ("vehicle_state", word, None),
     "battery_level": ("soc", text_number, "%"),
     "inside_temp": ("cabin_temp", text_number, "°C"),
@@ -95,17 +94,7 @@ def handler(base: str, rest: str) -> Handler:
         raise ProfileError(DropReason.UNKNOWN_TOPIC, "empty car id or key")
     nothing = Parsed(source, SourceKind.CAR, (), FORMAT)
     if (plain := _PLAIN.get(key)) is not None:
-        kind, rule, unit = plain
-        return plain_value(
-            source,
-            _CAR,
-            FORMAT,
-            kind,
-            unit,
-            _CHECKS[key],
-            _EMPTY_MEANS.get(key),
-            number_text=rule is text_number,
-        )
+        return plain_metric(source, _CAR, FORMAT, plain, _CHECKS[key], _EMPTY_MEANS.get(key))
     if key == "location":
         return partial(_location, source)
     if key == "active_route":
