@@ -15,6 +15,8 @@ from custom_components.ambient_mesh.engine.mesh import World
 from custom_components.ambient_mesh.engine.model import Caller, PlannerStatus, Situation, ToolCall, Verdict
 from custom_components.ambient_mesh.engine.planners.chain import PlannerChain, replay_planner
 from custom_components.ambient_mesh.engine.planners.llm import (
+    SITUATION_CATALOGUE,
+    SITUATION_TOOLS,
     CannotConnectError,
     Endpoint,
     LlmPlanner,
@@ -426,8 +428,6 @@ async def test_standin_speaks_ollamas_wire_protocol(standins: Factory) -> None:
 
 
 async def test_a_situation_is_offered_only_the_tools_that_fit_it(socket_enabled: None) -> None:
-    from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
-
     server = OllamaStandIn()
     url = await server.start()
     planner = LlmPlanner([Endpoint(url=url, model=MODEL)])
@@ -442,6 +442,15 @@ async def test_a_situation_is_offered_only_the_tools_that_fit_it(socket_enabled:
         await server.stop()
 
 
+async def started(standins: Factory, **kwargs: Any) -> tuple[OllamaStandIn, World, LlmPlanner]:
+    """A stand-in, a world and a planner whose endpoint passed its health check, as the hub starts one."""
+    server = await standins(**kwargs)
+    world = make_world()
+    llm = planner(server.url, clock=world.clock)
+    await llm.check_health()
+    return server, world, llm
+
+
 def bedtime() -> Situation:
     return Situation(
         kind="sleep_started", subject="alice", at=departure().at, key="sleep_started:alice", facts={}
@@ -452,12 +461,7 @@ async def test_where_the_template_renders_tools_every_situation_shows_the_same_c
     standins: Factory,
 ) -> None:
     """Qwen's template puts the tools before the context: the same ones for every kind keep the cache."""
-    from custom_components.ambient_mesh.engine.planners.llm import SITUATION_CATALOGUE, SITUATION_TOOLS
-
-    server = await standins(renders_tools=True)
-    world = make_world()
-    llm = planner(server.url, clock=world.clock)
-    await llm.check_health()  # as the hub does when it starts
+    server, world, llm = await started(standins, renders_tools=True)
     await llm.plan(departure(), world)
     world.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
     await llm.plan(bedtime(), world)
@@ -481,7 +485,7 @@ async def test_where_the_template_renders_tools_every_situation_shows_the_same_c
 async def test_a_catalogue_tool_that_is_not_for_the_situation_is_refused_before_the_guard(
     standins: Factory,
 ) -> None:
-    server = await standins(renders_tools=True)
+    server, world, llm = await started(standins, renders_tools=True)
     server.script(
         Reply(
             tool_calls=[
@@ -491,9 +495,6 @@ async def test_a_catalogue_tool_that_is_not_for_the_situation_is_refused_before_
         ),
         Reply(content="done"),
     )
-    world = make_world()
-    llm = planner(server.url, clock=world.clock)
-    await llm.check_health()  # as the hub does when it starts
     calls = await llm.plan(departure(), world)
     await llm.close()
 
@@ -506,12 +507,7 @@ async def test_a_template_the_server_does_not_describe_keeps_each_kinds_own_tool
     standins: Factory,
 ) -> None:
     """/api/show failing says nothing: the situation is offered its own tools, and it is asked again."""
-    from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
-
-    server = await standins(renders_tools=True)
-    world = make_world()
-    llm = planner(server.url, clock=world.clock)
-    await llm.check_health()  # as the hub does when it starts
+    server, world, llm = await started(standins, renders_tools=True)
     server.show_status = 500  # the chat still answers
     await llm.plan(departure(), world)
     server.show_status = None
@@ -529,11 +525,8 @@ async def test_an_ollama_without_capabilities_is_read_from_its_template(
     standins: Factory, renders: bool
 ) -> None:
     """Before 0.6 /api/show has no ``capabilities``: a template that reads ``.Tools`` renders them."""
-    server = await standins(renders_tools=renders)
+    server, world, llm = await started(standins, renders_tools=renders)
     server.show_capabilities = False
-    world = make_world()
-    llm = planner(server.url, clock=world.clock)
-    await llm.check_health()  # as the hub does when it starts
     await llm.plan(departure(), world)
     await llm.close()
     assert (server.chats[0].tool_names == ["call_tool"]) is renders
@@ -543,8 +536,6 @@ async def test_an_endpoint_that_has_not_answered_yet_is_not_asked_about_its_temp
     standins: Factory,
 ) -> None:
     """A server that may hang must not hold a plan for the question: only one that answered is asked."""
-    from custom_components.ambient_mesh.engine.planners.llm import SITUATION_TOOLS
-
     server = await standins(renders_tools=True)
     world = make_world()
     llm = planner(server.url, clock=world.clock)
