@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import json
 
 import pytest
 
-from custom_components.ambient_mesh.engine.profiles import SourceKind
-from custom_components.ambient_mesh.engine.profiles.sleep_as_android import parse
+from custom_components.ambient_mesh.engine.profiles import ROUTE_CACHE, SourceKind
+from custom_components.ambient_mesh.engine.profiles.sleep_as_android import _SAID, parse
 from custom_components.ambient_mesh.engine.signals import DropReason, ProfileError
 from tests.fixtures import NOW, engine, facts, samples
 
@@ -147,3 +147,31 @@ def test_bad_sleep_message_raises_its_reason(rest: str, payload: bytes, reason: 
     with pytest.raises(ProfileError) as err:
         parse("sleep", rest, payload, NOW)
     assert err.value.reason is reason
+
+
+def test_a_payload_said_again_is_read_once_and_means_the_same_at_its_own_time() -> None:
+    _SAID.clear()
+    payload = b'{"event": "deep_sleep", "value2": "x"}'
+    first = parse("sleep", "alice", payload, NOW)
+    later = NOW + timedelta(minutes=5)
+    again = parse("sleep", "bob", bytes(payload), later)  # the same bytes, another object
+    assert list(_SAID.items()) == [(payload, "deep")]
+    assert facts(first) == facts(again) == {"sleep_state": "deep"}
+    assert again.source == "sleep/bob"
+    assert [signal.ts for signal in again.signals] == [later]
+    ignored = b'{"event": "lullaby_start"}'
+    assert parse("sleep", "alice", ignored, NOW).signals == ()
+    assert parse("sleep", "alice", ignored, NOW).signals == ()
+    assert _SAID[ignored] is None
+
+
+def test_only_short_payloads_of_an_event_alone_are_remembered_and_bad_ones_never() -> None:
+    _SAID.clear()
+    parse("sleep", "alice", b'{"event": "alarm_alert_start", "value1": "1768197600000"}', NOW)
+    parse("sleep", "alice", json.dumps({"event": "rem", "value2": "x" * 200}).encode(), NOW)
+    with pytest.raises(ProfileError):
+        parse("sleep", "alice", b'{"event": 7}', NOW)
+    assert not _SAID
+    for number in range(ROUTE_CACHE + 1):  # a flood of distinct payloads resets the memory
+        parse("sleep", "alice", f'{{"event": "rem", "n": {number}}}'.encode(), NOW)
+    assert 0 < len(_SAID) <= ROUTE_CACHE

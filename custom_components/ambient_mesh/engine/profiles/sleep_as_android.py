@@ -79,30 +79,43 @@ parse = Profile(handler)
 """Parse one Sleep as Android message."""
 
 
+_SAID: dict[bytes, str | None] = {}
+"""payload → the sleep state it says (None: a valid event we do not use), for a payload whose facts
+are its event's alone. The app sends a handful of such payloads over and over (``{"event": "rem"}``),
+so each is decoded and checked once (the reading is a pure function of the bytes). Short payloads
+only, and no more of them than the route cache holds (a flood of distinct ones resets it)."""
+_SAID_MAX = 128
+
+
 def _event(source: str, nothing: Parsed, payload: bytes, now: datetime) -> Parsed:
     if not payload:  # a retained message being cleared
         return nothing
-    data = _EVENT(load_json(payload))
-    event: str = data["event"]
-    state = _SLEEP_STATE.get(event)
-    if event in _NEXT_ALARM and "value1" in data:
-        alarm = _new(Signal, (source, "next_alarm", _alarm_time(_ALARM(data)["value1"]), now, None))
-        if state is None:
-            return _new(Parsed, (source, _WEARABLE, (alarm,), FORMAT, None))
-        return _new(
-            Parsed,
-            (
-                source,
-                _WEARABLE,
-                (_new(Signal, (source, "sleep_state", state, now, None)), alarm),
-                FORMAT,
-                None,
-            ),
-        )
+    if payload in _SAID:
+        state = _SAID[payload]
+    else:
+        data = _EVENT(load_json(payload))
+        event: str = data["event"]
+        state = _SLEEP_STATE.get(event)
+        if event in _NEXT_ALARM and "value1" in data:
+            return _with_alarm(source, state, _ALARM(data)["value1"], now)
+        if len(payload) <= _SAID_MAX:
+            if len(_SAID) >= ROUTE_CACHE:
+                _SAID.clear()
+            _SAID[payload] = state
     if state is None:
         return nothing
     return _new(
         Parsed, (source, _WEARABLE, (_new(Signal, (source, "sleep_state", state, now, None)),), FORMAT, None)
+    )
+
+
+def _with_alarm(source: str, state: str | None, value: float, now: datetime) -> Parsed:
+    alarm = _new(Signal, (source, "next_alarm", _alarm_time(value), now, None))
+    if state is None:
+        return _new(Parsed, (source, _WEARABLE, (alarm,), FORMAT, None))
+    return _new(
+        Parsed,
+        (source, _WEARABLE, (_new(Signal, (source, "sleep_state", state, now, None)), alarm), FORMAT, None),
     )
 
 
