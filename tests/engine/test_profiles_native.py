@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
@@ -9,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from custom_components.ambient_mesh.engine.profiles import SourceKind
-from custom_components.ambient_mesh.engine.profiles.native import parse
+from custom_components.ambient_mesh.engine.profiles.native import (
+    _PLAIN_FIELDS,
+    _read_state,
+    _validate_state,
+    _validated_state,
+    parse,
+)
+from custom_components.ambient_mesh.engine.profiles.validators import load_json
 from custom_components.ambient_mesh.engine.signals import KINDS, DropReason, Location, ProfileError
 from tests.fixtures import NOW, engine, facts, samples
 
@@ -217,3 +225,102 @@ def test_every_native_sample_parses_to_its_signals() -> None:
         parsed = parse("ambient_mesh", topic.removeprefix("ambient_mesh/"), payload, NOW)
         assert (parsed.source, parsed.source_kind) == (source, kind)
         assert facts(parsed) == signals
+
+
+_ODD_VALUES: list[object] = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -3,
+    2**60,
+    1.5,
+    -0.0,
+    71.25,
+    900.0,
+    1e308,
+    "light",
+    " Kitchen ",
+    "x" * 200,
+    "",
+    [],
+    {},
+    [1],
+    {"lat": 1},
+]
+
+
+def _verdict(read: Callable[[], object]) -> object:
+    try:
+        return read()
+    except ProfileError as err:
+        return (err.reason, err.detail)
+
+
+def test_the_one_pass_reads_exactly_what_the_schema_path_reads() -> None:
+    """Every message the one pass reads (``_read_state`` not None) gives the schema path's verdict.
+
+    Each kind with values of every JSON type (and edges: a large int, an infinity from ``1e999``,
+    padded and long texts), beside a timestamp and a name of every type, on every source kind.
+    """
+    samples_file = Path(__file__).parents[1] / "fixtures" / "payloads" / "native.json"
+    messages: list[dict[str, object]] = [m["payload"] for m in json.loads(samples_file.read_text())]
+    fields = [kind for kind in KINDS if kind in _PLAIN_FIELDS]
+    messages += [
+        {"kind": "wearable", kind: value, "heart_rate": 60} for kind in fields for value in _ODD_VALUES
+    ]
+    messages += [{"kind": "phone", "speed": 3, "ts": value} for value in _ODD_VALUES]
+    messages += [{"kind": "car", "soc": 50, "name": value} for value in _ODD_VALUES]
+    messages += [
+        {"kind": kind, "skin_temp": 34.5, "room_temp": 21}
+        for kind in [*(kind.value for kind in SourceKind), "toaster", 3, None]
+    ]
+    messages += [
+        {"kind": "phone", "location": fix, "speed": 4.5}
+        for fix in ({"lat": 52.5, "lon": 13.4}, {"lat": 95, "lon": 13.4, "acc": 5}, {"lat": 1, "lon": "2"})
+    ]
+    messages += [
+        {"kind": "phone", "next_alarm": when, "departure": when}
+        for when in ("2026-01-12T06:30:00+01:00", "2026-01-12T06:30:00", 1768190400, -1e20, True)
+    ]
+    messages += [
+        {"kind": "wearable", "ts": 1e300, "skin_temp": 30},
+        {"kind": "wearable", "ts": 1e300, "skin_temp": "warm"},
+        {"kind": "wearable", "sleep_state": "deep", "online": False, "speed": 500},
+    ]
+    payloads = [json.dumps(message).encode() for message in messages]
+    # An infinity: 1e999 decodes to one (json's reading; orjson refuses it).
+    payloads += [b'{"kind": "room", "%s": 1e999}' % kind.encode() for kind in fields]
+    payloads.append(b'{"kind": "wearable", "ts": 1e999, "skin_temp": 30}')
+    read = 0
+    for payload in payloads:
+        data = load_json(payload)
+        if type(data) is not dict or "units" in data:
+            continue
+        fast = _verdict(lambda: _read_state("ambient_mesh/w", data, NOW))  # noqa: B023
+        if fast is None:
+            continue
+        read += 1
+        slow = _verdict(lambda: _validated_state("ambient_mesh/w", _validate_state(data), NOW))  # noqa: B023
+        assert fast == slow, payload
+        assert _verdict(lambda: parse("ambient_mesh", "w/state", payload, NOW)) == slow  # noqa: B023
+    assert read > 100  # most of them are the usual message, read in one pass
+
+
+def test_the_one_pass_leaves_to_the_schema_what_it_is_not_sure_of() -> None:
+    unsure: list[dict[str, object]] = [
+        {"kind": "wearable", "heart_rate": True},
+        {"kind": "wearable", "heart_rate": "60"},
+        {"kind": "wearable", "online": 1},
+        {"kind": "wearable", "sleep_state": "dozing"},
+        {"kind": "wearable", "name": None},
+        {"kind": "wearable", "ts": None},
+        {"kind": "toaster"},
+        {"heart_rate": 60},
+        {"kind": "phone", "location": {"lat": 1}},
+        {"kind": "phone", "next_alarm": "06:30"},
+        {"kind": "room", "room_temp": 2**60},
+    ]
+    for data in unsure:
+        assert _read_state("ambient_mesh/w", data, NOW) is None, data

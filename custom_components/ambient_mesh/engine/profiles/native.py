@@ -17,12 +17,23 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache, partial
 import re
+import sys
 from typing import Any
 
 import voluptuous as vol
 
 from ..clock import aware_datetime
-from ..signals import KINDS, DropReason, Location, ProfileError, Signal, SignalValue, bounds, ensure_valid
+from ..signals import (
+    KINDS,
+    MAX_TEXT,
+    DropReason,
+    Location,
+    ProfileError,
+    Signal,
+    SignalValue,
+    bounds,
+    ensure_valid,
+)
 from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind, checks_facts
 from .plain import nothing_from
 from .validators import (
@@ -120,6 +131,8 @@ _STATE_FIELDS.update({vol.Optional(kind): rule for kind, rule in _FIELDS.items()
 STATE = vol.Schema(_STATE_FIELDS, extra=vol.ALLOW_EXTRA)
 _validate_state = validator(STATE)
 _FIELD_ORDER = {kind: index for index, kind in enumerate(_FIELDS)}
+_place_of = _FIELD_ORDER.get
+_KIND_AT = tuple(_FIELD_ORDER)
 _RANGES: dict[str, tuple[float, float]] = {
     kind: bounds(kind) for kind in _FIELDS if KINDS[kind].type is float
 }
@@ -165,21 +178,134 @@ _new = tuple.__new__  # Signal and Parsed built without their generated __new__ 
 def _state(source: str, payload: bytes, now: datetime) -> Parsed:
     """One state message; its facts checked here (``checks_facts``).
 
+    The usual message (no ``units``, fields of the plain types) is validated and read in one pass
+    (``_read_state``); any other, and any the pass is not sure of, goes through the schema.
+    """
+    data = load_json(payload)
+    if type(data) is dict and "units" not in data and (parsed := _read_state(source, data, now)):
+        return parsed
+    return _validated_state(source, _validate_state(data), now)
+
+
+_LARGEST = sys.float_info.max
+_PLAIN_FIELDS: dict[str, tuple[int, type | None, str | None, float, float]] = {
+    kind: (
+        _FIELD_ORDER[kind],
+        KINDS[kind].type if KINDS[kind].type in (float, bool, str) else None,
+        _UNITS.get(kind),
+        *(max(low, -_LARGEST), min(high, _LARGEST)),
+    )
+    for kind in _FIELDS
+    for low, high in [_RANGES.get(kind, (0.0, 0.0))]
+}
+"""kind → (its place in signals.KINDS, the type the one pass reads it as (None: a time or a fix,
+which its own rule reads), unit, range). An unbounded end is the largest float, so that an infinity
+falls outside the range too and goes to the schema."""
+_SLEEP_STATES = frozenset(SLEEP_STATES)
+
+
+def _signal_place(signal: Signal) -> int:
+    return _FIELD_ORDER[signal.kind]
+
+
+def _read_state(source: str, data: dict[str, Any], now: datetime) -> Parsed | None:
+    """``_validated_state(source, _validate_state(data), now)`` in one pass, or None where unsure.
+
+    What the schema would accept outright — a known ``kind``, a text ``name``, a finite number
+    ``ts``, and fields of the kinds that are floats (a JSON int too), bools or texts (a sleep state
+    one of ``SLEEP_STATES``), times and fixes (read by their own rules) or null — is read here with
+    the same result; anything else (a wrong type, an infinity, ``units``) returns None, and the
+    schema decides and words the verdict.
+    """
+    kind = data.get("kind")
+    if type(kind) is not str or (source_kind := _SOURCE_KINDS.get(kind)) is None:
+        return None
+    name = data.get("name")
+    if name is not None:
+        if type(name) is not str:
+            return None
+        name = name.strip()[:MAX_TEXT]
+    elif "name" in data:
+        return None
+    ts = now
+    if "ts" in data:
+        stamp = data["ts"]
+        if type(stamp) is int:
+            if not -_MAX_INT_STAMP < stamp < _MAX_INT_STAMP:
+                return None  # number() decides whether a float can hold it
+            stamp = float(stamp)
+        elif type(stamp) is not float or stamp - stamp:  # NaN and the infinities leave a NaN
+            return None
+        try:
+            ts = epoch_seconds(stamp / 1000 if stamp >= _MS_FROM else stamp, now)
+        except ProfileError:
+            return None  # the schema's verdict on the other fields comes first
+    signals: list[Signal] = []
+    in_range = ordered = True
+    last = -1
+    for key, sent in data.items():
+        field = _PLAIN_FIELDS.get(key)
+        if field is None or sent is None:
+            continue  # kind, name, ts, and fields the schema allows but nothing reads
+        place, expected, unit, low, high = field
+        value: SignalValue = sent
+        if expected is None:  # a time or a fix: its own rule reads it
+            try:
+                value = _FIELDS[key](sent)
+            except vol.Invalid:
+                return None
+            if key in _FIXES and not (-90 <= value[0] <= 90 and -180 <= value[1] <= 180):  # type: ignore[index,operator]
+                in_range = False
+        elif type(sent) is not expected:
+            if expected is not float or type(sent) is not int or not -_MAX_INT < sent < _MAX_INT:
+                return None
+            value = float(sent)
+        if expected is float:
+            if not low <= value <= high:  # type: ignore[operator]
+                if value - value:  # type: ignore[operator]  # not finite: the schema's NotFinite
+                    return None
+                in_range = False
+        elif expected is str:
+            if key == "sleep_state":
+                if sent not in _SLEEP_STATES:
+                    return None
+            else:
+                value = sent.strip()[:MAX_TEXT]
+        signals.append(_new(Signal, (source, key, value, ts, unit)))
+        if place < last:
+            ordered = False
+        last = place
+    if not ordered:
+        signals.sort(key=_signal_place)
+    facts = tuple(signals)
+    return _new(Parsed, (source, source_kind, facts if in_range else ensure_valid(facts), FORMAT, name))
+
+
+_MAX_INT = 2**53
+"""Ints a float holds exactly; a larger one goes to the schema (``number`` decides, and words it)."""
+_MAX_INT_STAMP = _MAX_INT
+
+
+def _validated_state(source: str, data: dict[str, Any], now: datetime) -> Parsed:
+    """A state message the schema validated (``data``); its facts checked here.
+
     The schema leaves finite numbers, bools, short texts, aware times and fixes of finite degrees:
     what remains of the kinds' rules is each number's range and each fix's place on the globe,
     compared inline (``signals.ensure_valid`` decides when one is outside).
     """
-    data = _validate_state(load_json(payload))
     source_kind = _SOURCE_KINDS[data["kind"]]
     ts = now
     if (stamp := data.get("ts")) is not None:
         ts = epoch_seconds(stamp / 1000 if stamp >= _MS_FROM else stamp, now)
     converters = _converters(data["units"]) if "units" in data else None
-    # The kinds the message carries, in the order of signals.KINDS (a message names a few of them).
-    kinds = _FIELD_ORDER.keys() & data.keys()
+    # The kinds the message carries, in the order of signals.KINDS (a message names a few of them):
+    # their places in that order, sorted, are cheaper than sorting the names by their places.
+    places = [place for key in data if (place := _place_of(key)) is not None]
+    places.sort()
     signals: list[Signal] = []
     in_range = True
-    for kind in sorted(kinds, key=_FIELD_ORDER.__getitem__) if len(kinds) > 1 else kinds:
+    for place in places:
+        kind = _KIND_AT[place]
         value: SignalValue | None = data[kind]
         if value is None:
             continue
