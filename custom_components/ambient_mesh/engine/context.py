@@ -76,22 +76,22 @@ class ContextStore:
 
     def apply(self, parsed: Parsed, received: datetime) -> bool:
         """Record a parsed message; return True when the source is new."""
-        source = parsed.source
+        source, _, signals, _, name = parsed  # one unpack, not four attribute lookups
         info = self.sources.get(source)
         new = info is None
         if info is None:
             info = self.sources[source] = SourceInfo(
-                source, parsed.source_kind, parsed.format, parsed.name, received, received
+                source, parsed.source_kind, parsed.format, name, received, received
             )
             self._latest.setdefault(source, {})  # a source with info always has its facts
         info.last_seen = received
         info.messages += 1
-        if parsed.name and not info.name:
-            info.name = parsed.name
+        if name and not info.name:
+            info.name = name
         latest = self._latest[source]
         series = _SERIES
         kept: dict[str, _Series] | None = None  # the source's series, looked up once if needed
-        for signal in parsed.signals:
+        for signal in signals:
             origin, kind, value, ts, _ = signal  # one unpack, not three attribute lookups
             if origin != source:  # profiles emit facts of the message's own source only
                 self._store(signal)
@@ -102,11 +102,15 @@ class ContextStore:
                 latest[kind] = signal
             if kind in series:
                 if kept is None:
-                    kept = self._series_of(source)
+                    kept = self._series.get(source)
+                    if kept is None:
+                        kept = self._series[source] = {}
                 facts = kept.get(kind)
                 if facts is None:
                     facts = kept[kind] = _Series(series[kind])
-                facts.add(value, ts)
+                facts.values.append(value)  # _Series.add, inlined
+                facts.stamps.append(ts)
+                facts.facts = None
         return new
 
     def record(self, signals: Iterable[Signal]) -> None:

@@ -23,9 +23,11 @@ from functools import partial
 import voluptuous as vol
 
 from ..signals import DropReason, Location, ProfileError, Signal, SignalValue
-from . import Handler, Parsed, SourceKind
+from . import Handler, Parsed, SourceKind, checks_facts
 from .plain import Metric, nothing_from, plain_metric, read_number
 from .validators import load_text, text, text_bool, text_number, validator
+
+_new = tuple.__new__  # Signal and Parsed built without their generated __new__ (a Python function)
 
 FORMAT = "ovms"
 _CAR = SourceKind.CAR
@@ -71,7 +73,8 @@ class OvmsProfile:
             return nothing_from(nothing)  # client/…, notify/…, event
         metric = parts[3]
         if (axis := _AXES.get(metric)) is not None:
-            return partial(self._coordinate, source, metric, axis, nothing)
+            # Its fix needs no check of its own: both coordinates were compared with their ranges.
+            return checks_facts(partial(self._coordinate, source, metric, axis, nothing))
         if (known := _METRICS.get(metric)) is None:
             return nothing_from(nothing)
         return plain_metric(source, _CAR, FORMAT, known, _CHECKS[metric], _EMPTY_MEANS.get(metric))
@@ -100,4 +103,5 @@ class OvmsProfile:
         lat, lon = pair
         if lat is None or lon is None:
             return nothing
-        return Parsed(source, _CAR, (Signal(source, "location", Location(lat, lon), now),), FORMAT)
+        fix = _new(Signal, (source, "location", _new(Location, (lat, lon, None)), now, None))
+        return _new(Parsed, (source, _CAR, (fix,), FORMAT, None))

@@ -459,4 +459,4 @@ def epoch_seconds(value: float, now: datetime) -> datetime:
         when = datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError) as err:
         raise ProfileError(DropReason.OUT_OF_RANGE, f"timestamp {value!r:.20} out of range") from err
-    return min(when, now)
+    return when if when <= now else now
