@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import json
 
 import pytest
 
 from custom_components.ambient_mesh.engine.profiles import SourceKind
-from custom_components.ambient_mesh.engine.profiles.zigbee2mqtt import parse
+from custom_components.ambient_mesh.engine.profiles.validators import load_json
+from custom_components.ambient_mesh.engine.profiles.zigbee2mqtt import (
+    _READ,
+    _STATE,
+    _read_state,
+    _validated_state,
+    parse,
+)
 from custom_components.ambient_mesh.engine.signals import DropReason, ProfileError
 from tests.fixtures import NOW, engine, facts, samples
 
@@ -132,3 +140,67 @@ def test_humidity_over_100_drops_the_whole_message() -> None:
     assert mesh.send("zigbee2mqtt/bath", json.dumps({"temperature": 21, "humidity": 130})) is None
     assert mesh.ingestor.stats.dropped == {DropReason.OUT_OF_RANGE: 1}
     assert mesh.context.latest("zigbee2mqtt/bath", "room_temp") is None
+
+
+_ODD_VALUES: list[object] = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -3,
+    2**60,
+    1.5,
+    -0.0,
+    21.5,
+    150,
+    1e308,
+    "heat",
+    " HEAT ",
+    "Not A Word!",
+    "",
+    [],
+    {},
+]
+
+
+def _verdict(read: Callable[[], object]) -> object:
+    try:
+        return read()
+    except ProfileError as err:
+        return (err.reason, err.detail)
+
+
+def test_the_one_pass_reads_exactly_what_the_schema_path_reads() -> None:
+    """Every message the one pass reads (``_read_state`` not None) gives the schema path's verdict.
+
+    Each attribute the schema names with values of every JSON type, the attributes of one kind in
+    both orders, in and out of the usual order, beside the samples.
+    """
+    attributes = list(_READ)
+    messages: list[object] = [payload for _, payload in samples("zigbee2mqtt")]
+    messages += [{attr: value, "linkquality": 80} for attr in attributes for value in _ODD_VALUES]
+    messages += [{first: 21.0, second: 22.0} for first in attributes for second in attributes]
+    messages += [
+        {"battery": 90, "occupancy": False, "temperature": 19.5, "system_mode": "off"},
+        {"humidity": 40, "temperature": 19.5, "current_heating_setpoint": None, "illuminance": 12},
+        {"temperature": 19.5, "humidity": 140},
+        [],
+    ]
+    payloads = [m if isinstance(m, bytes) else json.dumps(m).encode() for m in messages]
+    payloads += [b'{"%s": 1e999}' % attr.encode() for attr in attributes]
+    read = 0
+    for payload in payloads:
+        data = load_json(payload)
+        if type(data) is not dict:
+            continue
+        fast = _verdict(lambda: _read_state("zigbee2mqtt/x", "x", data, NOW))  # noqa: B023
+        if fast is None:
+            continue
+        read += 1
+        slow = _verdict(lambda: _validated_state("zigbee2mqtt/x", "x", _STATE(data), NOW))  # noqa: B023
+        assert fast == slow, payload
+        assert _verdict(lambda: parse("zigbee2mqtt", "x", payload, NOW)) == slow  # noqa: B023
+    assert read > 100  # most of them are the usual message, read in one pass
+    assert _read_state("zigbee2mqtt/x", "x", {"local_temperature": 1, "temperature": 2}, NOW) is None
+    assert _read_state("zigbee2mqtt/x", "x", {"humidity": 140}, NOW) is None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache, partial
+from typing import Any
 
 import voluptuous as vol
 
@@ -90,12 +91,82 @@ _EXTRAS: tuple[tuple[str, str], ...] = (("occupancy", "occupancy"), ("system_mod
 def _state(source: str, name: str, nothing: Parsed, payload: bytes, now: datetime) -> Parsed:
     """One state message; its facts checked here (``checks_facts``).
 
-    The schema leaves finite numbers, a bool and a short word: what remains of the kinds' rules is
-    each number's range, compared inline (``signals.ensure_valid`` decides when one is outside).
+    The usual message is validated and read in one pass (``_read_state``); any other, and any the
+    pass is not sure of, goes through the schema.
     """
     if not payload:  # a retained state being cleared
         return nothing
-    data = _STATE(load_json(payload))
+    data = load_json(payload)
+    if type(data) is dict and (parsed := _read_state(source, name, data, now)) is not None:
+        return parsed
+    return _validated_state(source, name, _STATE(data), now)
+
+
+_READ: dict[str, tuple[int, str, type, str | None, float, float]] = {
+    attr: (place, kind, float, unit, low, high)
+    for attr, kind, unit, low, high in _NUMBERS
+    for place in [[kind for _, kind in _ATTRIBUTES].index(kind)]
+}
+_READ["occupancy"] = (len(_READ), "occupancy", bool, None, 0.0, 0.0)
+_READ["system_mode"] = (len(_READ), "hvac_mode", str, None, 0.0, 0.0)
+"""attribute → (where its kind comes among the message's facts, kind, the type the one pass reads
+it as, unit, range): the attributes the schema names, and nothing else."""
+_MAX_INT = 2**53
+"""Ints a float holds exactly; a larger one goes to the schema (``number`` decides, and words it)."""
+
+
+def _signal_place(signal: Signal) -> int:
+    return _PLACES[signal.kind]
+
+
+_PLACES = {kind: place for place, kind, *_ in _READ.values()}
+
+
+def _read_state(source: str, name: str, data: dict[str, Any], now: datetime) -> Parsed | None:
+    """``_validated_state(source, name, _STATE(data), now)`` in one pass, or None where unsure.
+
+    What the schema accepts outright and whose facts are all in range — finite numbers (a JSON int
+    too), a bool ``occupancy``, a ``system_mode`` word, nulls, each kind from one attribute — is read
+    here with the same result; anything else returns None, and the schema path decides.
+    """
+    signals: list[Signal] = []
+    ordered = True
+    last = -1
+    for attr, sent in data.items():
+        read = _READ.get(attr)
+        if read is None or sent is None:
+            continue
+        place, kind, expected, unit, low, high = read
+        value: SignalValue = sent
+        if type(sent) is not expected:
+            if expected is not float or type(sent) is not int or not -_MAX_INT < sent < _MAX_INT:
+                return None
+            value = float(sent)
+        if expected is float:
+            if not low <= value <= high:  # type: ignore[operator]  # NaN and the infinities too
+                return None
+        elif expected is str:
+            try:
+                value = word(sent)
+            except vol.Invalid:
+                return None
+        if place <= last:
+            if place == last or any(signal.kind == kind for signal in signals):
+                return None  # two attributes of one kind: the schema path picks the first listed
+            ordered = False
+        last = place
+        signals.append(_new(Signal, (source, kind, value, now, unit)))
+    if not ordered:
+        signals.sort(key=_signal_place)
+    return _new(Parsed, (source, _ROOM, tuple(signals), FORMAT, name))
+
+
+def _validated_state(source: str, name: str, data: dict[str, Any], now: datetime) -> Parsed:
+    """A state message the schema validated (``data``); its facts checked here.
+
+    The schema leaves finite numbers, a bool and a short word: what remains of the kinds' rules is
+    each number's range, compared inline (``signals.ensure_valid`` decides when one is outside).
+    """
     signals: dict[str, Signal] = {}
     in_range = True
     for attr, kind, unit, low, high in _NUMBERS:
