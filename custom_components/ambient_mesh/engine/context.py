@@ -78,18 +78,13 @@ class ContextStore:
         """Record a parsed message; return True when the source is new."""
         source, _, signals, _, name = parsed  # one unpack, not four attribute lookups
         info = self.sources.get(source)
-        new = info is None
         if info is None:
-            info = self.sources[source] = SourceInfo(
-                source, parsed.source_kind, parsed.format, name, received, received
-            )
-            self._latest.setdefault(source, {})  # a source with info always has its facts
+            return self._first(parsed, received)
         info.last_seen = received
         info.messages += 1
         if name and not info.name:
             info.name = name
         latest = self._latest[source]
-        series = _SERIES
         kept: dict[str, _Series] | None = None  # the source's series, looked up once if needed
         for signal in signals:
             origin, kind, value, ts, _ = signal  # one unpack, not three attribute lookups
@@ -100,18 +95,28 @@ class ContextStore:
             # An out-of-order (older) fact joins the series but does not replace the current value.
             if current is None or ts >= current.ts:
                 latest[kind] = signal
-            if kind in series:
+            if kind in _SERIES:
                 if kept is None:
                     kept = self._series.get(source)
                     if kept is None:
                         kept = self._series[source] = {}
                 facts = kept.get(kind)
                 if facts is None:
-                    facts = kept[kind] = _Series(series[kind])
+                    facts = kept[kind] = _Series(_SERIES[kind])
                 facts.values.append(value)  # _Series.add, inlined
                 facts.stamps.append(ts)
                 facts.facts = None
-        return new
+        return False
+
+    def _first(self, parsed: Parsed, received: datetime) -> bool:
+        """The first message of a source: the source made known, then the message recorded."""
+        source = parsed.source
+        self.sources[source] = SourceInfo(
+            source, parsed.source_kind, parsed.format, parsed.name, received, received
+        )
+        self._latest.setdefault(source, {})  # a source with info always has its facts
+        self.apply(parsed, received)
+        return True
 
     def record(self, signals: Iterable[Signal]) -> None:
         """Store facts (also used for facts from Home Assistant entities, which have no device)."""

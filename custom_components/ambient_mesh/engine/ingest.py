@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from .clock import Clock
 from .context import ContextStore
-from .profiles import Handler, HandlerFactory, Parsed, ParseFn, handler_checks_facts
+from .profiles import Handler, HandlerFactory, Parsed, ParseFn, checks_facts, handler_checks_facts
 from .signals import DropReason, ProfileError, first_broken, refusal
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,10 +44,25 @@ def _refuse(reason: DropReason, detail: str, payload: bytes, now: datetime) -> P
     raise ProfileError(reason, detail)
 
 
-_NO_FORMAT: Handler = partial(_refuse, DropReason.UNKNOWN_TOPIC, "no format listens here")
+def _refusing(reason: DropReason, detail: str) -> Handler:
+    """The handler of a topic whose every message is dropped for ``reason`` (it emits no facts)."""
+    return checks_facts(partial(_refuse, reason, detail))
 
-type Route = tuple[Handler, bool]
-"""A topic's handler, and whether it checks its own facts (``profiles.checks_facts``)."""
+
+_NO_FORMAT = _refusing(DropReason.UNKNOWN_TOPIC, "no format listens here")
+
+
+def _checking(handler: Handler, payload: bytes, now: datetime) -> Parsed:
+    """``handler``'s message, its facts checked against their kinds' rules (``signals.check``).
+
+    What the ingestor keeps for a handler that does not check its own (``profiles.checks_facts``),
+    so that every handler it calls returns only facts that may enter the context.
+    """
+    parsed = handler(payload, now)
+    if (broken := first_broken(parsed.signals)) is not None:
+        raise refusal(*broken)
+    return parsed
+
 
 type Admit = Callable[[str, Parsed, datetime], bool]
 """Whether a valid message (topic, what it said, when) comes from a source the household names."""
@@ -111,15 +126,16 @@ class Ingestor:
             ),
             key=lambda route: -len(route[0]),
         )
-        self._handlers: dict[str, Route] = {}
+        self._handlers: dict[str, Handler] = {}
         self._on_update = on_update
         self._admit = admit
 
-    def _route(self, topic: str) -> Route:
+    def _route(self, topic: str) -> Handler:
         """The topic's handler, built on its first message and kept (the longest matching base wins).
 
         A topic no format has (no base matches, or the format refuses the topic's shape) is kept too,
-        as a handler that drops every message, so a topic is read once whatever it is.
+        as a handler that drops every message, so a topic is read once whatever it is. A handler
+        that does not check its facts is kept with the check around it (``_checking``).
         """
         if len(self._handlers) >= ROUTE_CACHE:
             self._handlers.clear()  # random topics must not grow it without bound
@@ -129,10 +145,12 @@ class Ingestor:
                 try:
                     handler = factory(base, topic[len(base) + 1 :])
                 except ProfileError as err:
-                    handler = partial(_refuse, err.reason, err.detail)
+                    handler = _refusing(err.reason, err.detail)
                 break
-        route = self._handlers[topic] = (handler, handler_checks_facts(handler))
-        return route
+        if not handler_checks_facts(handler):
+            handler = partial(_checking, handler)
+        self._handlers[topic] = handler
+        return handler
 
     def _format_of(self, topic: str) -> str | None:
         return next((fmt for base, fmt, _ in self._routes if topic.startswith(base + "/")), None)
@@ -145,7 +163,7 @@ class Ingestor:
         if len(payload) > MAX_PAYLOAD:
             self._drop(DropReason.TOO_LARGE, topic, f"{len(payload)} bytes", now)
             return None
-        handler, checked = self._handlers.get(topic) or self._route(topic)
+        handler = self._handlers.get(topic) or self._route(topic)
         try:
             parsed = handler(payload, now)
         except ProfileError as err:
@@ -155,12 +173,7 @@ class Ingestor:
             _LOGGER.exception("Profile %s failed on %s", self._format_of(topic), topic)
             self._drop(DropReason.MALFORMED, topic, f"profile error: {type(err).__name__}", now)
             return None
-        signals = parsed.signals
-        if not checked and (broken := first_broken(signals)) is not None:
-            refused = refusal(*broken)
-            self._drop(refused.reason, topic, refused.detail, now)
-            return None
-        if not signals:
+        if not parsed.signals:
             self.stats.ignored += 1
             return None
         if self._admit is not None and not self._admit(topic, parsed, now):
