@@ -76,24 +76,27 @@ class ContextStore:
 
     def apply(self, parsed: Parsed, received: datetime) -> bool:
         """Record a parsed message; return True when the source is new."""
-        source, _, signals, _, name = parsed  # one unpack, not four attribute lookups
+        # Fields by index, here and below: a named tuple's fields read fastest so (an unpack of a
+        # tuple subclass, and an attribute, take the interpreter's general path), and this runs for
+        # every message received.
+        source = parsed[0]
         info = self.sources.get(source)
         if info is None:
             return self._first(parsed, received)
         info.last_seen = received
         info.messages += 1
-        if name and not info.name:
+        if (name := parsed[4]) and not info.name:
             info.name = name
         latest = self._latest[source]
         kept: dict[str, _Series] | None = None  # the source's series, looked up once if needed
-        for signal in signals:
-            origin, kind, value, ts, _ = signal  # one unpack, not three attribute lookups
-            if origin != source:  # profiles emit facts of the message's own source only
+        for signal in parsed[2]:
+            if signal[0] != source:  # profiles emit facts of the message's own source only
                 self._store(signal)
                 continue
-            current = latest.get(kind)  # _store, inlined: this runs for every fact received
+            kind, ts = signal[1], signal[3]
+            current = latest.get(kind)  # _store, inlined
             # An out-of-order (older) fact joins the series but does not replace the current value.
-            if current is None or ts >= current.ts:
+            if current is None or ts >= current[3]:
                 latest[kind] = signal
             if kind in _SERIES:
                 if kept is None:
@@ -103,7 +106,7 @@ class ContextStore:
                 facts = kept.get(kind)
                 if facts is None:
                     facts = kept[kind] = _Series(_SERIES[kind])
-                facts.values.append(value)  # _Series.add, inlined
+                facts.values.append(signal[2])  # _Series.add, inlined
                 facts.stamps.append(ts)
                 facts.facts = None
         return False
