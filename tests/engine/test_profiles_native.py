@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
@@ -17,9 +16,8 @@ from custom_components.ambient_mesh.engine.profiles.native import (
     _validated_state,
     parse,
 )
-from custom_components.ambient_mesh.engine.profiles.validators import load_json
 from custom_components.ambient_mesh.engine.signals import KINDS, DropReason, Location, ProfileError
-from tests.fixtures import NOW, engine, facts, samples
+from tests.fixtures import NOW, engine, facts, one_pass_agrees, samples
 
 DOC = Path(__file__).parents[2] / "docs" / "native_schema.md"
 
@@ -251,13 +249,6 @@ _ODD_VALUES: list[object] = [
 ]
 
 
-def _verdict(read: Callable[[], object]) -> object:
-    try:
-        return read()
-    except ProfileError as err:
-        return (err.reason, err.detail)
-
-
 def test_the_one_pass_reads_exactly_what_the_schema_path_reads() -> None:
     """Every message the one pass reads (``_read_state`` not None) gives the schema path's verdict.
 
@@ -293,18 +284,12 @@ def test_the_one_pass_reads_exactly_what_the_schema_path_reads() -> None:
     # An infinity: 1e999 decodes to one (json's reading; orjson refuses it).
     payloads += [b'{"kind": "room", "%s": 1e999}' % kind.encode() for kind in fields]
     payloads.append(b'{"kind": "wearable", "ts": 1e999, "skin_temp": 30}')
-    read = 0
-    for payload in payloads:
-        data = load_json(payload)
-        if type(data) is not dict or "units" in data:
-            continue
-        fast = _verdict(lambda: _read_state("ambient_mesh/w", data, NOW))  # noqa: B023
-        if fast is None:
-            continue
-        read += 1
-        slow = _verdict(lambda: _validated_state("ambient_mesh/w", _validate_state(data), NOW))  # noqa: B023
-        assert fast == slow, payload
-        assert _verdict(lambda: parse("ambient_mesh", "w/state", payload, NOW)) == slow  # noqa: B023
+    read = one_pass_agrees(
+        payloads,
+        lambda data: _read_state("ambient_mesh/w", data, NOW),
+        lambda data: _validated_state("ambient_mesh/w", _validate_state(data), NOW),
+        lambda payload: parse("ambient_mesh", "w/state", payload, NOW),
+    )
     assert read > 100  # most of them are the usual message, read in one pass
 
 

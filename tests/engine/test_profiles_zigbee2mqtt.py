@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import json
 
 import pytest
 
 from custom_components.ambient_mesh.engine.profiles import SourceKind
-from custom_components.ambient_mesh.engine.profiles.validators import load_json
 from custom_components.ambient_mesh.engine.profiles.zigbee2mqtt import (
     _READ,
     _STATE,
@@ -17,7 +15,7 @@ from custom_components.ambient_mesh.engine.profiles.zigbee2mqtt import (
     parse,
 )
 from custom_components.ambient_mesh.engine.signals import DropReason, ProfileError
-from tests.fixtures import NOW, engine, facts, samples
+from tests.fixtures import NOW, engine, facts, one_pass_agrees, samples
 
 EXPECTED: list[tuple[str, dict[str, object]]] = [
     ("zigbee2mqtt/bedroom_sensor", {"room_temp": 23.84, "humidity": 44.72, "device_battery": 97.0}),
@@ -164,13 +162,6 @@ _ODD_VALUES: list[object] = [
 ]
 
 
-def _verdict(read: Callable[[], object]) -> object:
-    try:
-        return read()
-    except ProfileError as err:
-        return (err.reason, err.detail)
-
-
 def test_the_one_pass_reads_exactly_what_the_schema_path_reads() -> None:
     """Every message the one pass reads (``_read_state`` not None) gives the schema path's verdict.
 
@@ -189,18 +180,12 @@ def test_the_one_pass_reads_exactly_what_the_schema_path_reads() -> None:
     ]
     payloads = [m if isinstance(m, bytes) else json.dumps(m).encode() for m in messages]
     payloads += [b'{"%s": 1e999}' % attr.encode() for attr in attributes]
-    read = 0
-    for payload in payloads:
-        data = load_json(payload)
-        if type(data) is not dict:
-            continue
-        fast = _verdict(lambda: _read_state("zigbee2mqtt/x", "x", data, NOW))  # noqa: B023
-        if fast is None:
-            continue
-        read += 1
-        slow = _verdict(lambda: _validated_state("zigbee2mqtt/x", "x", _STATE(data), NOW))  # noqa: B023
-        assert fast == slow, payload
-        assert _verdict(lambda: parse("zigbee2mqtt", "x", payload, NOW)) == slow  # noqa: B023
+    read = one_pass_agrees(
+        payloads,
+        lambda data: _read_state("zigbee2mqtt/x", "x", data, NOW),
+        lambda data: _validated_state("zigbee2mqtt/x", "x", _STATE(data), NOW),
+        lambda payload: parse("zigbee2mqtt", "x", payload, NOW),
+    )
     assert read > 100  # most of them are the usual message, read in one pass
     assert _read_state("zigbee2mqtt/x", "x", {"local_temperature": 1, "temperature": 2}, NOW) is None
     assert _read_state("zigbee2mqtt/x", "x", {"humidity": 140}, NOW) is None

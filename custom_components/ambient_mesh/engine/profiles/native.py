@@ -37,6 +37,7 @@ from ..signals import (
 from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind, checks_facts
 from .plain import nothing_from
 from .validators import (
+    EXACT_INT,
     OutOfRange,
     boolean,
     epoch_seconds,
@@ -182,7 +183,7 @@ def _state(source: str, payload: bytes, now: datetime) -> Parsed:
     (``_read_state``); any other, and any the pass is not sure of, goes through the schema.
     """
     data = load_json(payload)
-    if type(data) is dict and "units" not in data and (parsed := _read_state(source, data, now)):
+    if type(data) is dict and (parsed := _read_state(source, data, now)) is not None:
         return parsed
     return _validated_state(source, _validate_state(data), now)
 
@@ -217,6 +218,8 @@ def _read_state(source: str, data: dict[str, Any], now: datetime) -> Parsed | No
     the same result; anything else (a wrong type, an infinity, ``units``) returns None, and the
     schema decides and words the verdict.
     """
+    if "units" in data:
+        return None  # its conversions, and their refusals, are the schema path's
     kind = data.get("kind")
     if type(kind) is not str or (source_kind := _SOURCE_KINDS.get(kind)) is None:
         return None
@@ -231,7 +234,7 @@ def _read_state(source: str, data: dict[str, Any], now: datetime) -> Parsed | No
     if "ts" in data:
         stamp = data["ts"]
         if type(stamp) is int:
-            if not -_MAX_INT_STAMP < stamp < _MAX_INT_STAMP:
+            if not -EXACT_INT < stamp < EXACT_INT:
                 return None  # number() decides whether a float can hold it
             stamp = float(stamp)
         elif type(stamp) is not float or stamp - stamp:  # NaN and the infinities leave a NaN
@@ -257,7 +260,7 @@ def _read_state(source: str, data: dict[str, Any], now: datetime) -> Parsed | No
             if key in _FIXES and not (-90 <= value[0] <= 90 and -180 <= value[1] <= 180):  # type: ignore[index,operator]
                 in_range = False
         elif type(sent) is not expected:
-            if expected is not float or type(sent) is not int or not -_MAX_INT < sent < _MAX_INT:
+            if expected is not float or type(sent) is not int or not -EXACT_INT < sent < EXACT_INT:
                 return None
             value = float(sent)
         if expected is float:
@@ -279,11 +282,6 @@ def _read_state(source: str, data: dict[str, Any], now: datetime) -> Parsed | No
         signals.sort(key=_signal_place)
     facts = tuple(signals)
     return _new(Parsed, (source, source_kind, facts if in_range else ensure_valid(facts), FORMAT, name))
-
-
-_MAX_INT = 2**53
-"""Ints a float holds exactly; a larger one goes to the schema (``number`` decides, and words it)."""
-_MAX_INT_STAMP = _MAX_INT
 
 
 def _validated_state(source: str, data: dict[str, Any], now: datetime) -> Parsed:

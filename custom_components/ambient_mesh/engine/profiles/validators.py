@@ -377,6 +377,11 @@ def number(value: Any) -> float:
     return result
 
 
+EXACT_INT = 2**53
+"""Ints a float holds exactly. A profile's one-pass read turns a smaller JSON int into a float as
+``number`` does, and leaves a larger one to the schema (``number`` decides, and words the error)."""
+
+
 def nullable[T](validator: Callable[[Any], T]) -> Callable[[Any], T | None]:
     """A validator that also lets null through, for "not known" (Zigbee2MQTT's unread attributes).
 

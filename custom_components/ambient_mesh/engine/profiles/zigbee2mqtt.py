@@ -23,7 +23,7 @@ import voluptuous as vol
 from ..signals import KINDS, DropReason, ProfileError, Signal, SignalValue, bounds, ensure_valid
 from . import ROUTE_CACHE, Handler, Parsed, Profile, SourceKind, checks_facts
 from .plain import nothing_from
-from .validators import boolean, load_json, load_text, nullable, optional_number, validator, word
+from .validators import EXACT_INT, boolean, load_json, load_text, nullable, optional_number, validator, word
 
 FORMAT = "zigbee2mqtt"
 _ROOM = SourceKind.ROOM
@@ -111,8 +111,6 @@ _READ["occupancy"] = (len(_READ), "occupancy", bool, None, 0.0, 0.0)
 _READ["system_mode"] = (len(_READ), "hvac_mode", str, None, 0.0, 0.0)
 """attribute → (where its kind comes among the message's facts, kind, the type the one pass reads
 it as, unit, range): the attributes the schema names, and nothing else."""
-_MAX_INT = 2**53
-"""Ints a float holds exactly; a larger one goes to the schema (``number`` decides, and words it)."""
 
 
 def _signal_place(signal: Signal) -> int:
@@ -139,7 +137,7 @@ def _read_state(source: str, name: str, data: dict[str, Any], now: datetime) -> 
         place, kind, expected, unit, low, high = read
         value: SignalValue = sent
         if type(sent) is not expected:
-            if expected is not float or type(sent) is not int or not -_MAX_INT < sent < _MAX_INT:
+            if expected is not float or type(sent) is not int or not -EXACT_INT < sent < EXACT_INT:
                 return None
             value = float(sent)
         if expected is float:
