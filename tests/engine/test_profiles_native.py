@@ -10,7 +10,7 @@ import pytest
 
 from custom_components.ambient_mesh.engine.profiles import SourceKind
 from custom_components.ambient_mesh.engine.profiles.native import (
-    _PLAIN_FIELDS,
+    _ONE_PASS_FIELDS,
     _read_state,
     _validate_state,
     _validated_state,
@@ -257,7 +257,7 @@ def test_the_one_pass_reads_exactly_what_the_schema_path_reads() -> None:
     """
     samples_file = Path(__file__).parents[1] / "fixtures" / "payloads" / "native.json"
     messages: list[dict[str, object]] = [m["payload"] for m in json.loads(samples_file.read_text())]
-    fields = [kind for kind in KINDS if kind in _PLAIN_FIELDS]
+    fields = [kind for kind in KINDS if kind in _ONE_PASS_FIELDS]
     messages += [
         {"kind": "wearable", kind: value, "heart_rate": 60} for kind in fields for value in _ODD_VALUES
     ]

@@ -179,8 +179,8 @@ _new = tuple.__new__  # Signal and Parsed built without their generated __new__ 
 def _state(source: str, payload: bytes, now: datetime) -> Parsed:
     """One state message; its facts checked here (``checks_facts``).
 
-    The usual message (no ``units``, fields of the plain types) is validated and read in one pass
-    (``_read_state``); any other, and any the pass is not sure of, goes through the schema.
+    The usual message (no ``units``) is validated and read in one pass (``_read_state``); any
+    other, and any the pass is not sure of, goes through the schema.
     """
     data = load_json(payload)
     if type(data) is dict and (parsed := _read_state(source, data, now)) is not None:
@@ -189,7 +189,7 @@ def _state(source: str, payload: bytes, now: datetime) -> Parsed:
 
 
 _LARGEST = sys.float_info.max
-_PLAIN_FIELDS: dict[str, tuple[int, type | None, str | None, float, float]] = {
+_ONE_PASS_FIELDS: dict[str, tuple[int, type | None, str | None, float, float]] = {
     kind: (
         _FIELD_ORDER[kind],
         KINDS[kind].type if KINDS[kind].type in (float, bool, str) else None,
@@ -247,7 +247,7 @@ def _read_state(source: str, data: dict[str, Any], now: datetime) -> Parsed | No
     in_range = ordered = True
     last = -1
     for key, sent in data.items():
-        field = _PLAIN_FIELDS.get(key)
+        field = _ONE_PASS_FIELDS.get(key)
         if field is None or sent is None:
             continue  # kind, name, ts, and fields the schema allows but nothing reads
         place, expected, unit, low, high = field
