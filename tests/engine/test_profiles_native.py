@@ -17,7 +17,7 @@ from custom_components.ambient_mesh.engine.profiles.native import (
     parse,
 )
 from custom_components.ambient_mesh.engine.signals import KINDS, DropReason, Location, ProfileError
-from tests.fixtures import NOW, engine, facts, one_pass_agrees, samples
+from tests.fixtures import NOW, ODD_JSON_VALUES, engine, facts, one_pass_agrees, samples
 
 DOC = Path(__file__).parents[2] / "docs" / "native_schema.md"
 
@@ -225,28 +225,7 @@ def test_every_native_sample_parses_to_its_signals() -> None:
         assert facts(parsed) == signals
 
 
-_ODD_VALUES: list[object] = [
-    None,
-    True,
-    False,
-    0,
-    1,
-    -3,
-    2**60,
-    1.5,
-    -0.0,
-    71.25,
-    900.0,
-    1e308,
-    "light",
-    " Kitchen ",
-    "x" * 200,
-    "",
-    [],
-    {},
-    [1],
-    {"lat": 1},
-]
+_ODD_VALUES: list[object] = [*ODD_JSON_VALUES, 71.25, 900.0, "light", " Kitchen ", "x" * 200, [1], {"lat": 1}]
 
 
 def test_the_one_pass_reads_exactly_what_the_schema_path_reads() -> None:
