@@ -65,6 +65,7 @@ def planner_snapshot(hub: AmbientMeshHub) -> dict[str, Any]:
         "endpoints": [endpoint.key for endpoint in llm.endpoints] if llm is not None else [],
         "last_error": status.last_error,
         "fallbacks": status.fallbacks,
+        "renders_tools": status.renders_tools,
         "last_prompt_tokens": llm.pool.last_prompt_tokens if llm is not None else None,
         "last_latency_ms": llm.last_latency_ms if llm is not None else None,
         "token_budget": hub.token_budget,

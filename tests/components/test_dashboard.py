@@ -289,6 +289,7 @@ async def test_the_planner_subscription_shows_the_models_endpoint_prompt_size_an
     status = await _subscribe(client, "planner")
     assert status["active"] == "llm" and server.url in status["endpoint"]
     assert status["last_prompt_tokens"] is None  # nothing asked yet
+    assert status["renders_tools"] is None  # nor about its template
 
     hub = entry.runtime_data.hub
     now = hub.clock.now()
@@ -303,3 +304,10 @@ async def test_the_planner_subscription_shows_the_models_endpoint_prompt_size_an
     )
     assert pushed["last_prompt_tokens"] == counted > 0
     assert isinstance(pushed["last_latency_ms"], int)
+    assert pushed["renders_tools"] is None  # not asked before the server first answered
+
+    await hub.planner.plan(situation, hub.mesh.world)  # now asked: the stand-in's template has no tools
+    hub.notify_changed()
+    async with asyncio.timeout(10):
+        pushed = (await client.receive_json())["event"]
+    assert pushed["renders_tools"] is False

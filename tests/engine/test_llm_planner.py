@@ -520,6 +520,23 @@ async def test_a_template_the_server_does_not_describe_keeps_each_kinds_own_tool
     assert [r.path for r in server.requests].count("/api/show") == 2
 
 
+@pytest.mark.parametrize(("renders", "show_status"), [(True, None), (False, None), (True, 500)])
+async def test_the_planner_status_says_what_the_server_said_of_its_template(
+    standins: Factory, renders: bool, show_status: int | None
+) -> None:
+    """Whether a warm cache can hold shows on the Planner sensor: True, False, or None (not said)."""
+    server = await standins(renders_tools=renders)
+    server.show_status = show_status
+    world = make_world()
+    chain = PlannerChain(planner(server.url, clock=world.clock), RulesStub())
+    assert chain.status.renders_tools is None  # not asked before the endpoint answered
+    await chain.plan(departure(), world)
+    await chain.plan(departure(), world)  # asked now: the first round answered
+    assert chain.status.renders_tools is (None if show_status else renders)
+    assert chain.llm is not None
+    await chain.llm.close()
+
+
 @pytest.mark.parametrize("renders", [True, False])
 async def test_an_ollama_without_capabilities_is_read_from_its_template(
     standins: Factory, renders: bool

@@ -40,6 +40,9 @@ class PlannerStatus:
     endpoint: str | None  # model@url the next LLM request goes to
     last_error: str | None
     fallbacks: int  # situations planned by the rules because the LLM failed
+    # Whether that endpoint's chat template puts the tools into the prompt (then every situation is
+    # offered one catalogue, so a warm prompt cache holds); None until the server has said.
+    renders_tools: bool | None = None
 
 
 class Risk(StrEnum):

@@ -126,6 +126,10 @@ class EndpointPool:
             client = self._clients[endpoint.key] = make_client(self.session(), endpoint)
         return client
 
+    def renders_tools_known(self, endpoint: Endpoint) -> bool | None:
+        """What the endpoint said about its template (``renders_tools``), or None: not asked, or no answer."""
+        return self._renders_tools.get(endpoint.key)
+
     async def renders_tools(self, endpoint: Endpoint) -> bool:
         """Whether the endpoint's chat template puts the tools into the prompt, asked once per endpoint.
 

@@ -45,6 +45,11 @@ class PlannerChain:
             endpoint=endpoint.key if endpoint is not None else None,
             last_error=self.last_error or (self.llm.last_error if self.llm else None),
             fallbacks=self.fallbacks,
+            renders_tools=(
+                self.llm.pool.renders_tools_known(endpoint)
+                if self.llm is not None and endpoint is not None
+                else None
+            ),
         )
 
     async def plan(self, situation: Situation, world: World) -> list[ToolCall]:
