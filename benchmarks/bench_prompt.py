@@ -3,25 +3,31 @@
 For one household (3 people, 1 car, 8 rooms) exposed to Assist as 10, 50 and 200 Home Assistant
 entities, this builds a real Home Assistant (``homeassistant.core.HomeAssistant`` in a temporary
 config dir, the ``homeassistant``, ``conversation``, ``intent`` and entity-domain components set up),
-creates the entities with areas, exposes them to conversation, and renders what HA 2025.4.4's
-ollama integration would send: the system prompt (``llm.BASE_PROMPT`` + the default instructions +
-``AssistAPI.api_prompt``) and the tools (``ollama.conversation._format_tool`` of every Assist tool).
+creates the entities with areas, exposes them to conversation, and renders what that Home
+Assistant's ollama integration would send: the system prompt as its ``ChatLog`` assembles it with
+the defaults (2025.4: ``llm.BASE_PROMPT`` + the default instructions, then ``AssistAPI.api_prompt``;
+current: the default instructions, the API prompt, then ``llm.DATE_TIME_PROMPT`` when no tool tells
+the time) and the tools (ollama's ``_format_tool`` of every Assist tool; ``conversation.py`` in
+2025.4, ``entity.py`` now).
 Beside it: our digest (system + context) and our tools for the same household, built by the same
 functions the planner and the Assist agent use (``routed_tools``, ``present_tools``,
 ``request_turn``): a request gets the tools its words can need, a few with full schemas, more (a
 request no word routes) as one ``call_tool`` function listing them a line each. Tools are
-counted as they go over the wire: passed through the ``ollama`` 0.4.7 client's request model, which
+counted as they go over the wire: passed through the installed ``ollama`` client's request model, which
 keeps only each property's type and description. Everything is counted with the same tokenizer
-(``engine.tokenizer``: Qwen2.5's BPE). HA 2025.4 reads live states through a ``GetLiveContext`` tool
+(``engine.tokenizer``: Qwen2.5's BPE). Home Assistant reads live states through a ``GetLiveContext`` tool
 call (a second round trip); its result size is shown too, since our digest carries those facts.
 
     scripts/bench prompt          # or: PYTHONPATH=. .venv/bin/python benchmarks/bench_prompt.py
+    scripts/bench --ha current prompt   # the same on current Home Assistant (Python 3.14)
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import datetime, timedelta
+from importlib.metadata import version
 import json
 import logging
 from pathlib import Path
@@ -302,10 +308,23 @@ def entity_plan() -> list[tuple[str, str, str, dict[str, Any], str | None]]:
     return plan
 
 
+def tool_message(result: Any) -> str:
+    """A tool's result as ollama's integration sends it back to the model, in this version."""
+    if hasattr(result, "data"):  # 2026.x: an llm.ToolResult, sent as orjson's compact JSON
+        from homeassistant.helpers.json import json_dumps
+
+        return json_dumps({"data": result.data, "error": result.error})
+    return json.dumps(result, ensure_ascii=False)  # 2025.4: the result's dict
+
+
 async def home_assistant(count: int) -> dict[str, int]:
     from homeassistant import auth, bootstrap, config_entries, loader
     from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
-    from homeassistant.components.ollama.conversation import _format_tool
+
+    try:  # where current Home Assistant keeps it; 2025.4 had it in conversation.py
+        from homeassistant.components.ollama.entity import _format_tool
+    except ImportError:
+        from homeassistant.components.ollama.conversation import _format_tool
     from homeassistant.core import Context, HomeAssistant
     from homeassistant.helpers import area_registry as ar, entity_registry as er, llm, template
     from homeassistant.setup import async_setup_component
@@ -343,23 +362,29 @@ async def home_assistant(count: int) -> dict[str, int]:
             async_expose_entity(hass, "conversation", entry.entity_id, True)
         await hass.async_block_till_done()
 
-        llm_context = llm.LLMContext(
-            platform="ollama",
-            context=Context(),
-            user_prompt="make the kitchen warmer",
-            language="en",
-            assistant="conversation",
-            device_id=None,
-        )
+        fields: dict[str, Any] = {"language": "en", "assistant": "conversation", "device_id": None}
+        if "user_prompt" in {field.name for field in dataclasses.fields(llm.LLMContext)}:
+            fields["user_prompt"] = "make the kitchen warmer"  # 2025.4 has it; later versions dropped it
+        llm_context = llm.LLMContext(platform="ollama", context=Context(), **fields)
         api = await llm.async_get_api(hass, llm.LLM_API_ASSIST, llm_context)
-        # The system prompt exactly as ChatLog.async_update_llm_data assembles it with the defaults.
-        base = template.Template(llm.BASE_PROMPT + llm.DEFAULT_INSTRUCTIONS_PROMPT, hass).async_render(
-            {"ha_name": hass.config.location_name, "user_name": None, "llm_context": llm_context},
-            parse_result=False,
-        )
-        system = f"{base}\n{api.api_prompt}"  # as ChatLog joins the prompt parts
+
+        # The system prompt exactly as ChatLog assembles it with the defaults, in this version.
+        def render(prompt: str) -> str:
+            return template.Template(prompt, hass).async_render(
+                {"ha_name": hass.config.location_name, "user_name": None, "llm_context": llm_context},
+                parse_result=False,
+            )
+
+        if hasattr(llm, "BASE_PROMPT"):  # 2025.4: the base prompt tells the time
+            parts = [render(llm.BASE_PROMPT + llm.DEFAULT_INSTRUCTIONS_PROMPT), api.api_prompt]
+        else:  # current: the time comes last, unless a tool tells it
+            parts = [render(llm.DEFAULT_INSTRUCTIONS_PROMPT), api.api_prompt]
+            if not any(tool.name.endswith("GetDateTime") for tool in api.tools):
+                parts.append(render(llm.DATE_TIME_PROMPT))
+        system = "\n".join(parts)  # as ChatLog joins the prompt parts
         tools = wire_tools([_format_tool(tool, api.custom_serializer) for tool in api.tools])
-        live = next(tool for tool in api.tools if tool.name == "GetLiveContext")
+        # 2026.x namespaces tool names: "homeassistant__GetLiveContext"
+        live = next(tool for tool in api.tools if tool.name.endswith("GetLiveContext"))
         live_result = await live.async_call(
             hass, llm.ToolInput(tool_name=live.name, tool_args={}), llm_context
         )
@@ -367,7 +392,7 @@ async def home_assistant(count: int) -> dict[str, int]:
             "system": count_tokens(system),
             "tools": count_tokens(tools),
             "tool_count": len(api.tools),
-            "live_context": count_tokens(json.dumps(live_result, ensure_ascii=False)),
+            "live_context": count_tokens(tool_message(live_result)),
         }
         await hass.async_stop(force=True)
         return result
@@ -558,9 +583,14 @@ def llama_server_round(
 async def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     rows = ours()
+    from homeassistant.const import __version__ as ha_version
+    from homeassistant.helpers import llm
+
     print(f"tokenizer: {tokenizer_name()}")
+    print(f"Home Assistant {ha_version}, Python {sys.version.split()[0]}")
     print(
-        "household: 3 people, 1 car, 8 rooms; a request = system + context + tools (as serialized by ollama 0.4.7)"
+        "household: 3 people, 1 car, 8 rooms; a request = system + context + tools "
+        f"(as serialized by ollama {version('ollama')})"
     )
     print()
     print("ours, per request kind (independent of how many entities Home Assistant exposes):")
@@ -637,9 +667,12 @@ async def main() -> None:
                 f"    computed tokens per decision after the first, min / median / max: "
                 f"{later[0]} / {later[len(later) // 2]} / {later[-1]} (goal ≤ 100)"
             )
-    print(
-        "HA: system = BASE_PROMPT + default instructions + AssistAPI.api_prompt; tools = Assist intents as _format_tool;"
+    system = (
+        "BASE_PROMPT + default instructions + AssistAPI.api_prompt"
+        if hasattr(llm, "BASE_PROMPT")
+        else "default instructions + AssistAPI.api_prompt + DATE_TIME_PROMPT (no GetDateTime tool)"
     )
+    print(f"HA: system = {system}; tools = Assist intents as _format_tool;")
     print(
         "    '+live ctx' adds the GetLiveContext result HA needs (one more model round) to see current states"
     )
