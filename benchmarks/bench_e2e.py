@@ -28,6 +28,7 @@ import tempfile
 import time
 from typing import Any
 
+from homeassistant.components.mqtt import const as mqtt_const
 import paho.mqtt.client as paho
 import yaml
 
@@ -225,8 +226,12 @@ def native_yaml(sources: dict[str, str]) -> dict[str, Any]:
             entity: dict[str, Any] = {
                 "name": f"native {source} {kind}",
                 "unique_id": f"native|{source}|{kind}",
-                "object_id": f"native_{_slug(source)}_{kind}",
             }
+            object_id = f"native_{_slug(source)}_{kind}"
+            if hasattr(mqtt_const, "CONF_DEFAULT_ENTITY_ID"):  # current Home Assistant: object_id is gone
+                entity["default_entity_id"] = f"{platform}.{object_id}"
+            else:
+                entity["object_id"] = object_id
             if platform == "device_tracker":
                 entity |= {
                     "json_attributes_topic": topic,

@@ -107,6 +107,9 @@ class Hass:
                 "country": "DE",
                 "currency": "EUR",
             },
+            # Its own port: current Home Assistant always serves HTTP (8123 unless told), so two
+            # instances, or one beside a running demo, would clash and start in recovery mode.
+            "http": {"server_host": "127.0.0.1", "server_port": free_port()},
             "recorder": {"commit_interval": 1, "purge_keep_days": 1},
             "logger": {"default": "warning"},
         }
@@ -155,7 +158,7 @@ class Hass:
                 self.wait_idle()
                 return
             time.sleep(0.5)
-        raise RuntimeError(f"{self.name}: hass did not start in {timeout} s")
+        raise RuntimeError(f"{self.name}: hass did not start in {timeout} s; see {logfile}")
 
     def started(self, ready_marker: str) -> bool:
         """Whether the recorder has recorded the marker entity (so every integration is set up)."""
