@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
+from custom_components.ambient_mesh.engine import ingest
 from custom_components.ambient_mesh.engine.clock import VirtualClock
 from custom_components.ambient_mesh.engine.context import ContextStore
 from custom_components.ambient_mesh.engine.ingest import MAX_PAYLOAD, Ingestor
-from custom_components.ambient_mesh.engine.profiles import Parsed
+from custom_components.ambient_mesh.engine.profiles import Handler, Parsed, Profile, SourceKind
 from custom_components.ambient_mesh.engine.profiles.registry import DEFAULT_BASES, make_profiles
-from custom_components.ambient_mesh.engine.signals import KINDS, DropReason, check
+from custom_components.ambient_mesh.engine.signals import KINDS, DropReason, Signal, check
 from tests.fixtures import NOW, PAYLOADS, SHARED_PAYLOADS, Engine, engine, samples
 
 FORMATS = ("owntracks", "teslamate", "zigbee2mqtt", "sleep_as_android", "ovms")
@@ -496,3 +497,31 @@ def test_a_refused_plain_payload_is_refused_again_and_not_remembered() -> None:
     soc = mesh.context.latest("ovms/bob/leaf", "soc")
     assert soc is not None
     assert soc.value == 64.0
+
+
+def test_a_shared_broker_s_flood_of_topics_is_bounded_and_a_device_heard_in_it_is_routed_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ingest, "ROUTE_CACHE", 64)
+    routed: list[str] = []
+
+    def handler(base: str, rest: str) -> Handler:
+        routed.append(rest)
+        source = f"{base}/{rest}"
+
+        def read(payload: bytes, now: datetime) -> Parsed:
+            fact = Signal(source, "room_temp", float(payload), now, "°C")
+            return Parsed(source, SourceKind.ROOM, (fact,), "x")
+
+        return read
+
+    ingestor = Ingestor(ContextStore(), VirtualClock(NOW), {"x": "x"}, {"x": Profile(handler)})
+    for number in range(1_000):  # ours, every tenth message, among a broker's thousand strangers
+        if number % 10 == 0:
+            assert ingestor.handle("x/ours", b"21.5") is not None
+        ingestor.handle(f"x/stranger{number}", b"20")
+    assert routed.count("ours") == 1  # heard in every generation: never routed again
+    assert len(routed) == 1_001  # each stranger once (none heard twice)
+    kept = len(ingestor._handlers) + len(ingestor._older)
+    assert kept <= 2 * 64  # the flood keeps at most two generations
+    assert ingestor.stats.accepted == 1_100

@@ -25,7 +25,8 @@ _LOGGER = logging.getLogger(__name__)
 MAX_PAYLOAD = 16 * 1024
 """Largest payload read; a legitimate message of any supported format is far smaller."""
 ROUTE_CACHE = 4096
-"""Topics whose handler is kept (a household has dozens; a flood of random topics resets them)."""
+"""Topics whose handler one generation of the route cache keeps (a household has dozens, a shared
+broker thousands); at most twice as many are kept (``Ingestor._route``)."""
 
 
 def _factory(profile: ParseFn) -> HandlerFactory:
@@ -126,7 +127,8 @@ class Ingestor:
             ),
             key=lambda route: -len(route[0]),
         )
-        self._handlers: dict[str, Handler] = {}
+        self._handlers: dict[str, Handler] = {}  # the route cache's young generation
+        self._older: dict[str, Handler] = {}  # the one before it (``_route``)
         self._on_update = on_update
         self._admit = admit
 
@@ -136,9 +138,23 @@ class Ingestor:
         A topic no format has (no base matches, or the format refuses the topic's shape) is kept too,
         as a handler that drops every message, so a topic is read once whatever it is. A handler
         that does not check its facts is kept with the check around it (``_checking``).
+
+        The cache has two generations of at most ``ROUTE_CACHE`` topics each: when the young one is
+        full it becomes the older one (the older one before it is let go) and a new young one starts;
+        a topic heard again while in the older one moves back, with its handler (and the handler's
+        memory of the topic's last payload). So a flood of random topics keeps at most twice the bound,
+        and a topic heard at least once in every generation is routed once, however many others a
+        shared broker carries (a single generation cleared when full routed every topic again).
         """
+        handler = self._older.pop(topic, None)
+        if handler is None:
+            handler = self._build(topic)
         if len(self._handlers) >= ROUTE_CACHE:
-            self._handlers.clear()  # random topics must not grow it without bound
+            self._older, self._handlers = self._handlers, {}
+        self._handlers[topic] = handler
+        return handler
+
+    def _build(self, topic: str) -> Handler:
         handler: Handler = _NO_FORMAT
         for base, _, factory in self._routes:
             if topic.startswith(base + "/"):
@@ -149,7 +165,6 @@ class Ingestor:
                 break
         if not handler_checks_facts(handler):
             handler = partial(_checking, handler)
-        self._handlers[topic] = handler
         return handler
 
     def _format_of(self, topic: str) -> str | None:
