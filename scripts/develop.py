@@ -55,7 +55,11 @@ HOUSEHOLD_TIMEZONE = "Europe/Berlin"
 USERNAME = PASSWORD = "dev"
 TOKEN_CLIENT = "scripts/develop"
 """The name of the dev user's long-lived access token (its key signs ``.run/token``)."""
-WHISPER_DIR = Path(os.environ.get("AMBIENT_MESH_WHISPER_DIR", "/var/cache/ambient-mesh/whisper-base"))
+WHISPER_DIR = Path(
+    os.environ.get("AMBIENT_MESH_WHISPER_DIR")
+    or Path(os.environ.get("AMBIENT_MESH_CACHE", "/var/cache/ambient-mesh"), "whisper-base")
+)
+"""The Whisper model folder, where scripts/whisper-model assembles it (the cache scripts/ha-root binds)."""
 FORMATS = {
     "owntracks": "owntracks",
     "teslamate": "teslamate",

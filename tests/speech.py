@@ -12,7 +12,11 @@ import wave
 
 import pytest
 
-WHISPER_DIR = Path(os.environ.get("AMBIENT_MESH_WHISPER_DIR", "/var/cache/ambient-mesh/whisper-base"))
+WHISPER_DIR = Path(
+    os.environ.get("AMBIENT_MESH_WHISPER_DIR")
+    or Path(os.environ.get("AMBIENT_MESH_CACHE", "/var/cache/ambient-mesh"), "whisper-base")
+)
+"""The Whisper model folder, where scripts/whisper-model assembles it (the cache scripts/ha-root binds)."""
 
 
 def whisper_dir() -> Path:
