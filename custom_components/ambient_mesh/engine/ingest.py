@@ -17,16 +17,21 @@ from typing import NamedTuple
 
 from .clock import Clock
 from .context import ContextStore
-from .profiles import Handler, HandlerFactory, Parsed, ParseFn, checks_facts, handler_checks_facts
+from .profiles import (
+    ROUTE_CACHE,  # also the bound of one generation of the route cache (``Ingestor._route``)
+    Handler,
+    HandlerFactory,
+    Parsed,
+    ParseFn,
+    checks_facts,
+    handler_checks_facts,
+)
 from .signals import DropReason, ProfileError, first_broken, refusal
 
 _LOGGER = logging.getLogger(__name__)
 
 MAX_PAYLOAD = 16 * 1024
 """Largest payload read; a legitimate message of any supported format is far smaller."""
-ROUTE_CACHE = 4096
-"""Topics whose handler one generation of the route cache keeps (a household has dozens, a shared
-broker thousands); at most twice as many are kept (``Ingestor._route``)."""
 
 
 def _factory(profile: ParseFn) -> HandlerFactory:

@@ -46,7 +46,8 @@ class Parsed(NamedTuple):
 
 
 ROUTE_CACHE = 4096
-"""Topics whose parse a profile remembers (a household has dozens; a flood of random ones evicts)."""
+"""Topics whose parse a profile remembers, and topics one generation of the ingestor's route cache keeps
+(``Ingestor._route``): a household has dozens, a shared broker thousands; a flood of random ones evicts."""
 
 type ParseFn = Callable[[str, str, bytes, datetime], Parsed]
 """(base topic, topic below the base, payload, receive time) -> Parsed; raises ProfileError."""
