@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 import contextlib
+import logging
 from typing import Any
 
 from homeassistant.components import mqtt
@@ -14,6 +15,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
 
 from .broker import Broker, run_broker
+
+# pytest-homeassistant-custom-component turns SQLAlchemy's statement log on (INFO, through a handler on
+# the terminal's stderr). The recorder's thread then logs every statement, and one it writes while pytest
+# has lifted output capture to print a test's result reaches the terminal (one run in several). No test
+# reads that log.
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 
 @pytest.fixture(autouse=True)
