@@ -58,11 +58,20 @@ def broker(tmp: Path) -> Iterator[int]:
     conf = tmp / f"mosquitto-{port}.conf"
     conf.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-        "max_queued_messages 0\nmax_inflight_messages 0\nlog_dest none\n"
+        "max_queued_messages 0\nmax_inflight_messages 0\nlog_dest stderr\nlog_type error\n"
     )
-    proc = subprocess.Popen([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(conf)])
+    # Its errors, and what it says before it reads ``log_type`` (as root, newer releases report dropping
+    # to the mosquitto user), go to a file beside the config, shown only if it fails to start.
+    log = tmp / f"mosquitto-{port}.log"
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(conf)], stderr=stderr
+        )
     try:
-        _wait_port(port, proc, 10)
+        try:
+            _wait_port(port, proc, 10)
+        except RuntimeError as err:
+            raise RuntimeError(f"mosquitto: {err}: {log.read_text(errors='replace').strip()}") from err
         yield port
     finally:
         proc.terminate()
