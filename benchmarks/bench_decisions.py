@@ -194,7 +194,9 @@ async def main(argv: list[str]) -> int:
                 )
 
             rows.append(
-                await measure(f"{args.model} {'constrained' if constrained else 'free'}", make_remote)
+                await measure(
+                    f"{args.model} {'constrained' if constrained else 'free'}", make_remote, scenarios
+                )
             )
     print_table(rows, scenarios)
     return 0
