@@ -497,9 +497,9 @@ def main() -> None:
     cpu = [
         o["cpu_per_1000"] / n["cpu_per_1000"] for o, n in zip(results["ours"], results["native"], strict=True)
     ]
-    rows = [o["rows"] / max(1, n["rows"]) for o, n in zip(results["ours"], results["native"], strict=True)]
+    written = [o["rows"] / max(1, n["rows"]) for o, n in zip(results["ours"], results["native"], strict=True)]
     print(
-        f"  ratio ours/native  CPU {_spread(cpu)} (goal ≤ 0.7);  recorder rows {_spread(rows)} (goal ≤ 0.5)"
+        f"  ratio ours/native  CPU {_spread(cpu)} (goal ≤ 0.7);  recorder rows {_spread(written)} (goal ≤ 0.5)"
     )
     print(f"end states: {compared - len([d for d in diffs if 'missing' not in d])} of {compared} facts equal")
     for diff in diffs[:20]:
