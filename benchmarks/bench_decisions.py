@@ -63,8 +63,9 @@ class Timed:
                 return await original(situation, world)
             finally:
                 self.row.latencies.append(time.perf_counter() - start)
-                if llm.last_prompt_tokens:
-                    self.row.tokens.append(llm.last_prompt_tokens)
+                # mypy keeps the None set above across the await, where the planner sets the count.
+                if tokens := llm.last_prompt_tokens:
+                    self.row.tokens.append(tokens)  # type: ignore[unreachable,unused-ignore]
 
         llm.plan = plan  # type: ignore[method-assign]
 

@@ -18,6 +18,7 @@ and whether both end in the same states (after our entities' settle time).
 from __future__ import annotations
 
 import argparse
+from functools import partial
 import json
 import math
 from pathlib import Path
@@ -30,6 +31,7 @@ from typing import Any
 
 from homeassistant.components.mqtt import const as mqtt_const
 import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -271,7 +273,7 @@ def stream(sources: dict[str, str], count: int, seed: int = 14) -> list[tuple[st
     rng = random.Random(seed)
     state: dict[str, dict[str, Any]] = {}
     for source, family in sources.items():
-        w = lambda *a: Walk(rng, *a)  # noqa: E731
+        w = partial(Walk, rng)
         state[source] = {
             "cabin": w(8.0, 0.15, -10, 35, 1),
             "outside": w(-2.0, 0.05, -15, 10, 1),
@@ -372,7 +374,7 @@ def warmup(sources: dict[str, str]) -> list[tuple[str, bytes]]:
 
 def publish(port: int, messages: list[tuple[str, bytes]], rate: float) -> float:
     """Publish at a steady rate (QoS 0, as devices do); return when the last one left."""
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"bench-{port}")
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-{port}")
     client.max_queued_messages_set(0)
     client.connect("127.0.0.1", port)
     client.loop_start()

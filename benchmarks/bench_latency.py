@@ -27,6 +27,7 @@ import time
 from typing import Any
 
 import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -76,7 +77,7 @@ class Timer:
         self.sent: dict[str, float] = {}
         self.latency: dict[str, float] = {}
         self.answered = threading.Condition()
-        self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="bench-latency")
+        self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id="bench-latency")
         self.client.on_message = self._on_message
         self.client.connect("127.0.0.1", port)
         self.client.subscribe([("zigbee2mqtt/+/set", 0), ("bench/pong/+", 0)])

@@ -145,7 +145,9 @@ def world() -> World:
 
 def wire_tools(tools: list[dict[str, Any]]) -> str:
     """The tools exactly as the ollama client serializes them into the request body."""
-    request = ChatRequest(model="m", messages=[], tools=tools).model_dump(exclude_none=True)
+    request = ChatRequest.model_validate({"model": "m", "messages": [], "tools": tools}).model_dump(
+        exclude_none=True
+    )
     return json.dumps(request["tools"], ensure_ascii=False)
 
 
@@ -322,9 +324,13 @@ async def home_assistant(count: int) -> dict[str, int]:
     from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 
     try:  # where current Home Assistant keeps it; 2025.4 had it in conversation.py
-        from homeassistant.components.ollama.entity import _format_tool
+        from homeassistant.components.ollama.entity import (  # type: ignore[import-not-found,unused-ignore]
+            _format_tool,
+        )
     except ImportError:
-        from homeassistant.components.ollama.conversation import _format_tool
+        from homeassistant.components.ollama.conversation import (  # type: ignore[attr-defined,no-redef,unused-ignore]
+            _format_tool,
+        )
     from homeassistant.core import Context, HomeAssistant
     from homeassistant.helpers import area_registry as ar, entity_registry as er, llm, template
     from homeassistant.setup import async_setup_component
@@ -370,9 +376,11 @@ async def home_assistant(count: int) -> dict[str, int]:
 
         # The system prompt exactly as ChatLog assembles it with the defaults, in this version.
         def render(prompt: str) -> str:
-            return template.Template(prompt, hass).async_render(
-                {"ha_name": hass.config.location_name, "user_name": None, "llm_context": llm_context},
-                parse_result=False,
+            return str(
+                template.Template(prompt, hass).async_render(
+                    {"ha_name": hass.config.location_name, "user_name": None, "llm_context": llm_context},
+                    parse_result=False,
+                )
             )
 
         if hasattr(llm, "BASE_PROMPT"):  # 2025.4: the base prompt tells the time
@@ -380,7 +388,7 @@ async def home_assistant(count: int) -> dict[str, int]:
         else:  # current: the time comes last, unless a tool tells it
             parts = [render(llm.DEFAULT_INSTRUCTIONS_PROMPT), api.api_prompt]
             if not any(tool.name.endswith("GetDateTime") for tool in api.tools):
-                parts.append(render(llm.DATE_TIME_PROMPT))
+                parts.append(render(llm.DATE_TIME_PROMPT))  # type: ignore[attr-defined,unused-ignore]
         system = "\n".join(parts)  # as ChatLog joins the prompt parts
         tools = wire_tools([_format_tool(tool, api.custom_serializer) for tool in api.tools])
         # 2026.x namespaces tool names: "homeassistant__GetLiveContext"

@@ -52,7 +52,7 @@ def install(speed: float, start: str | None) -> None:
         return day_start + (dt_util.now() - anchor) * speed
 
     HomeAssistantClock.__init__ = begin  # type: ignore[method-assign,assignment]
-    HomeAssistantClock.now = now  # type: ignore[method-assign]
+    HomeAssistantClock.now = now  # type: ignore[method-assign,assignment]
     HomeAssistantClock.speed = speed
 
 

@@ -56,5 +56,5 @@ def speak(
 
 def pcm_of(wav: bytes) -> bytes:
     """The PCM frames of a WAV file."""
-    with wave.open(io.BytesIO(wav)) as reader:
+    with wave.open(io.BytesIO(wav), "rb") as reader:
         return reader.readframes(reader.getnframes())
