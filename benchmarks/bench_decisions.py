@@ -152,53 +152,42 @@ async def main(argv: list[str]) -> int:
     scenarios = [p for p in SCENARIOS if not args.scenarios or p.stem in args.scenarios]
 
     rows = [await measure("rules", RulesPlanner, scenarios)]
-    targets: list[tuple[str, str, str, subprocess.Popen[bytes] | None]] = []
-    if args.endpoint:
-        targets.append((args.model or "model", args.endpoint, args.model or "", None))
-    for model in [] if args.endpoint else args.models:
-        process, url = start_server(model, args.port)
-        targets.append((model, url, MODEL_FILES[model], process))
+    # The server --endpoint names, or each packaged model behind a llama-server of its own, started for
+    # it and stopped before the next: every one is measured free and constrained by the same loop.
+    targets = [(args.model or "model", None)] if args.endpoint else [(m, m) for m in args.models]
+    for label, packaged in targets:
+        process: subprocess.Popen[bytes] | None = None
+        if packaged is None:
+            url, name, kind = args.endpoint, args.model or "", EndpointKind(args.kind)
+        else:
+            process, url = start_server(packaged, args.port)
+            name, kind = MODEL_FILES[packaged], EndpointKind.OPENAI
         try:
             for constrained in (False, True):
-                label = f"{model} {'constrained' if constrained else 'free'}"
 
                 def make(
                     preferences: Preferences,
                     url: str = url,
-                    name: str = MODEL_FILES[model],
+                    name: str = name,
+                    kind: EndpointKind = kind,
                     c: bool = constrained,
                 ) -> Any:
                     return replay_planner(
                         url=url,
                         model=name,
                         fallback=RulesPlanner(preferences),
-                        kind=EndpointKind.OPENAI,
+                        kind=kind,
                         constrained=c,
                         timeout_s=args.timeout,
                     )
 
-                rows.append(await measure(label, make, scenarios))
+                rows.append(
+                    await measure(f"{label} {'constrained' if constrained else 'free'}", make, scenarios)
+                )
         finally:
-            process.terminate()
-            process.wait()
-    if args.endpoint:
-        for constrained in (False, True):
-
-            def make_remote(preferences: Preferences, c: bool = constrained) -> Any:
-                return replay_planner(
-                    url=args.endpoint,
-                    model=args.model or "",
-                    fallback=RulesPlanner(preferences),
-                    kind=EndpointKind(args.kind),
-                    constrained=c,
-                    timeout_s=args.timeout,
-                )
-
-            rows.append(
-                await measure(
-                    f"{args.model} {'constrained' if constrained else 'free'}", make_remote, scenarios
-                )
-            )
+            if process is not None:
+                process.terminate()
+                process.wait()
     print_table(rows, scenarios)
     return 0
 
